@@ -1,0 +1,1 @@
+//! Seq2Exp model configuration, the selective-scan kernel and shared numerics (no libtorch).

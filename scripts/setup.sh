@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# One-time, idempotent setup for seq2exp. Everything heavy lives in a cache outside the clone
+# (default ~/.cache/seq2exp, override with SEQ2EXP_CACHE) so CI and later builds reuse it.
+#
+#   - Debian packages: HDF5 headers/library (hdf5-metno builds against them), pkg-config, a C++ compiler.
+#   - A Python venv with torch==2.13.0 (the libtorch tch 0.26 expects; slim CPU install unless a GPU is
+#     present) and onnxruntime==1.31.1 (its libonnxruntime.so.1.31.1 is loaded by ort's `load-dynamic`),
+#     plus the independent readers our tests compare against (h5py, pyBigWig, pyfaidx, onnx).
+#   - A git-ignored .cargo/config.toml whose [env] points cargo at both libraries, so plain
+#     `cargo build/test/run` need no extra environment.
+# Nothing is downloaded from outside the package registries.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${SEQ2EXP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/seq2exp}
+TORCH_VERSION=2.13.0
+ORT_VERSION=1.31.1
+PY_TOOLS=(numpy h5py pyBigWig==0.3.24 pyfaidx onnx)
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+  FLAVOUR=cuda
+else
+  FLAVOUR=cpu
+fi
+FLAVOUR=${SEQ2EXP_TORCH_FLAVOUR:-$FLAVOUR}
+VENV=$CACHE/venv-$FLAVOUR
+STAMP=$VENV/.seq2exp-setup-v1
+
+# --- Debian packages -------------------------------------------------------------------------
+need_apt=()
+for pkg in libhdf5-dev pkg-config g++; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing Debian packages: ${need_apt[*]}"
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# --- Python venv with libtorch and onnxruntime --------------------------------------------------
+if [ ! -f "$STAMP" ]; then
+  log "creating $VENV ($FLAVOUR torch $TORCH_VERSION, onnxruntime $ORT_VERSION)"
+  mkdir -p "$CACHE"
+  python3 -m venv "$VENV"
+  PIP=("$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-input)
+  if [ "$FLAVOUR" = cuda ]; then
+    "${PIP[@]}" "torch==$TORCH_VERSION"
+  else
+    # Slim CPU install: libtorch + the two CUDA libraries its binaries link against (ENVIRONMENT.md).
+    "${PIP[@]}" --no-deps "torch==$TORCH_VERSION" nvidia-cuda-runtime==13.0.96 nvidia-cuda-cupti==13.0.85
+  fi
+  "${PIP[@]}" "onnxruntime==$ORT_VERSION" "${PY_TOOLS[@]}"
+  touch "$STAMP"
+else
+  log "venv ready: $VENV"
+fi
+
+SITE=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+LIBTORCH=$SITE/torch
+ORT_DYLIB=$SITE/onnxruntime/capi/libonnxruntime.so.$ORT_VERSION
+[ -f "$LIBTORCH/lib/libtorch_cpu.so" ] || { echo "setup: libtorch missing under $LIBTORCH" >&2; exit 1; }
+[ -f "$ORT_DYLIB" ] || { echo "setup: $ORT_DYLIB missing" >&2; exit 1; }
+
+# --- cargo environment (git-ignored) ----------------------------------------------------------
+mkdir -p "$ROOT/.cargo"
+cat > "$ROOT/.cargo/config.toml.tmp" <<TOML
+# Written by scripts/setup.sh; do not commit. Points the build at the cached libtorch and onnxruntime.
+[env]
+LIBTORCH = "$LIBTORCH"
+LIBTORCH_CXX11_ABI = "1"
+ORT_DYLIB_PATH = "$ORT_DYLIB"
+SEQ2EXP_VENV = "$VENV"
+SEQ2EXP_FLAVOUR = "$FLAVOUR"
+TOML
+if ! cmp -s "$ROOT/.cargo/config.toml.tmp" "$ROOT/.cargo/config.toml" 2>/dev/null; then
+  mv "$ROOT/.cargo/config.toml.tmp" "$ROOT/.cargo/config.toml"
+  log "wrote .cargo/config.toml"
+else
+  rm "$ROOT/.cargo/config.toml.tmp"
+fi
+echo "$VENV"

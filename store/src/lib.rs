@@ -1,0 +1,1 @@
+//! The seq2exp HDF5 window store.
