@@ -1,1 +1,14 @@
-//! data-prep library.
+//! data-prep: turns public genomics files (FASTA, bigWig, GTF/GFF3, cooler, tables) into the seq2exp
+//! window store, and simulates small genomes with planted regulatory elements in the same formats.
+//!
+//! Layout: `formats/` holds one reader per file format, `build/` assembles windows into the store,
+//! `simulate/` writes a planted-truth genome, `cli/` holds one module per subcommand.
+
+pub mod chrom;
+pub mod error;
+pub mod formats;
+pub mod simulate;
+pub mod build;
+pub mod cli;
+
+pub use error::{InputError, Result};

@@ -1,0 +1,1 @@
+//! Assembles per-gene windows from the readers into the window store.

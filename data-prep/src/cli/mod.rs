@@ -1,0 +1,1 @@
+//! One module per `data-prep` subcommand; the binary only dispatches.

@@ -1,0 +1,1 @@
+//! Planted-truth genome simulator.
