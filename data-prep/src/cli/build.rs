@@ -1,0 +1,123 @@
+//! `data-prep build`: the CLI contract is
+//! `--fasta F --genes GTF|GFF3|TSV --bigwig NAME=PATH… [--hic COOL|MCOOL[::/resolutions/N]] --expression CSV
+//! --id-col COL --value-col COL [--features CSV] [--blacklist BED] [--window N] --out STORE.h5`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use seq2exp_store::Compression;
+
+use crate::build::{build_store, BuildConfig};
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Genome FASTA with a .fai index (plain, or bgzipped with .fai and .gzi).
+    #[arg(long)]
+    pub fasta: PathBuf,
+    /// Genes: GTF/GFF3 (protein-coding genes; TSS by strand) or a TSV/BED gene table (chr, start, end, name, score, strand).
+    #[arg(long)]
+    pub genes: PathBuf,
+    /// A signal track as NAME=PATH.bw (repeat; stored in the order given). The model reads `h3k27ac` and `dnase`.
+    #[arg(long = "bigwig", value_name = "NAME=PATH", value_parser = parse_track)]
+    pub bigwigs: Vec<(String, PathBuf)>,
+    /// Hi-C cooler: FILE.cool or FILE.mcool::resolutions/N. Without it, the ABC power-law contact is used.
+    #[arg(long)]
+    pub hic: Option<String>,
+    /// Expression table (CSV/TSV); targets are log10(value + 1).
+    #[arg(long)]
+    pub expression: PathBuf,
+    /// Gene-id column of the expression table (ids are joined without version suffixes).
+    #[arg(long)]
+    pub id_col: String,
+    /// Value column(s) of the expression table; repeat for several targets.
+    #[arg(long = "value-col", required = true)]
+    pub value_cols: Vec<String>,
+    /// mRNA features table with the 8 columns of SEQ2EXP.md (missing: features are 0).
+    #[arg(long)]
+    pub features: Option<PathBuf>,
+    /// Gene-id column of the features table.
+    #[arg(long, default_value = "gene_id")]
+    pub feature_id_col: String,
+    /// BED of regions forced out of the mask (e.g. the ENCODE blacklist).
+    #[arg(long)]
+    pub blacklist: Option<PathBuf>,
+    /// Window length in bp, centred on the TSS.
+    #[arg(long, default_value_t = 200_000)]
+    pub window: u64,
+    /// Output store (written atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Genome build name recorded in the store (e.g. hg38).
+    #[arg(long, default_value = "")]
+    pub genome_build: String,
+    /// Keep genes of every biotype, not only protein-coding ones.
+    #[arg(long)]
+    pub all_biotypes: bool,
+    /// Drop genes on chromosomes missing from the FASTA instead of failing.
+    #[arg(long)]
+    pub skip_missing_chroms: bool,
+    /// Compression of DNA and signals: lzf (default, fastest to read), deflate:N, none.
+    #[arg(long, default_value = "lzf")]
+    pub compression: Compression,
+    /// Build only the first N genes (by position).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Write a JSON report (genes, seconds, peak RSS) here.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+}
+
+fn parse_track(s: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = s.split_once('=').ok_or_else(|| format!("expected NAME=PATH, got '{s}'"))?;
+    if name.is_empty() || path.is_empty() {
+        return Err(format!("expected NAME=PATH, got '{s}'"));
+    }
+    Ok((name.to_lowercase(), PathBuf::from(path)))
+}
+
+pub fn run(a: BuildArgs) -> anyhow::Result<()> {
+    if let Some(t) = a.threads {
+        rayon::ThreadPoolBuilder::new().num_threads(t).build_global()?;
+    }
+    let mut cfg = BuildConfig::new(a.fasta, a.genes, a.expression, a.out);
+    cfg.bigwigs = a.bigwigs;
+    cfg.hic = a.hic;
+    cfg.id_col = a.id_col;
+    cfg.value_cols = a.value_cols;
+    cfg.features = a.features;
+    cfg.feature_id_col = a.feature_id_col;
+    cfg.blacklist = a.blacklist;
+    cfg.window = a.window;
+    cfg.genome_build = a.genome_build;
+    cfg.all_biotypes = a.all_biotypes;
+    cfg.skip_missing_chroms = a.skip_missing_chroms;
+    cfg.compression = a.compression;
+    cfg.limit = a.limit;
+    cfg.command = super::command_line();
+    let summary = build_store(&cfg)?;
+    let rss = peak_rss_bytes();
+    eprintln!(
+        "built {} genes in {:.1} s ({:.1} genes/s, peak RSS {:.0} MB) → {}",
+        summary.genes,
+        summary.seconds,
+        summary.genes as f64 / summary.seconds,
+        rss as f64 / 1e6,
+        summary.out.display()
+    );
+    if let Some(path) = a.report {
+        let json = serde_json::json!({ "genes": summary.genes, "seconds": summary.seconds, "peak_rss_bytes": rss });
+        std::fs::write(&path, serde_json::to_string_pretty(&json)?)?;
+    }
+    Ok(())
+}
+
+/// Peak resident set size of this process (VmHWM), 0 where /proc is unavailable.
+pub fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .map_or(0, |kb| kb * 1024)
+}
