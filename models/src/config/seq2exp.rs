@@ -1,0 +1,190 @@
+//! The Seq2Exp network: embeddings, generator, Beta mask, predictor and head (SEQ2EXP.md).
+
+use serde::{Deserialize, Serialize};
+
+use super::{positive, positive_f, CaduceusConfig, ConfigError, Preset};
+
+/// How the mask is sampled in training (inference always uses the Beta mean, thresholded for `Hard`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MaskMode {
+    /// Reparameterised Beta sample (Gamma ratio).
+    Soft,
+    /// Threshold at 0.5 with a straight-through gradient.
+    Hard,
+    /// Baseline: no mask (Caduceus with signals).
+    Nomask,
+    /// Baseline: mask = bases inside given peaks.
+    Peakmask,
+}
+
+/// Posterior parameters from generator (α1, β1) and signal prior (α2, β2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Posterior {
+    /// Beta(α1 + α2, β1 + β2): what the reference code does (default).
+    Code,
+    /// Beta(α1 + α2 − 1, β1 + β2 − 1): the paper's formula.
+    Paper,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaskConfig {
+    pub mode: MaskMode,
+    pub posterior: Posterior,
+    /// Added to softplus(logit) for α1 and β1 (soft 1, hard 0).
+    pub generator_offset: f64,
+    /// Per-channel prior weights w (sum to 1), offsets b, scale s and shift m:
+    /// α2 = Σ w_i (x_i + m) s, β2 = Σ w_i (b_i + m) s.
+    pub prior_weights: Vec<f64>,
+    pub prior_offsets: Vec<f64>,
+    pub prior_scale: f64,
+    pub prior_shift: f64,
+    /// KL(posterior ‖ Beta(kl_alpha, kl_beta)) weighted by kl_weight.
+    pub kl_alpha: f64,
+    pub kl_beta: f64,
+    pub kl_weight: f64,
+    /// Mask threshold of the hard variant.
+    pub threshold: f64,
+    /// Bases TSS ± this are forced into the mask.
+    pub promoter_half_width: usize,
+}
+
+impl MaskConfig {
+    pub fn soft() -> Self {
+        Self {
+            mode: MaskMode::Soft,
+            posterior: Posterior::Code,
+            generator_offset: 1.0,
+            prior_weights: vec![0.4, 0.4, 0.2],
+            prior_offsets: vec![1.5, 0.2, 1.0],
+            prior_scale: 10.0,
+            prior_shift: 1.0,
+            kl_alpha: 10.0,
+            kl_beta: 90.0,
+            kl_weight: 0.01,
+            threshold: 0.5,
+            promoter_half_width: 1000,
+        }
+    }
+
+    /// The hard variant's constants (s = 1, m = 0, offset 0).
+    pub fn hard() -> Self {
+        Self { mode: MaskMode::Hard, generator_offset: 0.0, prior_scale: 1.0, prior_shift: 0.0, ..Self::soft() }
+    }
+
+    pub fn validate(&self, channels: usize) -> Result<(), ConfigError> {
+        if self.prior_weights.len() != channels || self.prior_offsets.len() != channels {
+            return Err(ConfigError::new("mask.prior_weights", format!("need one weight and one offset per signal channel ({channels})")));
+        }
+        if self.prior_weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+            return Err(ConfigError::new("mask.prior_weights", "weights must be non-negative"));
+        }
+        let sum: f64 = self.prior_weights.iter().sum();
+        if (sum - 1.0).abs() > 1e-6 {
+            return Err(ConfigError::new("mask.prior_weights", format!("must sum to 1, they sum to {sum}")));
+        }
+        positive_f("mask.prior_scale", self.prior_scale)?;
+        positive_f("mask.kl_alpha", self.kl_alpha)?;
+        positive_f("mask.kl_beta", self.kl_beta)?;
+        if !(self.kl_weight.is_finite() && self.kl_weight >= 0.0) {
+            return Err(ConfigError::new("mask.kl_weight", "must be ≥ 0"));
+        }
+        if !(0.0..1.0).contains(&self.threshold) || self.threshold == 0.0 {
+            return Err(ConfigError::new("mask.threshold", "must be in (0, 1)"));
+        }
+        if self.generator_offset < 0.0 || self.prior_shift < 0.0 {
+            return Err(ConfigError::new("mask.generator_offset", "offsets must be ≥ 0 (α, β must stay positive)"));
+        }
+        if self.posterior == Posterior::Paper && self.generator_offset + self.prior_shift * self.prior_scale < 1.0 {
+            return Err(ConfigError::new("mask.posterior", "the paper posterior subtracts 1 and needs offsets that keep α, β > 0"));
+        }
+        Ok(())
+    }
+}
+
+/// Centre pooling + 9 features + MLP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadConfig {
+    /// Positions averaged around the window centre.
+    pub pool_width: usize,
+    pub n_features: usize,
+    pub hidden: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum Loss {
+    SmoothL1 { beta: f64 },
+    Mse,
+}
+
+/// The whole network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seq2ExpConfig {
+    /// Window length the model was trained on.
+    pub window: usize,
+    /// Input signal channels, in order (store track names or `hic`).
+    pub signals: Vec<String>,
+    /// Index of the target column of the store to train on.
+    pub target_index: usize,
+    pub generator: CaduceusConfig,
+    pub predictor: CaduceusConfig,
+    pub mask: MaskConfig,
+    pub head: HeadConfig,
+    pub loss: Loss,
+}
+
+impl Seq2ExpConfig {
+    pub fn preset(p: Preset) -> Self {
+        match p {
+            Preset::Paper => Self {
+                window: 200_000,
+                signals: vec!["h3k27ac".into(), "dnase".into(), "hic".into()],
+                target_index: 0,
+                generator: CaduceusConfig::paper(),
+                predictor: CaduceusConfig::paper(),
+                mask: MaskConfig::soft(),
+                head: HeadConfig { pool_width: 2000, n_features: 9, hidden: 128 },
+                loss: Loss::SmoothL1 { beta: 1.0 },
+            },
+            Preset::Tiny => Self {
+                window: 20_000,
+                generator: CaduceusConfig::tiny(),
+                predictor: CaduceusConfig::tiny(),
+                head: HeadConfig { pool_width: 2000, n_features: 9, hidden: 32 },
+                ..Self::preset(Preset::Paper)
+            },
+        }
+    }
+
+    pub fn d_model(&self) -> usize {
+        self.predictor.mamba.d_model
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        positive("window", self.window)?;
+        positive("signals", self.signals.len())?;
+        self.generator.validate("generator")?;
+        self.predictor.validate("predictor")?;
+        if self.generator.mamba.d_model != self.predictor.mamba.d_model {
+            return Err(ConfigError::new("generator.mamba.d_model", "generator and predictor share the embeddings: d_model must match"));
+        }
+        self.mask.validate(self.signals.len())?;
+        positive("head.pool_width", self.head.pool_width)?;
+        positive("head.hidden", self.head.hidden)?;
+        if self.head.pool_width > self.window {
+            return Err(ConfigError::new("head.pool_width", format!("{} exceeds the window {}", self.head.pool_width, self.window)));
+        }
+        if 2 * self.mask.promoter_half_width > self.window {
+            return Err(ConfigError::new("mask.promoter_half_width", "the promoter does not fit in the window"));
+        }
+        if let Loss::SmoothL1 { beta } = self.loss {
+            positive_f("loss.beta", beta)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,95 @@
+//! Optimisation settings (SEQ2EXP.md "Training (reference)").
+
+use serde::{Deserialize, Serialize};
+
+use super::{positive, positive_f, ConfigError, Preset};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    pub lr: f64,
+    pub betas: (f64, f64),
+    pub weight_decay: f64,
+    /// Linear warmup from `warmup_start_lr` to `lr` over `warmup_steps`, then cosine to `min_lr` at `steps`.
+    pub warmup_start_lr: f64,
+    pub warmup_steps: usize,
+    pub min_lr: f64,
+    pub steps: usize,
+    pub batch_size: usize,
+    pub grad_clip: f64,
+    pub seed: u64,
+    /// Validate (and maybe checkpoint) every this many steps.
+    pub validate_every: usize,
+    /// bf16 autocast on CUDA.
+    pub bf16: bool,
+    /// Leave-chromosome-out fold (1..=12); 11 is the paper's.
+    pub fold: usize,
+}
+
+impl TrainConfig {
+    pub fn preset(p: Preset) -> Self {
+        match p {
+            Preset::Paper => Self {
+                lr: 5e-4,
+                betas: (0.9, 0.95),
+                weight_decay: 1e-6,
+                warmup_start_lr: 1e-5,
+                warmup_steps: 5_000,
+                min_lr: 1e-4,
+                steps: 50_000,
+                batch_size: 8,
+                grad_clip: 1.0,
+                seed: 2222,
+                validate_every: 1_000,
+                bf16: true,
+                fold: 11,
+            },
+            Preset::Tiny => Self { lr: 2e-3, warmup_steps: 20, min_lr: 2e-4, steps: 300, batch_size: 4, validate_every: 50, bf16: false, ..Self::preset(Preset::Paper) },
+        }
+    }
+
+    /// Learning rate at `step` (0-based).
+    pub fn lr_at(&self, step: usize) -> f64 {
+        if step < self.warmup_steps {
+            let t = step as f64 / self.warmup_steps as f64;
+            return self.warmup_start_lr + t * (self.lr - self.warmup_start_lr);
+        }
+        let span = self.steps.saturating_sub(self.warmup_steps).max(1) as f64;
+        let t = ((step - self.warmup_steps) as f64 / span).min(1.0);
+        self.min_lr + 0.5 * (self.lr - self.min_lr) * (1.0 + (std::f64::consts::PI * t).cos())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        positive_f("train.lr", self.lr)?;
+        positive("train.steps", self.steps)?;
+        positive("train.batch_size", self.batch_size)?;
+        positive("train.validate_every", self.validate_every)?;
+        positive_f("train.grad_clip", self.grad_clip)?;
+        if !(0.0..1.0).contains(&self.betas.0) || !(0.0..1.0).contains(&self.betas.1) {
+            return Err(ConfigError::new("train.betas", "must be in [0, 1)"));
+        }
+        if self.weight_decay < 0.0 || self.min_lr < 0.0 || self.warmup_start_lr < 0.0 {
+            return Err(ConfigError::new("train.weight_decay", "weight decay and learning rates must be ≥ 0"));
+        }
+        if !(1..=12).contains(&self.fold) {
+            return Err(ConfigError::new("train.fold", format!("{} is not a fold (1..=12)", self.fold)));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_warms_up_then_decays_to_min() {
+        let c = TrainConfig::preset(Preset::Paper);
+        assert!((c.lr_at(0) - 1e-5).abs() < 1e-12);
+        assert!((c.lr_at(2_500) - (1e-5 + 0.5 * (5e-4 - 1e-5))).abs() < 1e-12);
+        assert!((c.lr_at(5_000) - 5e-4).abs() < 1e-12);
+        assert!((c.lr_at(27_500) - (1e-4 + 0.5 * 4e-4)).abs() < 1e-12);
+        assert!((c.lr_at(50_000) - 1e-4).abs() < 1e-12);
+        assert!((c.lr_at(60_000) - 1e-4).abs() < 1e-12);
+    }
+}

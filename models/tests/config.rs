@@ -1,0 +1,63 @@
+//! Presets, validation and the checkpoint parameter list.
+
+use seq2exp_models::config::*;
+
+#[test]
+fn paper_preset_matches_the_reference_sizes() {
+    let c = Seq2ExpConfig::preset(Preset::Paper);
+    c.validate().unwrap();
+    assert_eq!(c.window, 200_000);
+    let shapes = c.generator.parameter_shapes();
+    let get = |n: &str| shapes.iter().find(|(k, _)| k == n).map(|(_, s)| s.clone()).unwrap_or_else(|| panic!("{n} missing"));
+    assert_eq!(get("layers.0.mixer.mamba_fwd.in_proj.weight"), vec![512, 128]);
+    assert_eq!(get("layers.3.mixer.mamba_rev.conv1d.weight"), vec![256, 1, 4]);
+    assert_eq!(get("layers.1.mixer.mamba_fwd.x_proj.weight"), vec![40, 256]);
+    assert_eq!(get("layers.1.mixer.mamba_rev.dt_proj.weight"), vec![256, 8]);
+    assert_eq!(get("layers.2.mixer.mamba_fwd.A_log"), vec![256, 16]);
+    assert_eq!(get("layers.2.mixer.mamba_rev.out_proj.weight"), vec![128, 256]);
+    assert_eq!(get("norm_f.weight"), vec![128]);
+    // 4 layers × (2 directions × 9 tensors + norm) + norm_f
+    assert_eq!(shapes.len(), 4 * (2 * 9 + 1) + 1);
+    // Tied projections are counted once: per stack ≈ 0.5 M parameters, two stacks + head ≈ 1.1 M.
+    let tied: Vec<String> = c.generator.tied_names().into_iter().map(|(r, _)| r).collect();
+    let unique: usize = shapes.iter().filter(|(n, _)| !tied.contains(n)).map(|(_, s)| s.iter().product::<usize>()).sum();
+    assert!((450_000..600_000).contains(&unique), "{unique}");
+}
+
+#[test]
+fn soft_prior_constants_match_the_closed_form() {
+    // α2 = Σ w (x + m) s with x = 0 → 10; β2 = Σ w (b + m) s = 18.8 (SEQ2EXP.md).
+    let m = MaskConfig::soft();
+    let alpha0: f64 = m.prior_weights.iter().map(|w| w * m.prior_shift * m.prior_scale).sum();
+    let beta: f64 = m.prior_weights.iter().zip(&m.prior_offsets).map(|(w, b)| w * (b + m.prior_shift) * m.prior_scale).sum();
+    assert!((alpha0 - 10.0).abs() < 1e-12 && (beta - 18.8).abs() < 1e-12, "{alpha0} {beta}");
+}
+
+#[test]
+fn impossible_configs_are_rejected_with_the_field_named() {
+    let mut c = Seq2ExpConfig::preset(Preset::Tiny);
+    c.validate().unwrap();
+    c.mask.prior_weights = vec![0.5, 0.4, 0.2];
+    let e = c.validate().unwrap_err();
+    assert!(e.to_string().contains("prior_weights") && e.to_string().contains("sum to 1"), "{e}");
+
+    let mut c = Seq2ExpConfig::preset(Preset::Tiny);
+    c.predictor.mamba.d_state = 0;
+    assert!(c.validate().unwrap_err().to_string().contains("predictor.mamba.d_state"));
+
+    let json = serde_json::to_string(&Seq2ExpConfig::preset(Preset::Tiny)).unwrap().replace("\"d_inner\":32", "\"d_inner\":-3");
+    assert!(serde_json::from_str::<Seq2ExpConfig>(&json).is_err(), "negative sizes cannot deserialise");
+
+    let mut t = TrainConfig::preset(Preset::Tiny);
+    t.fold = 13;
+    assert!(t.validate().unwrap_err().to_string().contains("fold"));
+}
+
+#[test]
+fn configs_round_trip_through_json() {
+    for p in [Preset::Paper, Preset::Tiny] {
+        let c = Seq2ExpConfig::preset(p);
+        let back: Seq2ExpConfig = serde_json::from_str(&serde_json::to_string_pretty(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
+    }
+}
