@@ -1,0 +1,14 @@
+//! The Caduceus backbone in tch: Mamba-1 mixers, BiMamba (tied in/out projections, outputs summed),
+//! RMSNorm pre-norm residual blocks. Parameter names and initialisation follow SEQ2EXP.md exactly.
+
+mod bimamba;
+mod caduceus;
+mod init;
+mod mamba;
+mod rmsnorm;
+
+pub use bimamba::BiMamba;
+pub use caduceus::CaduceusStack;
+pub use init::{kaiming_uniform_bound, linear};
+pub use mamba::{Mamba, ScanImpl};
+pub use rmsnorm::RmsNorm;

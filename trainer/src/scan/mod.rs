@@ -1,0 +1,27 @@
+//! The selective scan as a libtorch op. `selective_scan` runs the Rust kernel of `seq2exp-models` inside a
+//! libtorch autograd node (a small C++ `torch::autograd::Function`, see `csrc/scan_autograd.cpp`): states
+//! are never materialised, the backward pass recomputes them from chunk checkpoints. The node dispatches on
+//! the tensors' device; CUDA tensors go to the CUDA kernel when built with the `cuda` feature.
+
+mod ffi;
+mod node;
+mod reference;
+
+pub use node::selective_scan;
+pub use reference::selective_scan_reference;
+
+use tch::Tensor;
+
+/// Inputs of one scan (layout of `seq2exp_models::scan`): `u, delta, z: [B, D, L]`, `a_log: [D, N]`,
+/// `b, c: [B, L, N]`, `d_skip, delta_bias: [D]`.
+pub struct ScanArgs<'a> {
+    pub u: &'a Tensor,
+    pub delta: &'a Tensor,
+    pub a_log: &'a Tensor,
+    pub b: &'a Tensor,
+    pub c: &'a Tensor,
+    pub d_skip: Option<&'a Tensor>,
+    pub z: Option<&'a Tensor>,
+    pub delta_bias: Option<&'a Tensor>,
+    pub delta_softplus: bool,
+}
