@@ -107,3 +107,26 @@ fn mcool_without_a_resolution_lists_them() {
     let list: Vec<String> = res.iter().map(|r| r.to_string()).collect();
     assert_names(&err, &path, &[&list.join(", "), "::resolutions/N"]);
 }
+
+#[test]
+fn hic2cool_kr_column_as_weights() {
+    let uri = format!("{}::resolutions/1000000", fixture(MCOOL).display());
+    let raw = Cooler::open(&uri).unwrap();
+    let n = raw.n_bins("chr2").unwrap();
+    let r = raw.raw_matrix("chr2", 0..n, 0..n).unwrap();
+    let mul = Cooler::open(&uri).unwrap().with_weight_column("KR", false).unwrap();
+    let div = Cooler::open(&uri).unwrap().with_weight_column("KR", true).unwrap();
+    assert!(mul.has_weight());
+    let (m, d) = (mul.balanced_matrix("chr2", 0..n, 0..n).unwrap(), div.balanced_matrix("chr2", 0..n, 0..n).unwrap());
+    let mut finite = 0;
+    for ((&r, &m), &d) in r.iter().zip(&m).zip(&d) {
+        if m.is_nan() {
+            assert!(d.is_nan()); // a NaN weight poisons both
+            continue;
+        }
+        finite += 1;
+        assert!((m * d - r * r).abs() <= 1e-9 * (r * r).max(1.0), "{m} * {d} vs {r}²");
+    }
+    assert!(finite > 0);
+    assert!(Cooler::open(&uri).unwrap().with_weight_column("nope", false).is_err());
+}

@@ -196,7 +196,7 @@ fn chroms_of(path: &Path, info: &BBIFileInfo) -> Result<Vec<Chrom>> {
 fn check_header_offsets(path: &Path) -> Result<()> {
     let size = std::fs::metadata(path).file_ctx(path)?.len();
     let mut file = File::open(path).file_ctx(path)?;
-    let truncated = |what: String| InputError::at(path, "header", format!("file is truncated: {what}, but the file has {size} bytes"));
+    let truncated = |what: String| InputError::at(path, "header", format!("file is truncated ({size} bytes): {what}"));
     let mut head = vec![0u8; 64];
     let complete = file.read_exact(&mut head).is_ok();
     let le = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) == BIGWIG_MAGIC;

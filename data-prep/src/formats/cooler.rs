@@ -144,6 +144,22 @@ impl Cooler {
         Ok(Self { path, group, file, binsize, chroms, by_name, bin1_offset, weights, divisive, warned_raw: AtomicBool::new(false) })
     }
 
+    /// Uses bin column `name` (e.g. hic2cool's `KR`/`VC`) as the balancing weights instead of `weight`;
+    /// `divisive` says whether counts are divided by the weights (hic2cool's convention) rather than
+    /// multiplied (cooler's).
+    pub fn with_weight_column(mut self, name: &str, divisive: bool) -> Result<Self> {
+        let what = format!("dataset {}/bins/{name}", self.group.trim_end_matches('/'));
+        let g = self.file.group(&self.group).map_err(|e| h5err(&self.path, &what, e))?;
+        let ds = g.dataset(&format!("bins/{name}")).map_err(|e| h5err(&self.path, &what, e))?;
+        let w = ds.read_raw::<f64>().map_err(|e| h5err(&self.path, &what, e))?;
+        if w.len() != self.bin1_offset.len() - 1 {
+            return Err(InputError::at(&self.path, what, format!("has {} entries for {} bins", w.len(), self.bin1_offset.len() - 1)));
+        }
+        self.weights = Some(w);
+        self.divisive = divisive;
+        Ok(self)
+    }
+
     /// The file path (without any `::group`).
     pub fn path(&self) -> &Path {
         &self.path
@@ -172,7 +188,8 @@ impl Cooler {
         Ok(self.chrom(chrom)?.n_bins)
     }
 
-    /// Whether the file has a `weight` (balancing) column.
+    /// Whether balancing weights are available: the file's `weight` column, or one chosen with
+    /// [`Cooler::with_weight_column`].
     pub fn has_weight(&self) -> bool {
         self.weights.is_some()
     }

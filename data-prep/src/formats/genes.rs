@@ -106,9 +106,10 @@ impl GeneSet {
         let mut index = HashMap::with_capacity(genes.len());
         for (i, g) in genes.iter().enumerate() {
             if let Some(prev) = index.insert(g.id.clone(), i) {
+                let (a, b) = (&genes[prev], g);
                 return Err(InputError::at(source, format!("gene {}", g.id), format!(
-                    "duplicate gene id on lines {} and {} ({} and {})",
-                    lines[prev], lines[i], genes[prev].id_versioned, g.id_versioned
+                    "duplicate gene id on lines {} and {}: {} ({}) and {} ({})",
+                    lines[prev], lines[i], a.id_versioned, a.name, b.id_versioned, b.name
                 )));
             }
         }

@@ -31,6 +31,10 @@ pub(crate) fn read_rows(path: &Path) -> Result<Vec<FeatureRow>> {
             continue;
         }
         let Some(record) = line.as_record() else { continue };
+        let columns = bytes.split(|&b| b == b'\t').count();
+        if columns < 9 {
+            return Err(InputError::line(path, line_no, format!("expected 9 tab-separated columns, found {columns}")));
+        }
         let record = record.map_err(|e| InputError::line(path, line_no, format!("malformed GTF row: {e}")))?;
         if let Some(row) = parse_record(&record, line_no).map_err(|m| InputError::line(path, line_no, m))? {
             rows.push(row);

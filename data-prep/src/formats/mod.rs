@@ -31,3 +31,16 @@ pub use cooler::Cooler;
 pub use fasta::Genome;
 pub use genes::{read_genes, read_transcripts, GeneOptions, GeneRecord, GeneSet, Strand, TranscriptRecord};
 pub use tables::{read_feature_table, read_value_table, strip_version};
+
+#[cfg(test)]
+mod tests {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    /// The window builder shares these across rayon workers.
+    #[test]
+    fn shared_readers_are_send_and_sync() {
+        assert_send_sync::<super::Genome>();
+        assert_send_sync::<super::BigWig>();
+        assert_send_sync::<super::Cooler>();
+    }
+}

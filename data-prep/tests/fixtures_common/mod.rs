@@ -48,6 +48,9 @@ pub fn as_str(v: &serde_json::Value) -> &str {
 /// Asserts an error message names the file and contains each of `parts`.
 pub fn assert_names(err: &impl std::fmt::Display, file: &Path, parts: &[&str]) {
     let msg = err.to_string();
+    if std::env::var_os("SHOW_ERRORS").is_some() {
+        eprintln!("ERROR MESSAGE: {msg}");
+    }
     assert!(msg.contains(&file.display().to_string()), "error does not name the file {}: {msg}", file.display());
     for p in parts {
         assert!(msg.contains(p), "error does not mention '{p}': {msg}");
