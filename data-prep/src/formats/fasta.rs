@@ -152,7 +152,7 @@ impl Genome {
     fn read_into(&self, reader: &mut Reader, c: &Chrom, s: u64, e: u64, dst: &mut [u8]) -> Result<()> {
         let place = || format!("chromosome {}", c.canonical);
         let region = Region::new(c.file_name.as_str(), position(&self.path, s + 1)?..=position(&self.path, e)?);
-        let record = reader.query(&region).map_err(|err| InputError::at(&self.path, place(), format!("cannot read [{s}, {e}): {err}")))?;
+        let record = reader.query(&region).map_err(|err| InputError::at(&self.path, place(), format!("cannot read [{s}, {e}): {err} (is the file truncated, or its index stale?)")))?;
         let seq: &[u8] = record.sequence().as_ref();
         if seq.len() != dst.len() {
             return Err(InputError::at(&self.path, place(), format!(
