@@ -262,8 +262,9 @@ impl Cooler {
         let inc = |b: u64| cols.contains(&b);
         // A pixel (a, b ≥ a) matters when a ∈ rows (b ∈ cols) or a ∈ cols (b ∈ rows).
         let hi = |a: u64| if inr(a) { cols.end } else { 0 }.max(if inc(a) { rows.end } else { 0 });
-        let (merged, apart) = ([rows.start.min(cols.start)..rows.end.max(cols.end)], [rows.clone(), cols.clone()]);
-        let scan: &[Range<u64>] = if rows.start <= cols.end && cols.start <= rows.end { &merged } else { &apart };
+        let (merged, apart) = (rows.start.min(cols.start)..rows.end.max(cols.end), [rows.clone(), cols.clone()]);
+        let overlap = rows.start <= cols.end && cols.start <= rows.end;
+        let scan: &[Range<u64>] = if overlap { std::slice::from_ref(&merged) } else { &apart };
         for bins in scan {
             for seg in self.segments(bins, &hi) {
                 let (b1, b2, v) = self.read_pixels(seg)?;
