@@ -158,6 +158,18 @@ fn gene_outside_its_chromosome() {
 }
 
 #[test]
+fn gene_table_comments_header_and_tss_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "# made by hand\n#chr\tstart\tend\tname\tstrand\ttss\tgene_id\n1\t10\t50\tA\t-\t42\tENSG1.2\n";
+    let p = write(dir.path(), "g.txt", text);
+    let genes = read_genes(&p, &GeneOptions::default()).unwrap();
+    let g = genes.get("ENSG1").unwrap();
+    assert_eq!((g.chrom.as_str(), g.tss, g.name.as_str(), g.id_versioned.as_str()), ("chr1", 42, "A", "ENSG1.2"));
+    let csv = write(dir.path(), "g.csv", "chrom,TSS,gene_id,Gene name\nchrX,5,ENSG2,B\n");
+    assert_eq!(read_genes(&csv, &GeneOptions::default()).unwrap().get("ENSG2").unwrap().tss, 5);
+}
+
+#[test]
 fn malformed_gene_table_row() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "g.tsv", "#chr\tstart\tend\tname\tscore\tstrand\nchr1\t1\t5\tA\t0\t+\nchr1\tx\t5\tB\t0\t+\n");

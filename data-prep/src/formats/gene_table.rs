@@ -21,6 +21,10 @@ use crate::formats::genes::{GeneOptions, GeneRecord, GeneSet, Strand};
 use crate::formats::tables::{csv_error, find_column, sniff_delimiter, strip_version};
 use crate::formats::text::open_text;
 
+/// Header names of the chromosome column (a `#` line starting with one of these is the header; other
+/// `#` lines are comments).
+const CHROM_NAMES: [&str; 4] = ["chr", "chrom", "chromosome", "seqname"];
+
 /// Where each field lives in a row.
 #[derive(Debug)]
 struct Columns {
@@ -44,7 +48,8 @@ pub(crate) fn read_gene_table(path: &Path, options: &GeneOptions) -> Result<Gene
         let line = record.position().map_or(0, |p| p.line() as usize);
         let fields: Vec<&str> = record.iter().map(str::trim).collect();
         let first = fields.first().copied().unwrap_or("");
-        if cols.is_none() && (first.starts_with('#') || fields.get(1).is_some_and(|s| s.parse::<u64>().is_err())) {
+        let commented_header = first.starts_with('#') && CHROM_NAMES.iter().any(|n| first.trim_start_matches('#').trim().eq_ignore_ascii_case(n));
+        if cols.is_none() && (commented_header || (!first.starts_with('#') && fields.get(1).is_some_and(|s| s.parse::<u64>().is_err()))) {
             cols = Some(columns_from_header(path, &fields, options)?);
             continue;
         }
@@ -74,7 +79,7 @@ fn columns_from_header(path: &Path, fields: &[&str], options: &GeneOptions) -> R
     let headers: Vec<String> = fields.iter().enumerate().map(|(i, f)| if i == 0 { f.trim_start_matches('#').trim().to_string() } else { f.to_string() }).collect();
     let any = |names: &[&str]| names.iter().find_map(|n| headers.iter().position(|h| h.eq_ignore_ascii_case(n)));
     let missing = |what: &str| InputError::line(path, 1, format!("no {what} column; the header has: {}", headers.join(", ")));
-    let chrom = any(&["chr", "chrom", "chromosome", "seqname"]).ok_or_else(|| missing("chromosome (chr/chrom)"))?;
+    let chrom = any(&CHROM_NAMES).ok_or_else(|| missing("chromosome (chr/chrom)"))?;
     let name = any(&["name", "gene_name", "gene", "symbol", "gene name"]);
     let id = match &options.id_column {
         Some(c) => find_column(path, &headers, c)?,
