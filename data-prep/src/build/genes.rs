@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use seq2exp_store::{GeneInfo, Strand, FEATURE_NAMES};
 
 use crate::error::{InputError, Result};
-use crate::formats::genes::{read_genes, GeneOptions, GeneRecord};
+use crate::formats::genes::{read_genes, GeneOptions, GeneRecord, Strand as GeneStrand};
 use crate::formats::tables::{read_feature_table, read_value_table};
 
 use super::{BuildConfig, Inputs};
@@ -50,7 +50,10 @@ fn to_info(g: &GeneRecord) -> GeneInfo {
         name: g.name.clone(),
         chrom: g.chrom.clone(),
         tss: g.tss,
-        strand: if g.strand.is_minus() { Strand::Minus } else { Strand::Plus },
+        strand: match g.strand {
+            GeneStrand::Plus => Strand::Plus,
+            GeneStrand::Minus => Strand::Minus,
+        },
     }
 }
 

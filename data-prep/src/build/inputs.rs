@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::error::{InputError, Result};
 use crate::formats::bigwig::BigWig;
@@ -25,6 +26,8 @@ pub struct Inputs {
     pub chrom_lengths: HashMap<String, u64>,
     pub tracks: Vec<Track>,
     pub hic: Option<(String, Cooler)>,
+    /// Raw-count row sums per chromosome, computed once when the cooler has no balancing weights.
+    marginals: Mutex<HashMap<String, Arc<Vec<f64>>>>,
     /// Human-readable notes about what could not be matched.
     pub notes: Vec<String>,
 }
@@ -61,7 +64,33 @@ impl Inputs {
             }
             None => None,
         };
-        Ok(Self { genome, chrom_lengths, tracks, hic, notes })
+        Ok(Self { genome, chrom_lengths, tracks, hic, marginals: Mutex::default(), notes })
+    }
+
+    /// Contacts of the TSS bin `bin` with chromosome bins `cols`, normalised so the TSS row sums to 1
+    /// (balanced matrices already do; raw counts are divided by the row's cis sum). Off-chromosome = NaN.
+    pub fn hic_contacts(&self, chrom: &str, bin: u64, cols: std::ops::Range<i64>) -> Result<Vec<f64>> {
+        let (_, cooler) = self.hic.as_ref().expect("hic_contacts needs a cooler");
+        if !cooler.has_chrom(chrom) {
+            return Ok(vec![0.0; (cols.end - cols.start) as usize]);
+        }
+        if cooler.has_weight() {
+            return cooler.row(chrom, bin, cols, true);
+        }
+        let marginals = {
+            let mut cache = self.marginals.lock().expect("marginals lock");
+            match cache.get(chrom) {
+                Some(m) => m.clone(),
+                None => {
+                    let m = Arc::new(cooler.cis_marginals(chrom)?);
+                    cache.insert(chrom.to_string(), m.clone());
+                    m
+                }
+            }
+        };
+        let total = marginals.get(bin as usize).copied().unwrap_or(0.0);
+        let row = cooler.row(chrom, bin, cols, false)?;
+        Ok(row.into_iter().map(|v| if total > 0.0 { v / total } else { f64::NAN }).collect())
     }
 
     /// Hi-C bin size in the store: the cooler's, or the power-law fallback's.

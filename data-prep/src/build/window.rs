@@ -167,8 +167,8 @@ fn hic_row(inputs: &Inputs, g: &GeneInfo, start: i64, window: u64) -> Result<Vec
     let chrom_bins = chrom_len.div_ceil(bin) as i64;
     let mut row = match &inputs.hic {
         None => powerlaw_row(nb, tss_bin as usize, bin),
-        Some((_, cooler)) => {
-            let contacts = cooler.contact_row(&g.chrom, g.tss / bin, first, first + nb as i64)?;
+        Some(_) => {
+            let contacts = inputs.hic_contacts(&g.chrom, g.tss / bin, first..first + nb as i64)?;
             process_row(&contacts, tss_bin as usize, bin)
         }
     };

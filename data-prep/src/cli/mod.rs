@@ -22,7 +22,7 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Print a store's schema, split counts, value ranges, or one gene's window.
     Inspect(inspect::InspectArgs),
-    /// Measure store building speed and memory (genes/s, peak RSS) on simulated inputs.
+    /// Measure store building speed and memory (genes/s, peak RSS) on simulated inputs, beside Python.
     Bench(bench::BenchArgs),
 }
 

@@ -43,10 +43,13 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
         cfg.genes_per_chrom = n;
     }
     if let Some(n) = a.chroms {
-        cfg.set_chrom_count(n);
+        anyhow::ensure!((1..=23).contains(&n), "--chroms must be 1..=23");
+        cfg.chromosomes = (1..=n.min(22)).map(|i| format!("chr{i}")).chain((n == 23).then(|| "chrX".to_string())).collect();
     }
     if let Some(w) = a.window {
-        cfg.set_window(w);
+        cfg.design_window = w;
+        // Keep neighbouring genes' windows apart so each window holds one gene's elements.
+        cfg.gene_spacing = cfg.gene_spacing.max(w + w / 4);
     }
     cfg.overwrite = a.overwrite;
     let summary = simulate(&cfg, &a.out)?;

@@ -247,6 +247,31 @@ impl Cooler {
         Ok(out)
     }
 
+    /// Row sums of the raw cis matrix of `chrom` (both triangles), used to normalise raw counts so that
+    /// rows sum to 1 like a balanced matrix. Streams the chromosome's pixels in bounded reads.
+    pub fn cis_marginals(&self, chrom: &str) -> Result<Vec<f64>> {
+        const BLOCK: u64 = 1 << 20;
+        let c = self.chrom(chrom)?;
+        let (first, n) = (c.first_bin, c.n_bins);
+        let mut sums = vec![0.0; n as usize];
+        let (mut p, end) = (self.bin1_offset[first as usize], self.bin1_offset[(first + n) as usize]);
+        while p < end {
+            let e = (p + BLOCK).min(end);
+            let (b1, b2, v) = self.read_pixels(p..e)?;
+            for ((&a, &b), &x) in b1.iter().zip(&b2).zip(&v) {
+                let (a, b) = (a as u64, b as u64);
+                if (first..first + n).contains(&b) {
+                    sums[(a - first) as usize] += x;
+                    if a != b {
+                        sums[(b - first) as usize] += x;
+                    }
+                }
+            }
+            p = e;
+        }
+        Ok(sums)
+    }
+
     fn chrom(&self, chrom: &str) -> Result<&Chrom> {
         let canonical = normalise(chrom);
         self.by_name.get(&canonical).map(|&i| &self.chroms[i]).ok_or_else(|| {
