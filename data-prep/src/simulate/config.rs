@@ -248,7 +248,7 @@ impl Default for SimConfig {
             b0: 0.9,
             promoter_coef: 0.08,
             causal_coef: 0.08,
-            strength: (0.5, 1.5),
+            strength: (0.8, 1.2),
             effect_range: 10_000,
             feature_weights: [-0.05, 0.04, 0.03, -0.08, 0.0, 0.4, -0.3, 0.1],
             noise_sd: 0.1,

@@ -24,7 +24,7 @@
 //! C(i, j) = depth · (|i − j| + 1)^(−γ) · (loop_boost if (i, j) is a planted loop else 1)
 //! ```
 //! with p_g the promoter activity (= the promoter's DNase peak height, U(1, 6); H3K27ac ≈ 0.8·p),
-//! h_e the element's planted DNase height, r_e ~ U(0.5, 1.5) a per-element strength, f_g the 8
+//! h_e the element's planted DNase height, r_e ~ U(0.8, 1.2) a per-element strength, f_g the 8
 //! features of features.csv, γ = 0.87, and defaults b0 = 0.9, a = 0.08, β = 0.08, σ = 0.1,
 //! effect_range = 10 kb (= design window/2, so with `--window 20000` everything acting on y is visible).
 //! C is the expected, noise-free contact of the SAME model whose Poisson draws fill contacts.mcool (raw
@@ -151,9 +151,12 @@ fn check_out_dir(out_dir: &Path, overwrite: bool) -> Result<()> {
 /// Moves the finished temp dir into place; an existing directory is moved aside first and removed last.
 fn install(tmp: tempfile::TempDir, out_dir: &Path) -> Result<()> {
     let staged = tmp.keep();
-    let old = out_dir.exists().then(|| staged.with_extension("old"));
+    let old = out_dir.exists().then(|| PathBuf::from(format!("{}.old", staged.display())));
     if let Some(old) = &old {
-        std::fs::rename(out_dir, old).file_ctx(out_dir)?;
+        if let Err(e) = std::fs::rename(out_dir, old) {
+            let _ = std::fs::remove_dir_all(&staged);
+            return Err(InputError::io(out_dir, e));
+        }
     }
     if let Err(e) = std::fs::rename(&staged, out_dir) {
         if let Some(old) = &old {

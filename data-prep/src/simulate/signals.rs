@@ -60,21 +60,24 @@ pub(crate) fn build(cfg: &SimConfig, lay: &Layout, rng: &mut ChaCha8Rng) -> Sign
 /// Adds a plateau of `height` over [a, b) with linear ramps and a per-10-bp texture.
 fn plateau(track: &mut [f32], a: u64, b: u64, height: f32, cfg: &SimConfig, rng: &mut ChaCha8Rng) {
     let ramp = cfg.peak_ramp.max(1) as f32;
-    let mut texture = 1.0f32;
-    for p in a..b {
-        if (p - a) % 10 == 0 {
-            texture = 1.0 + cfg.peak_texture_sd * standard_normal(rng).clamp(-3.0, 3.0);
+    for block in (a..b).step_by(10) {
+        let texture = 1.0 + cfg.peak_texture_sd * standard_normal(rng).clamp(-3.0, 3.0);
+        for p in block..(block + 10).min(b) {
+            let edge = ((p - a + 1) as f32).min((b - p) as f32);
+            let shape = (edge / ramp).min(1.0);
+            track[p as usize] += height * shape * texture;
         }
-        let edge = ((p - a + 1) as f32).min((b - p) as f32);
-        let shape = (edge / ramp).min(1.0);
-        track[p as usize] += height * shape * texture;
     }
 }
 
 /// Adds half-sine flanks of `height` and width `w` on both sides of [a, b), and 0.3 × height inside.
+/// The hump is constant over 20-bp blocks, like a binned histone track.
 fn flanks(track: &mut [f32], a: u64, b: u64, w: u64, height: f32) {
     let len = track.len() as u64;
-    let hump = |x: u64| height * (std::f32::consts::PI * (x as f32 + 0.5) / w as f32).sin();
+    let hump = |x: u64| {
+        let centre = ((x / 20) * 20 + 10).min(w - 1);
+        height * (std::f32::consts::PI * (centre as f32 + 0.5) / w as f32).sin()
+    };
     for x in 0..w {
         if a >= w {
             track[(a - w + x) as usize] += hump(x);
