@@ -280,3 +280,61 @@ fn peaks_and_blacklist_are_where_they_should_be() {
         }
     }
 }
+
+#[test]
+fn short_motif_is_scrubbed_everywhere_else() {
+    // An 8-mer occurs by chance every ~33 kb per strand, so this only passes if stray copies are removed.
+    let cfg = SimConfig { motif_length: 8, ..SimConfig::small(99) };
+    let g = generate(&cfg).unwrap();
+    let planted: usize = g.elements.iter().map(|e| e.motif_sites.len()).sum();
+    let found: usize = g.chroms.iter().map(|c| motif_occurrences(&c.seq, &g.motif).len()).sum();
+    assert_eq!(planted, found);
+    for e in g.elements.iter().filter(|e| e.kind == ElementKind::OpenDecoy) {
+        let seq = &g.chroms[e.chrom].seq[e.start as usize..e.end as usize];
+        assert!(motif_occurrences(seq, &g.motif).is_empty());
+    }
+}
+
+#[test]
+fn truth_contributions_follow_the_documented_formula() {
+    // contribution = β · h · r · C(bin(mid), bin(TSS)) / depth with r inside the strength range.
+    let s = sim();
+    let g = &s.genome;
+    let cfg = &g.config;
+    let heights: HashMap<(String, u64), f64> = read_tsv(&s.dir.join("elements.bed"), '\t')
+        .into_iter()
+        .map(|r| ((r[0].clone(), r[1].parse().unwrap()), r[6].parse().unwrap()))
+        .collect();
+    let rows = read_tsv(&s.dir.join("truth.bed"), '\t');
+    assert!(!rows.is_empty());
+    for r in rows {
+        let (start, end): (u64, u64) = (r[1].parse().unwrap(), r[2].parse().unwrap());
+        let c = g.chroms.iter().position(|c| c.name == r[0]).unwrap();
+        let gene = g.genes.iter().find(|x| x.stripped_id() == r[3]).unwrap();
+        let bin = |p: u64| (p / cfg.hic_bin_size) as u32;
+        let contact = g.expected_contact(c, bin((start + end) / 2), bin(gene.tss)) / cfg.hic_depth;
+        let h = heights[&(r[0].clone(), start)];
+        let strength = r[6].parse::<f64>().unwrap() / (cfg.causal_coef * h * contact);
+        assert!(strength >= cfg.strength.0 - 1e-6 && strength <= cfg.strength.1 + 1e-6, "{r:?}: r = {strength}");
+        assert!((start + end) / 2 <= gene.tss + cfg.effect_range && (start + end) / 2 + cfg.effect_range >= gene.tss);
+    }
+}
+
+#[test]
+fn gtf_parses_with_noodles() {
+    use noodles::gff::feature::record_buf::attributes::field::Value;
+    let s = sim();
+    let file = std::fs::File::open(s.dir.join("genes.gtf")).unwrap();
+    let mut reader = noodles::gtf::io::Reader::new(std::io::BufReader::new(file));
+    let records: Vec<_> = reader.record_bufs().collect::<Result<_, _>>().unwrap();
+    let data_lines = read_tsv(&s.dir.join("genes.gtf"), '\t').len();
+    assert_eq!(records.len(), data_lines);
+    let canonical = records
+        .iter()
+        .find(|r| r.ty() == "transcript" && matches!(r.attributes().get(b"tag"), Some(Value::Array(t)) if t.len() == 2));
+    assert!(canonical.is_some(), "repeated tag attributes parse as arrays");
+    for r in &records {
+        assert!(matches!(r.attributes().get(b"gene_id"), Some(Value::String(_))));
+        assert!(matches!(r.attributes().get(b"gene_type"), Some(Value::String(_))));
+    }
+}
