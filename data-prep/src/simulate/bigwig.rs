@@ -14,7 +14,9 @@ use crate::error::{InputError, IoContext, Result};
 /// Which track of each chromosome to write.
 #[derive(Clone, Copy, Debug)]
 pub enum Which {
+    /// dnase.bw
     Dnase,
+    /// h3k27ac.bw
     H3k27ac,
 }
 

@@ -10,6 +10,9 @@
 //! - **open decoys** (2): accessible exactly like causal ones, but without the motif;
 //! - **motif decoys** (2): carry the motif but sit in closed chromatin (no DNase, no H3K27ac peak).
 //!
+//! H3K27ac flanks are broad (800 bp beside elements, 1.2 kb beside promoters) and may spill over a
+//! neighbouring element, a motif decoy included; DNase never does (closed elements read exactly 0).
+//!
 //! Any chance occurrence of the motif (either strand) outside planted copies is scrubbed, so "has the
 //! motif" and "is planted causal or motif decoy" coincide exactly. DNase alone cannot tell causal
 //! elements from open decoys, the motif alone cannot tell them from motif decoys: only both together

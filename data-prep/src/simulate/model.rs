@@ -84,7 +84,9 @@ impl ElementKind {
 /// One planted motif copy: its first base and whether the reverse complement was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MotifSite {
+    /// 0-based first base on the chromosome.
     pub pos: u64,
+    /// The reverse complement was written.
     pub reverse: bool,
 }
 
@@ -118,11 +120,14 @@ impl Element {
 /// Gene strand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strand {
+    /// `+`: the TSS is the transcript's first (lowest) base.
     Plus,
+    /// `-`: the TSS is the transcript's last (highest) base.
     Minus,
 }
 
 impl Strand {
+    /// `+` or `-`.
     pub fn symbol(self) -> char {
         match self {
             Self::Plus => '+',
@@ -134,11 +139,14 @@ impl Strand {
 /// Gene biotype written as `gene_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GeneType {
+    /// `protein_coding`: kept by the builder.
     ProteinCoding,
+    /// `lncRNA`: must be filtered out by the builder.
     LncRna,
 }
 
 impl GeneType {
+    /// The `gene_type` attribute value.
     pub fn label(self) -> &'static str {
         match self {
             Self::ProteinCoding => "protein_coding",
@@ -191,8 +199,11 @@ pub struct Gene {
     pub transcripts: Vec<Transcript>,
     /// Promoter activity p = promoter DNase height.
     pub promoter_activity: f32,
+    /// Height of the promoter's H3K27ac flanks.
     pub promoter_h3k27ac: f32,
+    /// The 8 features, in the order of [`FEATURE_NAMES`].
     pub features: [f64; 8],
+    /// Every term of y.
     pub expr: ExpressionTerms,
 }
 
@@ -240,8 +251,11 @@ impl Track {
 /// Where a called DNase peak came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PeakSource {
+    /// An accessible planted element (causal or open decoy).
     Element,
+    /// A promoter (TSS ± 150 bp).
     Promoter,
+    /// A background blip wrongly called (false positive).
     Noise,
 }
 
@@ -257,8 +271,11 @@ pub struct Peak {
 /// One Hi-C pixel at the finest resolution, bins local to the chromosome, bin1 ≤ bin2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pixel {
+    /// Row bin, local to the chromosome.
     pub bin1: u32,
+    /// Column bin, ≥ bin1.
     pub bin2: u32,
+    /// Raw count (> 0).
     pub count: i32,
 }
 
@@ -286,7 +303,9 @@ pub struct Chromosome {
 /// The effect of one causal element on one gene: β × height × strength × contact ratio.
 #[derive(Debug, Clone, Copy)]
 pub struct Contribution {
+    /// Global gene index.
     pub gene: usize,
+    /// Index into `Genome::elements`.
     pub element: usize,
     /// Expected contact(bin(element), bin(TSS)) / hic_depth.
     pub contact: f64,
