@@ -2,8 +2,8 @@
 //! ABC model (and the Seq2Exp reference) does, then log10(x + 1).
 //!
 //! For one gene with TSS bin `t` and window bins `j`:
-//! 1. `c_j` = contact(t, j), balanced if the cooler has a `weight` column (cooler balances rows to sum 1),
-//!    else raw counts divided by the TSS bin's row sum (so rows sum to 1 either way).
+//! 1. `c_j` = contact(t, j) (balanced if the cooler has a `weight` column, else raw counts) divided by the
+//!    TSS row's cis sum, so the row sums to 1 as in ABC's doubly-stochastic (KR) matrices.
 //! 2. The self-contact `c_t` is replaced by the max of its two neighbours (ABC: the diagonal is dominated
 //!    by ligation artefacts).
 //! 3. QC: if `c_t` < 0.01 the gene's Hi-C is unusable → every bin 0 (the reference's NaN → 0).
@@ -81,8 +81,10 @@ mod tests {
         assert_eq!(row[2], expect(0.05, 0.0));
         assert_eq!(row[0], expect(0.02, 10_000.0));
         assert_eq!(row[4], expect(0.01, 10_000.0));
-        let far = process_row(&[0.2, 0.0, 0.0], 0, 1_000_000);
-        assert_eq!(far[2], expect(0.0, 1e6)); // beyond 1 Mb the cap applies
+        // Within 1 Mb the pseudocount is capped at pl(1 Mb); beyond, pl(d) is smaller and is used.
+        assert_eq!(row[0], ((0.02 + powerlaw(1e6) + 1.0f64).log10()) as f32);
+        let far = process_row(&[0.2, 0.5, 0.0, 0.0], 1, 1_000_000);
+        assert_eq!(far[3], ((powerlaw(2e6) + 1.0f64).log10()) as f32);
     }
 
     #[test]

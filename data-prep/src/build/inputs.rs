@@ -67,29 +67,28 @@ impl Inputs {
         Ok(Self { genome, chrom_lengths, tracks, hic, marginals: Mutex::default(), notes })
     }
 
-    /// Contacts of the TSS bin `bin` with chromosome bins `cols`, normalised so the TSS row sums to 1
-    /// (balanced matrices already do; raw counts are divided by the row's cis sum). Off-chromosome = NaN.
+    /// Contacts of the TSS bin `bin` with chromosome bins `cols` (balanced when the cooler has weights),
+    /// divided by the TSS row's cis sum so the row sums to 1 (≈ a no-op for a cooler-balanced matrix,
+    /// whose rows already do; essential for raw counts). Off-chromosome = NaN.
     pub fn hic_contacts(&self, chrom: &str, bin: u64, cols: std::ops::Range<i64>) -> Result<Vec<f64>> {
         let (_, cooler) = self.hic.as_ref().expect("hic_contacts needs a cooler");
         if !cooler.has_chrom(chrom) {
             return Ok(vec![0.0; (cols.end - cols.start) as usize]);
         }
-        if cooler.has_weight() {
-            return cooler.row(chrom, bin, cols, true);
-        }
+        let balanced = cooler.has_weight();
         let marginals = {
             let mut cache = self.marginals.lock().expect("marginals lock");
             match cache.get(chrom) {
                 Some(m) => m.clone(),
                 None => {
-                    let m = Arc::new(cooler.cis_marginals(chrom)?);
+                    let m = Arc::new(cooler.cis_marginals(chrom, balanced)?);
                     cache.insert(chrom.to_string(), m.clone());
                     m
                 }
             }
         };
         let total = marginals.get(bin as usize).copied().unwrap_or(0.0);
-        let row = cooler.row(chrom, bin, cols, false)?;
+        let row = cooler.row(chrom, bin, cols, balanced)?;
         Ok(row.into_iter().map(|v| if total > 0.0 { v / total } else { f64::NAN }).collect())
     }
 
@@ -102,7 +101,7 @@ impl Inputs {
         match &self.hic {
             Some((spec, c)) => format!(
                 "contact with the TSS bin from {spec} ({}), ABC processing (diagonal = max neighbour, self-contact QC 0.01, power-law pseudocount, gamma {}), log10(x+1)",
-                if c.has_weight() { "balanced" } else { "raw counts / row sum" },
+                if c.has_weight() { "balanced / row sum" } else { "raw counts / row sum" },
                 super::hic::GAMMA
             ),
             None => format!("no Hi-C given: ABC power-law contact (gamma {}), log10(x+1)", super::hic::GAMMA),

@@ -57,7 +57,8 @@ pub fn one_line(e: &anyhow::Error) -> String {
 
 /// The command line as typed, for provenance.
 pub fn command_line() -> String {
-    std::env::args().map(|a| if a.contains(' ') { format!("'{a}'") } else { a }).collect::<Vec<_>>().join(" ")
+    let plain = |a: &str| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c));
+    std::env::args().map(|a| if plain(&a) { a } else { format!("'{}'", a.replace('\'', "'\\''")) }).collect::<Vec<_>>().join(" ")
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal, e.g. in CI logs).

@@ -247,9 +247,9 @@ impl Cooler {
         Ok(out)
     }
 
-    /// Row sums of the raw cis matrix of `chrom` (both triangles), used to normalise raw counts so that
-    /// rows sum to 1 like a balanced matrix. Streams the chromosome's pixels in bounded reads.
-    pub fn cis_marginals(&self, chrom: &str) -> Result<Vec<f64>> {
+    /// Row sums of the cis matrix of `chrom` (both triangles; balanced when asked and weights exist, NaN
+    /// weights count as 0), used to normalise rows to sum 1. Streams the chromosome's pixels in bounded reads.
+    pub fn cis_marginals(&self, chrom: &str, balanced: bool) -> Result<Vec<f64>> {
         const BLOCK: u64 = 1 << 20;
         let c = self.chrom(chrom)?;
         let (first, n) = (c.first_bin, c.n_bins);
@@ -260,6 +260,14 @@ impl Cooler {
             let (b1, b2, v) = self.read_pixels(p..e)?;
             for ((&a, &b), &x) in b1.iter().zip(&b2).zip(&v) {
                 let (a, b) = (a as u64, b as u64);
+                let x = match (&self.weights, balanced) {
+                    (Some(w), true) => {
+                        let (wa, wb) = (w[a as usize], w[b as usize]);
+                        let v = if self.divisive { x / (wa * wb) } else { x * wa * wb };
+                        if v.is_finite() { v } else { 0.0 }
+                    }
+                    _ => x,
+                };
                 if (first..first + n).contains(&b) {
                     sums[(a - first) as usize] += x;
                     if a != b {
