@@ -1,1 +1,3 @@
 //! Seq2Exp model configuration, the selective-scan kernel and shared numerics (no libtorch).
+
+pub mod scan;

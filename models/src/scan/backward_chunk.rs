@@ -1,0 +1,254 @@
+//! Backward of one channel over one chunk: recompute the chunk's states from its checkpoint, then
+//! run the adjoint recurrence in reverse. With g_t = dL/dh_t (including the future):
+//!   g_t = C_t·dyraw_t + e_{t+1}⊙g_{t+1},  e_t = exp(δ_t A),  q_t = g_t⊙e_t⊙h_{t−1}
+//!   dδ_t = Σ_n A_n q_t,n + u_t Σ_n g_t,n B_t,n      du_t = D·dyraw_t + δ_t Σ_n g_t,n B_t,n
+//!   dA_n += δ_t q_t,n     dB_t,n += g_t,n δ_t u_t     dC_t,n += dyraw_t h_t,n
+//! where dyraw = dy·silu(z) (or dy). The carry e_t⊙g_t leaves the chunk towards the previous one.
+
+use super::float::ScanFloat;
+use super::isa::isa_dispatch;
+use super::prep::delta_run;
+use super::vec16::{exp_scaled, hsum, load, V, W};
+
+/// What one channel reads for one chunk of `len` positions.
+pub(crate) struct ChunkIn<'a, T> {
+    /// `[len]` each
+    pub u: &'a [T],
+    pub delta: &'a [T],
+    pub z: Option<&'a [T]>,
+    pub dy: &'a [T],
+    /// `[len, np]` rows of B and C (padded)
+    pub b: &'a [T],
+    pub c: &'a [T],
+    /// `[np]`
+    pub a: &'a [T],
+    /// `[n]`: the state before the chunk's first position.
+    pub ckpt: &'a [T],
+    pub skip: T,
+    pub bias: T,
+    pub softplus: bool,
+    pub np: usize,
+}
+
+/// What one channel writes for one chunk.
+pub(crate) struct ChunkOut<'a, T> {
+    /// `[len]` each
+    pub du: &'a mut [T],
+    pub ddelta: &'a mut [T],
+    pub dz: Option<&'a mut [T]>,
+    /// `[np]`: e⊙g handed from chunk k+1 to chunk k.
+    pub carry: &'a mut [T],
+    /// `[np]`: running Σ δ q (dL/dA).
+    pub da: &'a mut [T],
+    pub dskip: &'a mut T,
+    pub dbias: &'a mut T,
+    /// `[len, np]`: accumulated over the channels of one block.
+    pub part_db: &'a mut [T],
+    pub part_dc: &'a mut [T],
+}
+
+/// Per-worker buffers: per-position scalars and the chunk's states, O(T·W) each.
+pub(crate) struct BwdScratch<T> {
+    dt: Vec<T>,
+    dtu: Vec<T>,
+    dsp: Vec<T>,
+    dyr: Vec<T>,
+    sg: Vec<T>,
+    s1: Vec<T>,
+    s2: Vec<T>,
+    yr: Vec<T>,
+    /// h_{t0−1}, h_t0, …, h_{t1−1} of one state block.
+    hbuf: Vec<V<T>>,
+    /// e_t of one state block.
+    ebuf: Vec<V<T>>,
+}
+
+impl<T: ScanFloat> BwdScratch<T> {
+    pub fn new(chunk: usize) -> Self {
+        let v = vec![T::ZERO; chunk];
+        let blocks = vec![[T::ZERO; W]; chunk + 1];
+        Self {
+            dt: v.clone(),
+            dtu: v.clone(),
+            dsp: v.clone(),
+            dyr: v.clone(),
+            sg: v.clone(),
+            s1: v.clone(),
+            s2: v.clone(),
+            yr: v,
+            hbuf: blocks.clone(),
+            ebuf: blocks,
+        }
+    }
+}
+
+isa_dispatch!(pub(crate) fn chunk_backward<T>(
+    x: &ChunkIn<'_, T>, o: &mut ChunkOut<'_, T>, s: &mut BwdScratch<T>
+) => chunk_backward_body);
+
+#[inline(always)]
+fn chunk_backward_body<T: ScanFloat, const F: bool>(
+    x: &ChunkIn<'_, T>,
+    o: &mut ChunkOut<'_, T>,
+    s: &mut BwdScratch<T>,
+) {
+    let (len, np) = (x.u.len(), x.np);
+    prepare::<T, F>(x, s, len);
+    let want_y = x.z.is_some() && o.dz.is_some();
+    for off in (0..np).step_by(W) {
+        let a = load(&x.a[off..]);
+        let mut h0 = [T::ZERO; W];
+        let have = x.ckpt.len().saturating_sub(off).min(W);
+        h0[..have].copy_from_slice(&x.ckpt[off..off + have]);
+        recompute::<T, F>(&a, h0, &s.dt[..len], &s.dtu[..len], x.b, np, off, &mut s.hbuf, &mut s.ebuf);
+        let mut g = load(&o.carry[off..]);
+        let mut da = load(&o.da[off..]);
+        let yr = if want_y { Some(&mut s.yr[..len]) } else { None };
+        let acc = Acc { s1: &mut s.s1[..len], s2: &mut s.s2[..len], yr };
+        let sc = Scalars { dt: &s.dt[..len], dtu: &s.dtu[..len], dyr: &s.dyr[..len] };
+        let bufs = (&s.hbuf[..=len], &s.ebuf[..len]);
+        adjoint::<T, F>(&a, &mut g, &mut da, sc, acc, (x.b, x.c), np, off, bufs, o);
+        o.carry[off..off + W].copy_from_slice(&g);
+        o.da[off..off + W].copy_from_slice(&da);
+    }
+    finish::<T, F>(x, o, s, len);
+}
+
+/// Per-position scalars: δ, δu, softplus' derivative, dyraw, sigmoid(z); zeroed accumulators.
+#[inline(always)]
+fn prepare<T: ScanFloat, const F: bool>(x: &ChunkIn<'_, T>, s: &mut BwdScratch<T>, len: usize) {
+    delta_run::<T, F>(x.delta, x.u, x.bias, x.softplus, &mut s.dt[..len], &mut s.dtu[..len]);
+    let dsp = &mut s.dsp[..len];
+    if x.softplus {
+        for (o, &d) in dsp.iter_mut().zip(x.delta) {
+            *o = (d + x.bias).sigmoid_k::<F>();
+        }
+    } else {
+        dsp.fill(T::ONE);
+    }
+    match x.z {
+        Some(z) => {
+            for (((o, sg), &zz), &g) in s.dyr[..len].iter_mut().zip(&mut s.sg[..len]).zip(z).zip(x.dy) {
+                *sg = zz.sigmoid_k::<F>();
+                *o = g * (zz * *sg);
+            }
+        }
+        None => s.dyr[..len].copy_from_slice(x.dy),
+    }
+    s.s1[..len].fill(T::ZERO);
+    s.s2[..len].fill(T::ZERO);
+    s.yr[..len].fill(T::ZERO);
+}
+
+/// Forward over the chunk for one state block, keeping h_{t−1} (hbuf[i]) and e_t (ebuf[i]).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn recompute<T: ScanFloat, const F: bool>(
+    a: &V<T>,
+    h0: V<T>,
+    dt: &[T],
+    dtu: &[T],
+    b_rows: &[T],
+    np: usize,
+    off: usize,
+    hbuf: &mut [V<T>],
+    ebuf: &mut [V<T>],
+) {
+    let mut h = h0;
+    hbuf[0] = h;
+    let steps = dt.iter().zip(dtu).zip(b_rows.chunks_exact(np)).zip(ebuf.iter_mut());
+    for ((((&d, &x), br), eo), ho) in steps.zip(hbuf[1..].iter_mut()) {
+        let bv = load(&br[off..]);
+        let e = exp_scaled::<T, F>(d, a);
+        for i in 0..W {
+            h[i] = e[i].madd_k::<F>(h[i], x * bv[i]);
+        }
+        *eo = e;
+        *ho = h;
+    }
+}
+
+/// Per-position inputs of the adjoint loop.
+struct Scalars<'a, T> {
+    dt: &'a [T],
+    dtu: &'a [T],
+    dyr: &'a [T],
+}
+
+/// Per-position sums over states, accumulated across state blocks.
+struct Acc<'a, T> {
+    /// Σ A q
+    s1: &'a mut [T],
+    /// Σ g B
+    s2: &'a mut [T],
+    /// Σ C h (only needed for dz)
+    yr: Option<&'a mut [T]>,
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn adjoint<T: ScanFloat, const F: bool>(
+    a: &V<T>,
+    g: &mut V<T>,
+    da: &mut V<T>,
+    sc: Scalars<'_, T>,
+    mut acc: Acc<'_, T>,
+    (b_rows, c_rows): (&[T], &[T]),
+    np: usize,
+    off: usize,
+    (hbuf, ebuf): (&[V<T>], &[V<T>]),
+    o: &mut ChunkOut<'_, T>,
+) {
+    let (mut gs, mut das) = (*g, *da);
+    for i in (0..sc.dt.len()).rev() {
+        let (bv, cv) = (load(&b_rows[i * np + off..]), load(&c_rows[i * np + off..]));
+        let (h0, h1, e) = (&hbuf[i], &hbuf[i + 1], &ebuf[i]);
+        let (dyr, dt, dtu) = (sc.dyr[i], sc.dt[i], sc.dtu[i]);
+        let dbr = &mut o.part_db[i * np + off..][..W];
+        let dcr = &mut o.part_dc[i * np + off..][..W];
+        let (mut p1, mut p2) = ([T::ZERO; W], [T::ZERO; W]);
+        for n in 0..W {
+            gs[n] = dyr.madd_k::<F>(cv[n], gs[n]);
+            dcr[n] = dyr.madd_k::<F>(h1[n], dcr[n]);
+            dbr[n] = gs[n].madd_k::<F>(dtu, dbr[n]);
+            let q = gs[n] * e[n] * h0[n];
+            das[n] = dt.madd_k::<F>(q, das[n]);
+            p1[n] = a[n] * q;
+            p2[n] = gs[n] * bv[n];
+            gs[n] = e[n] * gs[n];
+        }
+        acc.s1[i] += hsum(p1);
+        acc.s2[i] += hsum(p2);
+        if let Some(yr) = acc.yr.as_deref_mut() {
+            let mut p3 = [T::ZERO; W];
+            for n in 0..W {
+                p3[n] = cv[n] * h1[n];
+            }
+            yr[i] += hsum(p3);
+        }
+    }
+    (*g, *da) = (gs, das);
+}
+
+/// du, dδ (pre-softplus), dz and the per-channel sums for D and the bias.
+#[inline(always)]
+fn finish<T: ScanFloat, const F: bool>(x: &ChunkIn<'_, T>, o: &mut ChunkOut<'_, T>, s: &BwdScratch<T>, len: usize) {
+    let (mut dskip, mut dbias) = (*o.dskip, *o.dbias);
+    for i in 0..len {
+        let (u, dyr, s2) = (x.u[i], s.dyr[i], s.s2[i]);
+        o.du[i] = x.skip.madd_k::<F>(dyr, s.dt[i] * s2);
+        let dd = u.madd_k::<F>(s2, s.s1[i]) * s.dsp[i];
+        o.ddelta[i] = dd;
+        dbias += dd;
+        dskip = dyr.madd_k::<F>(u, dskip);
+    }
+    (*o.dskip, *o.dbias) = (dskip, dbias);
+    if let (Some(dz), Some(z)) = (o.dz.as_deref_mut(), x.z) {
+        for i in 0..len {
+            let sg = s.sg[i];
+            let yfull = x.skip.madd_k::<F>(x.u[i], s.yr[i]);
+            let dsilu = sg * (z[i] * (T::ONE - sg) + T::ONE);
+            dz[i] = x.dy[i] * yfull * dsilu;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Fixed-width blocks of states. The kernels process the N states of a channel in blocks of
+//! W = 16 lanes (two AVX2 vectors, one AVX-512 vector); fixed-size arrays let the compiler keep
+//! a block in registers and vectorise every lane-wise loop. N is padded up to a multiple of W.
+
+use super::float::ScanFloat;
+
+/// Lanes per state block.
+pub(crate) const W: usize = 16;
+
+/// One block of states (or of anything indexed by state).
+pub(crate) type V<T> = [T; W];
+
+/// Number of lanes N is padded to.
+pub(crate) fn padded(n: usize) -> usize {
+    n.div_ceil(W) * W
+}
+
+/// First W elements of `s` as a block (`s.len() >= W`).
+#[inline(always)]
+pub(crate) fn load<T: ScanFloat>(s: &[T]) -> V<T> {
+    let mut v = [T::ZERO; W];
+    v.copy_from_slice(&s[..W]);
+    v
+}
+
+/// Tree sum: log2(W) vector adds instead of a W-long dependency chain.
+#[inline(always)]
+pub(crate) fn hsum<T: ScanFloat>(v: V<T>) -> T {
+    let mut a = [T::ZERO; 8];
+    for i in 0..8 {
+        a[i] = v[i] + v[i + 8];
+    }
+    let mut b = [T::ZERO; 4];
+    for i in 0..4 {
+        b[i] = a[i] + a[i + 4];
+    }
+    (b[0] + b[2]) + (b[1] + b[3])
+}
+
+/// Lane-wise e^(s·a).
+#[inline(always)]
+pub(crate) fn exp_scaled<T: ScanFloat, const F: bool>(s: T, a: &V<T>) -> V<T> {
+    let mut e = [T::ZERO; W];
+    for n in 0..W {
+        e[n] = (s * a[n]).exp_k::<F>();
+    }
+    e
+}
