@@ -206,17 +206,22 @@ fn adjoint<T: ScanFloat, const F: bool>(
         let (dyr, dt, dtu) = (sc.dyr[i], sc.dt[i], sc.dtu[i]);
         let dbr = &mut o.part_db[i * np + off..][..W];
         let dcr = &mut o.part_dc[i * np + off..][..W];
+        // Work on local arrays only: through the slices LLVM could not rule out aliasing
+        // and left this loop scalar.
+        let (mut dbv, mut dcv) = (load(dbr), load(dcr));
         let (mut p1, mut p2) = ([T::ZERO; W], [T::ZERO; W]);
         for n in 0..W {
             gs[n] = dyr.madd_k::<F>(cv[n], gs[n]);
-            dcr[n] = dyr.madd_k::<F>(h1[n], dcr[n]);
-            dbr[n] = gs[n].madd_k::<F>(dtu, dbr[n]);
+            dcv[n] = dyr.madd_k::<F>(h1[n], dcv[n]);
+            dbv[n] = gs[n].madd_k::<F>(dtu, dbv[n]);
             let q = gs[n] * e[n] * h0[n];
             das[n] = dt.madd_k::<F>(q, das[n]);
             p1[n] = a[n] * q;
             p2[n] = gs[n] * bv[n];
             gs[n] = e[n] * gs[n];
         }
+        dbr.copy_from_slice(&dbv);
+        dcr.copy_from_slice(&dcv);
         acc.s1[i] += hsum(p1);
         acc.s2[i] += hsum(p2);
         if let Some(yr) = acc.yr.as_deref_mut() {
