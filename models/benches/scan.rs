@@ -1,7 +1,9 @@
 //! Selective-scan throughput at the Seq2Exp reference size (d_inner 256, N 16, B 1, L 200,000).
 //! Prints figures; not a test. `SCAN_BENCH_L` overrides L, `SCAN_BENCH_REPS` the repetitions
-//! (best of N is reported).
+//! (best of N is reported); `SCAN_BENCH_FWD_ONLY=1` times the forward only. Wall time and CPU time (all threads) are both printed: on a
+//! shared machine the CPU figure is the steadier one.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
@@ -116,28 +118,49 @@ impl Buffers {
     }
 }
 
-/// Best wall time of `reps` runs, in seconds.
-fn best_of(reps: usize, mut f: impl FnMut()) -> f64 {
+/// CPU time so far of each live thread of this process, in ns (from schedstat).
+fn thread_cpu_ns() -> HashMap<String, u64> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return HashMap::new() };
+    tasks
+        .filter_map(|t| {
+            let t = t.ok()?;
+            let stat = std::fs::read_to_string(t.path().join("schedstat")).ok()?;
+            Some((t.file_name().to_string_lossy().into_owned(), stat.split_whitespace().next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// CPU seconds spent by this process's threads between two snapshots (threads that exited in
+/// between are left out, so an old pool winding down cannot make it negative). On a shared
+/// machine this is far steadier than wall time.
+fn cpu_between(before: &HashMap<String, u64>, after: &HashMap<String, u64>) -> f64 {
+    let ns: u64 = after.iter().map(|(k, &v)| v.saturating_sub(before.get(k).copied().unwrap_or(0))).sum();
+    ns as f64 * 1e-9
+}
+
+/// Best (wall, cpu) seconds of `reps` runs.
+fn best_of(reps: usize, mut f: impl FnMut()) -> (f64, f64) {
     (0..reps.max(1))
         .map(|_| {
-            let t = Instant::now();
+            let (t, c) = (Instant::now(), thread_cpu_ns());
             f();
-            t.elapsed().as_secs_f64()
+            (t.elapsed().as_secs_f64(), cpu_between(&c, &thread_cpu_ns()))
         })
-        .fold(f64::INFINITY, f64::min)
+        .fold((f64::INFINITY, f64::INFINITY), |a, b| (a.0.min(b.0), a.1.min(b.1)))
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
 }
 
-fn report(what: &str, dims: ScanDims, threads: usize, secs: f64) {
+fn report(what: &str, dims: ScanDims, threads: usize, (wall, cpu): (f64, f64)) {
     let tokens = (dims.batch * dims.len) as f64;
     let updates = tokens * (dims.dim * dims.state) as f64;
     println!(
-        "  {what:<22} {threads} thr: {secs:8.3} s  {:>10.0} tokens/s  {:6.3} ns/update/thread",
-        tokens / secs,
-        secs * threads as f64 / updates * 1e9
+        "  {what:<20} {threads} thr: {wall:7.3} s wall {:>9.0} tokens/s {:6.3} ns/update/thread | cpu {cpu:7.3} s {:6.3} ns/update",
+        tokens / wall,
+        wall * threads as f64 / updates * 1e9,
+        cpu / updates * 1e9,
     );
 }
 
@@ -148,11 +171,14 @@ fn bench_kernel(data: &Data<f32>, buf: &mut Buffers, isa: Isa, threads: &[usize]
         pool.install(|| {
             let fwd = best_of(reps, || buf.forward(data, isa, false));
             report("forward", data.dims, t, fwd);
+            if std::env::var_os("SCAN_BENCH_FWD_ONLY").is_some() {
+                return;
+            }
             let fwd_ck = best_of(reps, || buf.forward(data, isa, true));
             report("forward+checkpoints", data.dims, t, fwd_ck);
             let bwd = best_of(reps, || buf.backward(data, isa));
             report("backward", data.dims, t, bwd);
-            report("forward+backward", data.dims, t, fwd_ck + bwd);
+            report("forward+backward", data.dims, t, (fwd_ck.0 + bwd.0, fwd_ck.1 + bwd.1));
         });
     }
 }
@@ -160,8 +186,8 @@ fn bench_kernel(data: &Data<f32>, buf: &mut Buffers, isa: Isa, threads: &[usize]
 fn bench_reference(dims: ScanDims) {
     let data = Data::<f64>::new(dims, 2, |x| x);
     let dy = vec![0.1f64; dims.batch * dims.dim * dims.len];
-    let fwd = best_of(1, || drop(reference::forward(dims, &data.inputs()).unwrap()));
-    let both = best_of(1, || drop(reference::backward(dims, &data.inputs(), &dy).unwrap()));
+    let fwd = best_of(2, || drop(reference::forward(dims, &data.inputs()).unwrap()));
+    let both = best_of(2, || drop(reference::backward(dims, &data.inputs(), &dy).unwrap()));
     println!("reference (f64, all states stored) at L = {}:", dims.len);
     report("forward", dims, 1, fwd);
     report("forward+backward", dims, 1, both);
@@ -193,7 +219,9 @@ fn main() {
     for isa in Isa::available().into_iter().filter(|&i| i != Isa::detect()) {
         bench_kernel(&data, &mut buf, isa, &[1], reps.min(2));
     }
-    bench_reference(ScanDims::new(1, 256, 2_000.min(len), 16));
+    if std::env::var_os("SCAN_BENCH_FWD_ONLY").is_none() {
+        bench_reference(ScanDims::new(1, 256, 2_000.min(len), 16));
+    }
     if let Some(rss) = peak_rss_mib() {
         println!("peak RSS of this process: {rss:.0} MiB (inputs and outputs of all sizes above)");
     }

@@ -7,7 +7,7 @@ use super::error::ScanError;
 use super::float::ScanFloat;
 use super::isa::isa_dispatch;
 use super::prep::{channel_scalars, delta_run, Prepared};
-use super::vec16::{exp_scaled, hsum, load, W};
+use super::vec16::{dot_fold, exp_scaled, hsum_half, load, H, W};
 use super::ScanOptions;
 
 /// Run the scan: writes `y` `[B, D, L]` and, when given, the checkpoint grid `[B, D, n_chunks, N]`
@@ -124,13 +124,16 @@ pub(crate) struct FwdScratch<T> {
     dt: Vec<T>,
     dtu: Vec<T>,
     yacc: Vec<T>,
+    /// Per-position Σ C·h of one state block, folded to half width and reduced after the block.
+    pbuf: Vec<H<T>>,
     h: Vec<T>,
 }
 
 impl<T: ScanFloat> FwdScratch<T> {
     fn new(chunk: usize, np: usize) -> Self {
         let v = vec![T::ZERO; chunk];
-        Self { dt: v.clone(), dtu: v.clone(), yacc: v, h: vec![T::ZERO; np] }
+        let pbuf = vec![[T::ZERO; W / 2]; chunk];
+        Self { dt: v.clone(), dtu: v.clone(), yacc: v, pbuf, h: vec![T::ZERO; np] }
     }
 }
 
@@ -160,14 +163,18 @@ fn forward_channel_body<T: ScanFloat, const F: bool>(
             let mut h = load(&s.h[off..]);
             let a = load(&ch.a[off..]);
             let rows = t0 * np..t1 * np;
-            scan_block::<T, F>(&a, &mut h, dt, dtu, &ch.b[rows.clone()], &ch.c[rows], np, off, yacc);
+            let pbuf = &mut s.pbuf[..len];
+            scan_block::<T, F>(&a, &mut h, dt, dtu, &ch.b[rows.clone()], &ch.c[rows], np, off, pbuf);
             s.h[off..off + W].copy_from_slice(&h);
+            for (y, p) in yacc.iter_mut().zip(pbuf.iter()) {
+                *y += hsum_half(p);
+            }
         }
         finish_y::<T, F>(yacc, &ch.u[t0..t1], ch.z.map(|z| &z[t0..t1]), ch.skip, &mut y[t0..t1]);
     }
 }
 
-/// The recurrence over one chunk for one block of W states; adds Σ_n C·h to `yacc`.
+/// The recurrence over one chunk for one block of W states; stores Σ_n C·h, half-folded, in `pbuf`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn scan_block<T: ScanFloat, const F: bool>(
@@ -179,20 +186,18 @@ fn scan_block<T: ScanFloat, const F: bool>(
     c_rows: &[T],
     np: usize,
     off: usize,
-    yacc: &mut [T],
+    pbuf: &mut [H<T>],
 ) {
     let mut hs = *h;
     let rows = b_rows.chunks_exact(np).zip(c_rows.chunks_exact(np));
-    for (((&d, &x), y), (br, cr)) in dt.iter().zip(dtu).zip(yacc.iter_mut()).zip(rows) {
+    for (((&d, &x), p), (br, cr)) in dt.iter().zip(dtu).zip(pbuf.iter_mut()).zip(rows) {
         let bv = load(&br[off..]);
         let cv = load(&cr[off..]);
         let e = exp_scaled::<T, F>(d, a);
-        let mut p = [T::ZERO; W];
         for i in 0..W {
             hs[i] = e[i].madd_k::<F>(hs[i], x * bv[i]);
-            p[i] = cv[i] * hs[i];
         }
-        *y += hsum(p);
+        *p = dot_fold::<T, F>(&cv, &hs);
     }
     *h = hs;
 }

@@ -10,9 +10,12 @@ const SHIFT: f32 = 12_582_912.0;
 /// ln 2 split so that n·LN2_HI is exact for |n| ≤ 255 (Cody–Waite reduction without FMA).
 const LN2_HI: f32 = 0.693_359_375;
 const LN2_LO: f32 = -2.121_944_4e-4;
-/// ln(f32::MIN_POSITIVE): below it the result would be subnormal; we return 0.
-pub const EXP_LO: f32 = -87.336_55;
-/// 127.5·ln 2: above it 2^n would overflow the exponent field; we return +inf.
+/// Arguments are clamped to [EXP_LO, EXP_HI]. At EXP_LO the reduced exponent n is −127, whose
+/// 2^n bit pattern is +0.0, so everything at or below it gives exactly 0 with no extra select.
+/// (Between −87.68 and −87.34, where e^x < f32::MIN_POSITIVE, the result is a tiny or subnormal
+/// number.)
+pub const EXP_LO: f32 = -88.0;
+/// 127.5·ln 2 keeps 2^n finite: larger arguments saturate at e^EXP_HI ≈ 2.6e38 instead of +inf.
 pub const EXP_HI: f32 = 88.376_26;
 /// Minimax polynomial for e^r − 1 on |r| ≤ ln2/2 (ARM optimized-routines expf, ≈1.5 ulp).
 const C0: f32 = 0.008_247_39;
@@ -30,8 +33,9 @@ pub(crate) fn madd<const F: bool>(a: f32, b: f32, c: f32) -> f32 {
     }
 }
 
-/// e^x in f32 without FMA. Relative error ≈ 2e-7 for x ∈ [EXP_LO, EXP_HI]; x < EXP_LO (including
-/// −inf) gives exactly 0, x > EXP_HI gives +inf, NaN gives NaN.
+/// e^x in f32 without FMA. Relative error ≈ 2e-7 where e^x is a normal float; x ≤ EXP_LO (including
+/// −inf) gives exactly 0; x ≥ EXP_HI gives e^EXP_HI ≈ 2.6e38 (saturates, no +inf); NaN gives NaN.
+/// Branch-free: two clamps, a polynomial and an exponent-field construction.
 pub fn exp_f32(x: f32) -> f32 {
     exp_impl::<false>(x)
 }
@@ -43,27 +47,22 @@ pub fn exp_f32_fused(x: f32) -> f32 {
 
 #[inline(always)]
 pub(crate) fn exp_impl<const F: bool>(x: f32) -> f32 {
-    // Selects written so that NaN passes through (comparisons with NaN are false).
-    let xc = if x < EXP_LO { EXP_LO } else { x };
-    let xc = if xc > EXP_HI { EXP_HI } else { xc };
-    let z = madd::<F>(xc, LOG2E, SHIFT);
+    // Clamps written so that NaN passes through (comparisons with NaN are false).
+    let x = if x < EXP_LO { EXP_LO } else { x };
+    let x = if x > EXP_HI { EXP_HI } else { x };
+    let z = madd::<F>(x, LOG2E, SHIFT);
     let n = z - SHIFT;
-    let r = madd::<F>(n, -LN2_HI, xc);
+    let r = madd::<F>(n, -LN2_HI, x);
     let r = madd::<F>(n, -LN2_LO, r);
-    // The low bits of z hold n; shifting them into the exponent field gives 2^n.
+    // The low bits of z hold n ∈ [−127, 127]; shifting them into the exponent field gives 2^n
+    // (and +0.0 for n = −127).
     let scale = f32::from_bits((z.to_bits() << 23).wrapping_add(0x3f80_0000));
     let r2 = r * r;
     let p = madd::<F>(C0, r, C1);
     let q = madd::<F>(C2, r, C3);
     let q = madd::<F>(p, r2, q);
     let poly = madd::<F>(q, r2, C4 * r);
-    let res = madd::<F>(poly, scale, scale);
-    let res = if x < EXP_LO { 0.0 } else { res };
-    if x > EXP_HI {
-        f32::INFINITY
-    } else {
-        res
-    }
+    madd::<F>(poly, scale, scale)
 }
 
 /// ln(1 + e) for e ∈ [0, 1] via 2·atanh(s), s = e/(2+e) ≤ 1/3; truncation error < 2e-8 relative.
@@ -97,7 +96,8 @@ pub(crate) fn softplus_impl<const F: bool>(x: f32) -> f32 {
     relu + ln1p_unit::<F>(e)
 }
 
-/// sigmoid(x) = 1 / (1 + e^−x); saturates to exactly 0 and 1 without NaN.
+/// sigmoid(x) = 1 / (1 + e^−x), without NaN: 1 for large x; for x ≤ −EXP_HI, where e^−x
+/// saturates, ≈ 4.2e-39 instead of a smaller value or 0.
 pub fn sigmoid_f32(x: f32) -> f32 {
     sigmoid_impl::<false>(x)
 }

@@ -23,6 +23,30 @@ pub(crate) fn load<T: ScanFloat>(s: &[T]) -> V<T> {
     v
 }
 
+/// Half a block.
+pub(crate) type H<T> = [T; W / 2];
+
+/// Σ_i x_i·y_i folded to half width: lane i holds x_i y_i + x_{i+8} y_{i+8}. Storing this (rather
+/// than reducing to a scalar at once) lets the compiler keep it a plain vertical vector op.
+#[inline(always)]
+pub(crate) fn dot_fold<T: ScanFloat, const F: bool>(x: &V<T>, y: &V<T>) -> H<T> {
+    let mut out = [T::ZERO; W / 2];
+    for i in 0..W / 2 {
+        out[i] = x[i + W / 2].madd_k::<F>(y[i + W / 2], x[i] * y[i]);
+    }
+    out
+}
+
+/// Tree sum of a half block.
+#[inline(always)]
+pub(crate) fn hsum_half<T: ScanFloat>(a: &H<T>) -> T {
+    let mut b = [T::ZERO; 4];
+    for i in 0..4 {
+        b[i] = a[i] + a[i + 4];
+    }
+    (b[0] + b[2]) + (b[1] + b[3])
+}
+
 /// Tree sum: log2(W) vector adds instead of a W-long dependency chain.
 #[inline(always)]
 pub(crate) fn hsum<T: ScanFloat>(v: V<T>) -> T {
