@@ -224,6 +224,7 @@ impl<T: ScanFloat> Task<'_, T> {
                 b: &prep.b[rows.clone()],
                 c: &prep.c[rows.clone()],
                 a: &prep.a[d * np..(d + 1) * np],
+                a2: &prep.a2[d * np..(d + 1) * np],
                 ckpt: &ctx.ckpt[ck..ck + n],
                 skip,
                 bias,

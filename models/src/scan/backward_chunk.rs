@@ -20,8 +20,9 @@ pub(crate) struct ChunkIn<'a, T> {
     /// `[len, np]` rows of B and C (padded)
     pub b: &'a [T],
     pub c: &'a [T],
-    /// `[np]`
+    /// `[np]`: A and A·log2 e
     pub a: &'a [T],
+    pub a2: &'a [T],
     /// `[n]`: the state before the chunk's first position.
     pub ckpt: &'a [T],
     pub skip: T,
@@ -96,11 +97,11 @@ fn chunk_backward_body<T: ScanFloat, const F: bool>(
     prepare::<T, F>(x, s, len);
     let want_y = x.z.is_some() && o.dz.is_some();
     for off in (0..np).step_by(W) {
-        let a = load(&x.a[off..]);
+        let (a, a2) = (load(&x.a[off..]), load(&x.a2[off..]));
         let mut h0 = [T::ZERO; W];
         let have = x.ckpt.len().saturating_sub(off).min(W);
         h0[..have].copy_from_slice(&x.ckpt[off..off + have]);
-        recompute::<T, F>(&a, h0, &s.dt[..len], &s.dtu[..len], x.b, np, off, &mut s.hbuf, &mut s.ebuf);
+        recompute::<T, F>(&a2, h0, &s.dt[..len], &s.dtu[..len], x.b, np, off, &mut s.hbuf, &mut s.ebuf);
         let mut g = load(&o.carry[off..]);
         let mut da = load(&o.da[off..]);
         let yr = if want_y { Some(&mut s.yr[..len]) } else { None };
@@ -144,7 +145,7 @@ fn prepare<T: ScanFloat, const F: bool>(x: &ChunkIn<'_, T>, s: &mut BwdScratch<T
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn recompute<T: ScanFloat, const F: bool>(
-    a: &V<T>,
+    a2: &V<T>,
     h0: V<T>,
     dt: &[T],
     dtu: &[T],
@@ -159,7 +160,7 @@ fn recompute<T: ScanFloat, const F: bool>(
     let steps = dt.iter().zip(dtu).zip(b_rows.chunks_exact(np)).zip(ebuf.iter_mut());
     for ((((&d, &x), br), eo), ho) in steps.zip(hbuf[1..].iter_mut()) {
         let bv = load(&br[off..]);
-        let e = exp_scaled::<T, F>(d, a);
+        let e = exp_scaled::<T, F>(d, a2);
         for i in 0..W {
             h[i] = e[i].madd_k::<F>(h[i], x * bv[i]);
         }

@@ -42,6 +42,9 @@ pub trait ScanFloat:
     /// e^self as the kernel computes it.
     #[doc(hidden)]
     fn exp_k<const F: bool>(self) -> Self;
+    /// 2^self as the kernel computes it.
+    #[doc(hidden)]
+    fn exp2_k<const F: bool>(self) -> Self;
     /// ln(1 + e^self) as the kernel computes it.
     #[doc(hidden)]
     fn softplus_k<const F: bool>(self) -> Self;
@@ -68,6 +71,10 @@ impl ScanFloat for f32 {
     #[inline(always)]
     fn exp_k<const F: bool>(self) -> Self {
         math::exp_impl::<F>(self)
+    }
+    #[inline(always)]
+    fn exp2_k<const F: bool>(self) -> Self {
+        math::exp2_impl::<F>(self)
     }
     #[inline(always)]
     fn softplus_k<const F: bool>(self) -> Self {
@@ -102,6 +109,10 @@ impl ScanFloat for f64 {
     #[inline(always)]
     fn exp_k<const F: bool>(self) -> Self {
         self.exp()
+    }
+    #[inline(always)]
+    fn exp2_k<const F: bool>(self) -> Self {
+        self.exp2()
     }
     #[inline(always)]
     fn softplus_k<const F: bool>(self) -> Self {

@@ -78,8 +78,8 @@ pub(crate) struct ChanIn<'a, T> {
     /// `[L, np]` rows of this channel's batch.
     pub b: &'a [T],
     pub c: &'a [T],
-    /// `[np]`
-    pub a: &'a [T],
+    /// `[np]`: A·log2 e
+    pub a2: &'a [T],
     pub skip: T,
     pub bias: T,
     pub softplus: bool,
@@ -108,7 +108,7 @@ impl<'a, T: ScanFloat> ChanIn<'a, T> {
             z: inputs.z.map(|z| &z[row]),
             b: &prep.b[bc.clone()],
             c: &prep.c[bc],
-            a: &prep.a[d * np..(d + 1) * np],
+            a2: &prep.a2[d * np..(d + 1) * np],
             skip,
             bias,
             softplus: inputs.delta_softplus,
@@ -161,10 +161,10 @@ fn forward_channel_body<T: ScanFloat, const F: bool>(
         yacc.fill(T::ZERO);
         for off in (0..np).step_by(W) {
             let mut h = load(&s.h[off..]);
-            let a = load(&ch.a[off..]);
+            let a2 = load(&ch.a2[off..]);
             let rows = t0 * np..t1 * np;
             let pbuf = &mut s.pbuf[..len];
-            scan_block::<T, F>(&a, &mut h, dt, dtu, &ch.b[rows.clone()], &ch.c[rows], np, off, pbuf);
+            scan_block::<T, F>(&a2, &mut h, dt, dtu, &ch.b[rows.clone()], &ch.c[rows], np, off, pbuf);
             s.h[off..off + W].copy_from_slice(&h);
             for (y, p) in yacc.iter_mut().zip(pbuf.iter()) {
                 *y += hsum_half(p);
@@ -178,7 +178,7 @@ fn forward_channel_body<T: ScanFloat, const F: bool>(
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn scan_block<T: ScanFloat, const F: bool>(
-    a: &[T; W],
+    a2: &[T; W],
     h: &mut [T; W],
     dt: &[T],
     dtu: &[T],
@@ -193,7 +193,7 @@ fn scan_block<T: ScanFloat, const F: bool>(
     for (((&d, &x), p), (br, cr)) in dt.iter().zip(dtu).zip(pbuf.iter_mut()).zip(rows) {
         let bv = load(&br[off..]);
         let cv = load(&cr[off..]);
-        let e = exp_scaled::<T, F>(d, a);
+        let e = exp_scaled::<T, F>(d, a2);
         for i in 0..W {
             hs[i] = e[i].madd_k::<F>(hs[i], x * bv[i]);
         }

@@ -13,6 +13,8 @@ pub(crate) struct Prepared<'a, T: Clone> {
     pub np: usize,
     /// `[D, np]`: A = −exp(a_log), evaluated in f64 then rounded.
     pub a: Vec<T>,
+    /// `[D, np]`: A·log2 e, so that exp(δA) = 2^(δ·a2).
+    pub a2: Vec<T>,
     /// `[B, L, np]`
     pub b: Cow<'a, [T]>,
     /// `[B, L, np]`
@@ -37,12 +39,16 @@ impl<'a, T: ScanFloat> Prepared<'a, T> {
         let n = dims.state;
         let np = padded(n);
         let mut a = vec![T::ZERO; dims.dim * np];
-        for (dst, src) in a.chunks_exact_mut(np).zip(inputs.a_log.chunks_exact(n)) {
-            for (x, &al) in dst.iter_mut().zip(src) {
-                *x = T::from_f64(-al.to_f64().exp());
+        let mut a2 = vec![T::ZERO; dims.dim * np];
+        let rows = a.chunks_exact_mut(np).zip(a2.chunks_exact_mut(np));
+        for ((dst, dst2), src) in rows.zip(inputs.a_log.chunks_exact(n)) {
+            for ((x, x2), &al) in dst.iter_mut().zip(dst2.iter_mut()).zip(src) {
+                let v = -al.to_f64().exp();
+                *x = T::from_f64(v);
+                *x2 = T::from_f64(v * std::f64::consts::LOG2_E);
             }
         }
-        Self { np, a, b: pad_rows(inputs.b, n, np), c: pad_rows(inputs.c, n, np) }
+        Self { np, a, a2, b: pad_rows(inputs.b, n, np), c: pad_rows(inputs.c, n, np) }
     }
 }
 

@@ -61,12 +61,12 @@ pub(crate) fn hsum<T: ScanFloat>(v: V<T>) -> T {
     (b[0] + b[2]) + (b[1] + b[3])
 }
 
-/// Lane-wise e^(s·a).
+/// Lane-wise e^(s·A) = 2^(s·a2), with a2 = A·log2 e.
 #[inline(always)]
-pub(crate) fn exp_scaled<T: ScanFloat, const F: bool>(s: T, a: &V<T>) -> V<T> {
+pub(crate) fn exp_scaled<T: ScanFloat, const F: bool>(s: T, a2: &V<T>) -> V<T> {
     let mut e = [T::ZERO; W];
     for n in 0..W {
-        e[n] = (s * a[n]).exp_k::<F>();
+        e[n] = (s * a2[n]).exp2_k::<F>();
     }
     e
 }
