@@ -213,6 +213,16 @@ impl<T: ScanFloat> Task<'_, T> {
             let d = self.d0 + j;
             let bd = self.b * dim + d;
             let seq = bd * l + t0..bd * l + t1;
+            if j + 1 < self.dskip.len() {
+                // The next channel's rows are L elements away: fetch them while this one runs.
+                let next = seq.start + l..seq.end + l;
+                prefetch(&x.u[next.clone()]);
+                prefetch(&x.delta[next.clone()]);
+                prefetch(&ctx.dy[next.clone()]);
+                if let Some(z) = x.z {
+                    prefetch(&z[next]);
+                }
+            }
             let local = j * l + t0..j * l + t1;
             let (skip, bias) = channel_scalars(x, d);
             let ck = (bd * n_chunks + k) * n;
@@ -245,6 +255,23 @@ impl<T: ScanFloat> Task<'_, T> {
             chunk_backward(ctx.opts.isa, &input, &mut out, s);
         }
     }
+}
+
+/// Hint the CPU to bring `s` into cache (no effect on results; a no-op off x86-64).
+#[inline]
+fn prefetch<T>(s: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let bytes = std::mem::size_of_val(s);
+        let p = s.as_ptr().cast::<i8>();
+        for off in (0..bytes).step_by(64) {
+            // SAFETY: prefetch never faults, and every address is inside `s` anyway.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(off)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = s;
 }
 
 /// out[b, t0..t1, :] = Σ over blocks (db or dc) (in block order) of the blocks' partials (unpadded).

@@ -8,7 +8,7 @@
 use super::float::ScanFloat;
 use super::isa::isa_dispatch;
 use super::prep::delta_run;
-use super::vec16::{exp_scaled, hsum, load, V, W};
+use super::vec16::{dot_fold, exp_scaled, hsum_half, lane_sum, load, H, V, W};
 
 /// What one channel reads for one chunk of `len` positions.
 pub(crate) struct ChunkIn<'a, T> {
@@ -58,6 +58,9 @@ pub(crate) struct BwdScratch<T> {
     s1: Vec<T>,
     s2: Vec<T>,
     yr: Vec<T>,
+    p1: Vec<H<T>>,
+    p2: Vec<H<T>>,
+    p3: Vec<H<T>>,
     /// h_{t0−1}, h_t0, …, h_{t1−1} of one state block.
     hbuf: Vec<V<T>>,
     /// e_t of one state block.
@@ -68,6 +71,7 @@ impl<T: ScanFloat> BwdScratch<T> {
     pub fn new(chunk: usize) -> Self {
         let v = vec![T::ZERO; chunk];
         let blocks = vec![[T::ZERO; W]; chunk + 1];
+        let halves = vec![[T::ZERO; W / 2]; chunk];
         Self {
             dt: v.clone(),
             dtu: v.clone(),
@@ -77,6 +81,9 @@ impl<T: ScanFloat> BwdScratch<T> {
             s1: v.clone(),
             s2: v.clone(),
             yr: v,
+            p1: halves.clone(),
+            p2: halves.clone(),
+            p3: halves,
             hbuf: blocks.clone(),
             ebuf: blocks,
         }
@@ -104,13 +111,18 @@ fn chunk_backward_body<T: ScanFloat, const F: bool>(
         recompute::<T, F>(&a2, h0, &s.dt[..len], &s.dtu[..len], x.b, np, off, &mut s.hbuf, &mut s.ebuf);
         let mut g = load(&o.carry[off..]);
         let mut da = load(&o.da[off..]);
-        let yr = if want_y { Some(&mut s.yr[..len]) } else { None };
-        let acc = Acc { s1: &mut s.s1[..len], s2: &mut s.s2[..len], yr };
+        let p3 = if want_y { Some(&mut s.p3[..len]) } else { None };
+        let acc = Acc { p1: &mut s.p1[..len], p2: &mut s.p2[..len], p3 };
         let sc = Scalars { dt: &s.dt[..len], dtu: &s.dtu[..len], dyr: &s.dyr[..len] };
         let bufs = (&s.hbuf[..=len], &s.ebuf[..len]);
         adjoint::<T, F>(&a, &mut g, &mut da, sc, acc, (x.b, x.c), np, off, bufs, o);
         o.carry[off..off + W].copy_from_slice(&g);
         o.da[off..off + W].copy_from_slice(&da);
+        add_halves(&mut s.s1[..len], &s.p1[..len]);
+        add_halves(&mut s.s2[..len], &s.p2[..len]);
+        if want_y {
+            add_halves(&mut s.yr[..len], &s.p3[..len]);
+        }
     }
     finish::<T, F>(x, o, s, len);
 }
@@ -176,14 +188,14 @@ struct Scalars<'a, T> {
     dyr: &'a [T],
 }
 
-/// Per-position sums over states, accumulated across state blocks.
+/// Per-position sums over one state block, half-folded.
 struct Acc<'a, T> {
     /// Σ A q
-    s1: &'a mut [T],
+    p1: &'a mut [H<T>],
     /// Σ g B
-    s2: &'a mut [T],
+    p2: &'a mut [H<T>],
     /// Σ C h (only needed for dz)
-    yr: Option<&'a mut [T]>,
+    p3: Option<&'a mut [H<T>]>,
 }
 
 #[inline(always)]
@@ -210,45 +222,49 @@ fn adjoint<T: ScanFloat, const F: bool>(
         // Work on local arrays only: through the slices LLVM could not rule out aliasing
         // and left this loop scalar.
         let (mut dbv, mut dcv) = (load(dbr), load(dcr));
-        let (mut p1, mut p2) = ([T::ZERO; W], [T::ZERO; W]);
+        let mut q = [T::ZERO; W];
         for n in 0..W {
             gs[n] = dyr.madd_k::<F>(cv[n], gs[n]);
             dcv[n] = dyr.madd_k::<F>(h1[n], dcv[n]);
             dbv[n] = gs[n].madd_k::<F>(dtu, dbv[n]);
-            let q = gs[n] * e[n] * h0[n];
-            das[n] = dt.madd_k::<F>(q, das[n]);
-            p1[n] = a[n] * q;
-            p2[n] = gs[n] * bv[n];
-            gs[n] = e[n] * gs[n];
+            q[n] = gs[n] * e[n] * h0[n];
+            das[n] = dt.madd_k::<F>(q[n], das[n]);
         }
         dbr.copy_from_slice(&dbv);
         dcr.copy_from_slice(&dcv);
-        acc.s1[i] += hsum(p1);
-        acc.s2[i] += hsum(p2);
-        if let Some(yr) = acc.yr.as_deref_mut() {
-            let mut p3 = [T::ZERO; W];
-            for n in 0..W {
-                p3[n] = cv[n] * h1[n];
-            }
-            yr[i] += hsum(p3);
+        // Sums over states are stored half-folded and reduced after the loop (cheaper than a
+        // full horizontal sum per position).
+        acc.p1[i] = dot_fold::<T, F>(a, &q);
+        acc.p2[i] = dot_fold::<T, F>(&gs, &bv);
+        if let Some(p3) = acc.p3.as_deref_mut() {
+            p3[i] = dot_fold::<T, F>(&cv, h1);
+        }
+        for n in 0..W {
+            gs[n] = e[n] * gs[n];
         }
     }
     (*g, *da) = (gs, das);
 }
 
+/// s[i] += Σ of the half-folded p[i].
+#[inline(always)]
+fn add_halves<T: ScanFloat>(s: &mut [T], p: &[H<T>]) {
+    for (o, h) in s.iter_mut().zip(p) {
+        *o += hsum_half(h);
+    }
+}
+
 /// du, dδ (pre-softplus), dz and the per-channel sums for D and the bias.
 #[inline(always)]
-fn finish<T: ScanFloat, const F: bool>(x: &ChunkIn<'_, T>, o: &mut ChunkOut<'_, T>, s: &BwdScratch<T>, len: usize) {
-    let (mut dskip, mut dbias) = (*o.dskip, *o.dbias);
+fn finish<T: ScanFloat, const F: bool>(x: &ChunkIn<'_, T>, o: &mut ChunkOut<'_, T>, s: &mut BwdScratch<T>, len: usize) {
     for i in 0..len {
         let (u, dyr, s2) = (x.u[i], s.dyr[i], s.s2[i]);
         o.du[i] = x.skip.madd_k::<F>(dyr, s.dt[i] * s2);
-        let dd = u.madd_k::<F>(s2, s.s1[i]) * s.dsp[i];
-        o.ddelta[i] = dd;
-        dbias += dd;
-        dskip = dyr.madd_k::<F>(u, dskip);
+        o.ddelta[i] = u.madd_k::<F>(s2, s.s1[i]) * s.dsp[i];
+        s.s2[i] = dyr * u; // reused: dD terms
     }
-    (*o.dskip, *o.dbias) = (dskip, dbias);
+    *o.dbias += lane_sum(o.ddelta);
+    *o.dskip += lane_sum(&s.s2[..len]);
     if let (Some(dz), Some(z)) = (o.dz.as_deref_mut(), x.z) {
         for i in 0..len {
             let sg = s.sg[i];

@@ -47,18 +47,21 @@ pub(crate) fn hsum_half<T: ScanFloat>(a: &H<T>) -> T {
     (b[0] + b[2]) + (b[1] + b[3])
 }
 
-/// Tree sum: log2(W) vector adds instead of a W-long dependency chain.
+/// Σ s in a fixed order that vectorises: W/2 running lanes (lane j takes s[j], s[j + W/2], …),
+/// then a tree over the lanes.
 #[inline(always)]
-pub(crate) fn hsum<T: ScanFloat>(v: V<T>) -> T {
-    let mut a = [T::ZERO; 8];
-    for i in 0..8 {
-        a[i] = v[i] + v[i + 8];
+pub(crate) fn lane_sum<T: ScanFloat>(s: &[T]) -> T {
+    let mut acc = [T::ZERO; W / 2];
+    let mut rows = s.chunks_exact(W / 2);
+    for row in &mut rows {
+        for j in 0..W / 2 {
+            acc[j] += row[j];
+        }
     }
-    let mut b = [T::ZERO; 4];
-    for i in 0..4 {
-        b[i] = a[i] + a[i + 4];
+    for (j, &x) in rows.remainder().iter().enumerate() {
+        acc[j] += x;
     }
-    (b[0] + b[2]) + (b[1] + b[3])
+    hsum_half(&acc)
 }
 
 /// Lane-wise e^(s·A) = 2^(s·a2), with a2 = A·log2 e.
