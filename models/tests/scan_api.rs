@@ -4,8 +4,8 @@ mod common;
 
 use common::{random_vec, Case, Grads, FULL};
 use seq2exp_models::scan::{
-    checkpoint_len, scan_backward, scan_backward_with, scan_forward, scan_forward_with, Isa, ScanDims,
-    ScanError, ScanInputs, ScanOptions, DEFAULT_CHUNK,
+    checkpoint_len, scan_backward, scan_backward_with, scan_forward, scan_forward_with, Isa,
+    ScanDims, ScanError, ScanInputs, ScanOptions, DEFAULT_CHUNK,
 };
 
 fn small_case() -> Case<f32> {
@@ -40,11 +40,20 @@ fn forward_rejects_every_bad_input_length() {
         }
         assert_eq!(length_err(scan_forward(dims, &x, &mut y, None, 4)), name);
     }
-    assert!(y.iter().all(|&v| v == 7.0), "y was written despite the error");
+    assert!(
+        y.iter().all(|&v| v == 7.0),
+        "y was written despite the error"
+    );
     let x = case.inputs();
-    assert_eq!(length_err(scan_forward(dims, &x, &mut y[1..], None, 4)), "y");
+    assert_eq!(
+        length_err(scan_forward(dims, &x, &mut y[1..], None, 4)),
+        "y"
+    );
     let mut ck = vec![0.0f32; checkpoint_len(dims, 4).unwrap() + 1];
-    assert_eq!(length_err(scan_forward(dims, &x, &mut y, Some(&mut ck), 4)), "checkpoints");
+    assert_eq!(
+        length_err(scan_forward(dims, &x, &mut y, Some(&mut ck), 4)),
+        "checkpoints"
+    );
 }
 
 #[test]
@@ -55,11 +64,29 @@ fn backward_rejects_every_bad_gradient_length() {
     let ck = vec![0.0f32; checkpoint_len(dims, 4).unwrap()];
     let dy = vec![0.0f32; case.u.len()];
     let mut g = Grads::<f32>::zeros(dims, true);
-    assert_eq!(length_err(scan_backward(dims, &x, &ck[1..], 4, &dy, &mut g.as_grads())), "checkpoints");
-    assert_eq!(length_err(scan_backward(dims, &x, &ck, 4, &dy[1..], &mut g.as_grads())), "dy");
+    assert_eq!(
+        length_err(scan_backward(dims, &x, &ck[1..], 4, &dy, &mut g.as_grads())),
+        "checkpoints"
+    );
+    assert_eq!(
+        length_err(scan_backward(dims, &x, &ck, 4, &dy[1..], &mut g.as_grads())),
+        "dy"
+    );
     // Checkpoints made for another chunk length do not fit.
-    assert_eq!(length_err(scan_backward(dims, &x, &ck, 3, &dy, &mut g.as_grads())), "checkpoints");
-    for name in ["du", "ddelta", "da_log", "db", "dc", "dd_skip", "ddelta_bias", "dz"] {
+    assert_eq!(
+        length_err(scan_backward(dims, &x, &ck, 3, &dy, &mut g.as_grads())),
+        "checkpoints"
+    );
+    for name in [
+        "du",
+        "ddelta",
+        "da_log",
+        "db",
+        "dc",
+        "dd_skip",
+        "ddelta_bias",
+        "dz",
+    ] {
         let mut g = Grads::<f32>::zeros(dims, true);
         let mut gr = g.as_grads();
         let mut extra = vec![0.0f32; 1000];
@@ -73,7 +100,10 @@ fn backward_rejects_every_bad_gradient_length() {
             "ddelta_bias" => gr.ddelta_bias = Some(&mut extra),
             _ => gr.dz = Some(&mut extra),
         }
-        assert_eq!(length_err(scan_backward(dims, &x, &ck, 4, &dy, &mut gr)), name);
+        assert_eq!(
+            length_err(scan_backward(dims, &x, &ck, 4, &dy, &mut gr)),
+            name
+        );
     }
 }
 
@@ -83,20 +113,35 @@ fn other_refusals() {
     let dims = case.dims;
     let x = case.inputs();
     let mut y = vec![0.0f32; case.u.len()];
-    assert_eq!(scan_forward(dims, &x, &mut y, None, 0), Err(ScanError::ZeroChunk));
+    assert_eq!(
+        scan_forward(dims, &x, &mut y, None, 0),
+        Err(ScanError::ZeroChunk)
+    );
     assert_eq!(checkpoint_len(dims, 0), Err(ScanError::ZeroChunk));
     let no_state = ScanDims { state: 0, ..dims };
-    assert_eq!(scan_forward(no_state, &x, &mut y, None, 4), Err(ScanError::ZeroState));
+    assert_eq!(
+        scan_forward(no_state, &x, &mut y, None, 4),
+        Err(ScanError::ZeroState)
+    );
     let huge = ScanDims::new(usize::MAX / 2, 3, 10, 4);
-    assert!(matches!(scan_forward(huge, &x, &mut y, None, 4), Err(ScanError::Overflow { .. })));
-    assert!(matches!(checkpoint_len(huge, 1), Err(ScanError::Overflow { .. })));
+    assert!(matches!(
+        scan_forward(huge, &x, &mut y, None, 4),
+        Err(ScanError::Overflow { .. })
+    ));
+    assert!(matches!(
+        checkpoint_len(huge, 1),
+        Err(ScanError::Overflow { .. })
+    ));
     // dz requested without z.
     let no_z = ScanInputs { z: None, ..x };
     let ck = vec![0.0f32; checkpoint_len(dims, 4).unwrap()];
     let mut g = Grads::<f32>::zeros(dims, true);
     let r = scan_backward(dims, &no_z, &ck, 4, &y, &mut g.as_grads());
     assert_eq!(r, Err(ScanError::MissingInput("dz")));
-    for isa in [Isa::Avx2Fma, Isa::Avx512].into_iter().filter(|i| !i.is_available()) {
+    for isa in [Isa::Avx2Fma, Isa::Avx512]
+        .into_iter()
+        .filter(|i| !i.is_available())
+    {
         let r = scan_forward_with(dims, &x, &mut y, None, &ScanOptions { chunk: 4, isa });
         assert_eq!(r, Err(ScanError::IsaUnavailable(isa)));
     }
@@ -104,16 +149,28 @@ fn other_refusals() {
 
 #[test]
 fn checkpoint_len_formula() {
-    for (b, d, l, n, t) in [(1, 256, 200_000, 16, 256), (2, 3, 10, 4, 4), (1, 1, 1, 1, 9), (3, 2, 0, 5, 8)] {
-        let chunks = (l + t - 1) / t;
-        assert_eq!(checkpoint_len(ScanDims::new(b, d, l, n), t), Ok(b * d * chunks * n));
+    for (b, d, l, n, t) in [
+        (1, 256, 200_000, 16, 256),
+        (2, 3, 10, 4, 4),
+        (1, 1, 1, 1, 9),
+        (3, 2, 0, 5, 8),
+    ] {
+        let chunks = usize::div_ceil(l, t);
+        assert_eq!(
+            checkpoint_len(ScanDims::new(b, d, l, n), t),
+            Ok(b * d * chunks * n)
+        );
     }
 }
 
 /// Empty batch, channels or length: Ok, and every gradient is zero.
 #[test]
 fn empty_dimensions() {
-    for dims in [ScanDims::new(0, 3, 5, 4), ScanDims::new(2, 0, 5, 4), ScanDims::new(2, 3, 0, 4)] {
+    for dims in [
+        ScanDims::new(0, 3, 5, 4),
+        ScanDims::new(2, 0, 5, 4),
+        ScanDims::new(2, 3, 0, 4),
+    ] {
         let case = Case::random(dims, FULL, 2).to_f32();
         let (y, ck) = case.forward(4, Isa::detect());
         assert!(y.is_empty());
@@ -125,13 +182,19 @@ fn empty_dimensions() {
         g.dd_skip.fill(9.0);
         scan_backward(dims, &case.inputs(), &ck, 4, &dy, &mut g.as_grads()).unwrap();
         for (name, v) in g.named() {
-            assert!(v.iter().all(|&x| x == 0.0), "{name} not zeroed for {dims:?}");
+            assert!(
+                v.iter().all(|&x| x == 0.0),
+                "{name} not zeroed for {dims:?}"
+            );
         }
     }
 }
 
 fn run_backward_in_pool(threads: usize, case: &Case<f32>, dy: &[f32], isa: Isa) -> Grads<f32> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
     pool.install(|| case.backward(16, isa, dy))
 }
 
@@ -140,7 +203,10 @@ fn backward_is_bit_identical_across_runs_and_thread_counts() {
     // D = 40: three channel blocks; N = 16 and 5 (padded); several chunks.
     for n in [16, 5] {
         let case = Case::random(ScanDims::new(2, 40, 300, n), FULL, 3).to_f32();
-        let dy: Vec<f32> = random_vec(case.u.len(), 4).iter().map(|&v| v as f32).collect();
+        let dy: Vec<f32> = random_vec(case.u.len(), 4)
+            .iter()
+            .map(|&v| v as f32)
+            .collect();
         for isa in Isa::available() {
             let first = run_backward_in_pool(1, &case, &dy, isa);
             for threads in [1, 2, 3, 4] {
@@ -172,14 +238,31 @@ fn forward_does_not_depend_on_chunk_or_checkpointing() {
 #[test]
 fn gradients_overwrite_rather_than_accumulate() {
     let case = small_case();
-    let dy: Vec<f32> = random_vec(case.u.len(), 6).iter().map(|&v| v as f32).collect();
+    let dy: Vec<f32> = random_vec(case.u.len(), 6)
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
     let clean = case.backward(4, Isa::detect(), &dy);
     let (_, ck) = case.forward(4, Isa::detect());
     let mut dirty = Grads::<f32>::zeros(case.dims, true);
-    for v in [&mut dirty.du, &mut dirty.db, &mut dirty.dc, &mut dirty.da_log, &mut dirty.dd_skip] {
+    for v in [
+        &mut dirty.du,
+        &mut dirty.db,
+        &mut dirty.dc,
+        &mut dirty.da_log,
+        &mut dirty.dd_skip,
+    ] {
         v.fill(123.0);
     }
     let opts = ScanOptions::new(4);
-    scan_backward_with(case.dims, &case.inputs(), &ck, &dy, &mut dirty.as_grads(), &opts).unwrap();
+    scan_backward_with(
+        case.dims,
+        &case.inputs(),
+        &ck,
+        &dy,
+        &mut dirty.as_grads(),
+        &opts,
+    )
+    .unwrap();
     assert_eq!(dirty, clean);
 }

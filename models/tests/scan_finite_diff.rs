@@ -79,7 +79,9 @@ fn check(dims: ScanDims, opts: Opts, chunk: usize, seed: u64) {
     }
     let mut worst: f64 = 0.0;
     for (k, name) in INPUTS.iter().enumerate() {
-        let Some(x) = input_mut(&mut case, name) else { continue };
+        let Some(x) = input_mut(&mut case, name) else {
+            continue;
+        };
         let v = random_vec(x.len(), seed * 100 + k as u64);
         let numeric = fd(&case, &w, name, &v);
         for (who, g) in &kernels {
@@ -116,7 +118,14 @@ fn single_coordinates() {
     let case = Case::random(dims, FULL, 21);
     let w = random_vec(case.u.len(), 22);
     let got = case.backward(4, Isa::detect(), &w);
-    for (name, idx) in [("u", 17), ("delta", 30), ("a_log", 7), ("b", 55), ("c", 3), ("z", 44)] {
+    for (name, idx) in [
+        ("u", 17),
+        ("delta", 30),
+        ("a_log", 7),
+        ("b", 55),
+        ("c", 3),
+        ("z", 44),
+    ] {
         let mut v = vec![0.0; grad_of(&got, name).len()];
         v[idx] = 1.0;
         let numeric = fd(&case, &w, name, &v);

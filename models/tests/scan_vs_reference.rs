@@ -23,7 +23,14 @@ struct Config {
 }
 
 const fn cfg(b: usize, d: usize, l: usize, n: usize, chunk: usize, opts: Opts) -> Config {
-    Config { b, d, l, n, chunk, opts }
+    Config {
+        b,
+        d,
+        l,
+        n,
+        chunk,
+        opts,
+    }
 }
 
 /// Compare one case on every ISA, f32 and f64; returns the worst f32 error ratio seen.
@@ -38,10 +45,23 @@ fn check_case(c: &Config, seed: u64) -> f64 {
     let dy32: Vec<f32> = dy.iter().map(|&x| x as f32).collect();
     let mut worst: f64 = 0.0;
     for isa in Isa::available() {
-        let tag = format!("{isa:?} B{} D{} L{} N{} T{} {:?}", c.b, c.d, c.l, c.n, c.chunk, c.opts);
+        let tag = format!(
+            "{isa:?} B{} D{} L{} N{} T{} {:?}",
+            c.b, c.d, c.l, c.n, c.chunk, c.opts
+        );
         let (y, ck) = case32.forward(c.chunk, isa);
-        worst = worst.max(assert_close(&format!("y f32 {tag}"), &to_f64(&y), &fwd.y, RTOL_F32));
-        worst = worst.max(assert_close(&format!("ckpt f32 {tag}"), &to_f64(&ck), &want_ck, RTOL_F32));
+        worst = worst.max(assert_close(
+            &format!("y f32 {tag}"),
+            &to_f64(&y),
+            &fwd.y,
+            RTOL_F32,
+        ));
+        worst = worst.max(assert_close(
+            &format!("ckpt f32 {tag}"),
+            &to_f64(&ck),
+            &want_ck,
+            RTOL_F32,
+        ));
         let g = case32.backward(c.chunk, isa, &dy32);
         let want = common::Grads {
             du: want_g.du.clone(),
@@ -54,7 +74,12 @@ fn check_case(c: &Config, seed: u64) -> f64 {
             dz: case.z.as_ref().map(|_| want_g.dz.clone()),
         };
         for ((name, got), (_, w)) in g.named().into_iter().zip(want.named()) {
-            worst = worst.max(assert_close(&format!("{name} f32 {tag}"), &got, &w, RTOL_F32));
+            worst = worst.max(assert_close(
+                &format!("{name} f32 {tag}"),
+                &got,
+                &w,
+                RTOL_F32,
+            ));
         }
         let (y64, ck64) = case.forward(c.chunk, isa);
         assert_close(&format!("y f64 {tag}"), &y64, &fwd.y, RTOL_F64);
@@ -108,7 +133,12 @@ fn chunk_boundaries() {
 
 #[test]
 fn several_state_blocks_and_channel_blocks() {
-    let mixed = Opts { z: true, skip: false, bias: true, softplus: true };
+    let mixed = Opts {
+        z: true,
+        skip: false,
+        bias: true,
+        softplus: true,
+    };
     run(
         &[
             cfg(2, 17, 100, 20, 32, FULL), // N = 20: two state blocks; D = 17: two channel blocks
@@ -122,8 +152,24 @@ fn several_state_blocks_and_channel_blocks() {
 #[test]
 fn optional_inputs_each_alone() {
     let mut configs = Vec::new();
-    for (z, skip, bias) in [(true, false, false), (false, true, false), (false, false, true)] {
-        configs.push(cfg(2, 3, 70, 16, 32, Opts { z, skip, bias, softplus: true }));
+    for (z, skip, bias) in [
+        (true, false, false),
+        (false, true, false),
+        (false, false, true),
+    ] {
+        configs.push(cfg(
+            2,
+            3,
+            70,
+            16,
+            32,
+            Opts {
+                z,
+                skip,
+                bias,
+                softplus: true,
+            },
+        ));
     }
     run(&configs, 400);
 }

@@ -29,7 +29,14 @@ pub fn scan_backward<T: ScanFloat>(
     dy: &[T],
     grads: &mut ScanGrads<'_, T>,
 ) -> Result<(), ScanError> {
-    scan_backward_with(dims, inputs, checkpoints, dy, grads, &ScanOptions::new(chunk))
+    scan_backward_with(
+        dims,
+        inputs,
+        checkpoints,
+        dy,
+        grads,
+        &ScanOptions::new(chunk),
+    )
 }
 
 /// [`scan_backward`] with an explicit [`ScanOptions`] (instruction set).
@@ -49,14 +56,24 @@ pub fn scan_backward_with<T: ScanFloat>(
         return Err(ScanError::IsaUnavailable(opts.isa));
     }
     let prep = Prepared::new(dims, inputs);
-    let ctx = Ctx { dims, inputs, prep: &prep, dy, ckpt: checkpoints, chunk: opts.chunk, opts };
+    let ctx = Ctx {
+        dims,
+        inputs,
+        prep: &prep,
+        dy,
+        ckpt: checkpoints,
+        chunk: opts.chunk,
+        opts,
+    };
     let mut acc = Accumulators::new(dims, prep.np);
     if sizes.bdl > 0 {
         let dz = grads.dz.as_deref_mut();
         let mut tasks = make_tasks(&ctx, &mut *grads.du, &mut *grads.ddelta, dz, &mut acc);
         for k in (0..sizes.n_chunks).rev() {
             let init = || BwdScratch::new(ctx.chunk.min(dims.len));
-            tasks.par_iter_mut().for_each_init(init, |s, task| task.run(&ctx, k, s));
+            tasks
+                .par_iter_mut()
+                .for_each_init(init, |s, task| task.run(&ctx, k, s));
             let (t0, t1) = ctx.chunk_range(k);
             reduce_rows(&tasks, &ctx, t0, t1, grads.db, true);
             reduce_rows(&tasks, &ctx, t0, t1, grads.dc, false);
@@ -112,7 +129,12 @@ impl<T: ScanFloat> Accumulators<T> {
 
     /// da_log = A·Σ_b dA, dd_skip and ddelta_bias: sums over the batch in batch order.
     fn finish(&self, ctx: &Ctx<'_, T>, grads: &mut ScanGrads<'_, T>) {
-        let ScanDims { batch, dim, state: n, .. } = ctx.dims;
+        let ScanDims {
+            batch,
+            dim,
+            state: n,
+            ..
+        } = ctx.dims;
         let np = ctx.prep.np;
         for d in 0..dim {
             for j in 0..n {
@@ -163,7 +185,9 @@ fn make_tasks<'g, T: ScanFloat>(
     mut dz: Option<&'g mut [T]>,
     acc: &'g mut Accumulators<T>,
 ) -> Vec<Task<'g, T>> {
-    let ScanDims { batch, dim, len: l, .. } = ctx.dims;
+    let ScanDims {
+        batch, dim, len: l, ..
+    } = ctx.dims;
     let np = ctx.prep.np;
     let part = ctx.chunk.min(l) * np;
     let (mut carry, mut da) = (&mut acc.carry[..], &mut acc.da[..]);
@@ -201,7 +225,12 @@ impl<T: ScanFloat> Task<'_, T> {
 
     /// Chunk k of every channel of this block, in channel order.
     fn run(&mut self, ctx: &Ctx<'_, T>, k: usize, s: &mut BwdScratch<T>) {
-        let ScanDims { dim, len: l, state: n, .. } = ctx.dims;
+        let ScanDims {
+            dim,
+            len: l,
+            state: n,
+            ..
+        } = ctx.dims;
         let (np, (t0, t1)) = (ctx.prep.np, ctx.chunk_range(k));
         let n_chunks = l.div_ceil(ctx.chunk);
         let (x, prep) = (ctx.inputs, ctx.prep);
@@ -283,21 +312,26 @@ fn reduce_rows<T: ScanFloat>(
     out: &mut [T],
     db: bool,
 ) {
-    let ScanDims { len: l, state: n, .. } = ctx.dims;
+    let ScanDims {
+        len: l, state: n, ..
+    } = ctx.dims;
     let (np, g) = (ctx.prep.np, ctx.blocks());
     out.par_chunks_mut(l * n).enumerate().for_each(|(b, ob)| {
         let blocks = &tasks[b * g..(b + 1) * g];
-        ob[t0 * n..t1 * n].par_chunks_mut(REDUCE_ROWS * n).enumerate().for_each(|(p, dst)| {
-            let r0 = p * REDUCE_ROWS;
-            for (r, row) in dst.chunks_exact_mut(n).enumerate() {
-                let src = (r0 + r) * np;
-                row.copy_from_slice(&blocks[0].part(db)[src..src + n]);
-                for task in &blocks[1..] {
-                    for (o, &v) in row.iter_mut().zip(&task.part(db)[src..src + n]) {
-                        *o += v;
+        ob[t0 * n..t1 * n]
+            .par_chunks_mut(REDUCE_ROWS * n)
+            .enumerate()
+            .for_each(|(p, dst)| {
+                let r0 = p * REDUCE_ROWS;
+                for (r, row) in dst.chunks_exact_mut(n).enumerate() {
+                    let src = (r0 + r) * np;
+                    row.copy_from_slice(&blocks[0].part(db)[src..src + n]);
+                    for task in &blocks[1..] {
+                        for (o, &v) in row.iter_mut().zip(&task.part(db)[src..src + n]) {
+                            *o += v;
+                        }
                     }
                 }
-            }
-        });
+            });
     });
 }

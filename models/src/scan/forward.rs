@@ -133,7 +133,13 @@ impl<T: ScanFloat> FwdScratch<T> {
     fn new(chunk: usize, np: usize) -> Self {
         let v = vec![T::ZERO; chunk];
         let pbuf = vec![[T::ZERO; W / 2]; chunk];
-        Self { dt: v.clone(), dtu: v.clone(), yacc: v, pbuf, h: vec![T::ZERO; np] }
+        Self {
+            dt: v.clone(),
+            dtu: v.clone(),
+            yacc: v,
+            pbuf,
+            h: vec![T::ZERO; np],
+        }
     }
 }
 
@@ -157,20 +163,43 @@ fn forward_channel_body<T: ScanFloat, const F: bool>(
             ck[k * n..(k + 1) * n].copy_from_slice(&s.h[..n]);
         }
         let (dt, dtu, yacc) = (&mut s.dt[..len], &mut s.dtu[..len], &mut s.yacc[..len]);
-        delta_run::<T, F>(&ch.delta[t0..t1], &ch.u[t0..t1], ch.bias, ch.softplus, dt, dtu);
+        delta_run::<T, F>(
+            &ch.delta[t0..t1],
+            &ch.u[t0..t1],
+            ch.bias,
+            ch.softplus,
+            dt,
+            dtu,
+        );
         yacc.fill(T::ZERO);
         for off in (0..np).step_by(W) {
             let mut h = load(&s.h[off..]);
             let a2 = load(&ch.a2[off..]);
             let rows = t0 * np..t1 * np;
             let pbuf = &mut s.pbuf[..len];
-            scan_block::<T, F>(&a2, &mut h, dt, dtu, &ch.b[rows.clone()], &ch.c[rows], np, off, pbuf);
+            scan_block::<T, F>(
+                &a2,
+                &mut h,
+                dt,
+                dtu,
+                &ch.b[rows.clone()],
+                &ch.c[rows],
+                np,
+                off,
+                pbuf,
+            );
             s.h[off..off + W].copy_from_slice(&h);
             for (y, p) in yacc.iter_mut().zip(pbuf.iter()) {
                 *y += hsum_half(p);
             }
         }
-        finish_y::<T, F>(yacc, &ch.u[t0..t1], ch.z.map(|z| &z[t0..t1]), ch.skip, &mut y[t0..t1]);
+        finish_y::<T, F>(
+            yacc,
+            &ch.u[t0..t1],
+            ch.z.map(|z| &z[t0..t1]),
+            ch.skip,
+            &mut y[t0..t1],
+        );
     }
 }
 
@@ -204,7 +233,13 @@ fn scan_block<T: ScanFloat, const F: bool>(
 
 /// y = (Σ C·h + D·u) · silu(z).
 #[inline(always)]
-fn finish_y<T: ScanFloat, const F: bool>(yacc: &[T], u: &[T], z: Option<&[T]>, skip: T, y: &mut [T]) {
+fn finish_y<T: ScanFloat, const F: bool>(
+    yacc: &[T],
+    u: &[T],
+    z: Option<&[T]>,
+    skip: T,
+    y: &mut [T],
+) {
     match z {
         Some(z) => {
             for (((o, &ya), &x), &zz) in y.iter_mut().zip(yacc).zip(u).zip(z) {

@@ -16,7 +16,10 @@ pub enum Isa {
 impl Isa {
     /// The best path this CPU supports.
     pub fn detect() -> Isa {
-        [Isa::Avx512, Isa::Avx2Fma].into_iter().find(|i| i.is_available()).unwrap_or(Isa::Portable)
+        [Isa::Avx512, Isa::Avx2Fma]
+            .into_iter()
+            .find(|i| i.is_available())
+            .unwrap_or(Isa::Portable)
     }
 
     /// Whether this CPU can run the path.
@@ -25,7 +28,8 @@ impl Isa {
             Isa::Portable => true,
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2Fma => {
-                std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
             }
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => {
@@ -38,7 +42,10 @@ impl Isa {
 
     /// All paths this CPU supports, portable first.
     pub fn available() -> Vec<Isa> {
-        [Isa::Portable, Isa::Avx2Fma, Isa::Avx512].into_iter().filter(|i| i.is_available()).collect()
+        [Isa::Portable, Isa::Avx2Fma, Isa::Avx512]
+            .into_iter()
+            .filter(|i| i.is_available())
+            .collect()
     }
 }
 

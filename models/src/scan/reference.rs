@@ -80,7 +80,10 @@ fn channel(dims: ScanDims, x: &ScanInputs<'_, f64>, b: usize, d: usize) -> Chan 
             }
         })
         .collect();
-    Chan { dt, skip: x.d_skip.map_or(0.0, |s| s[d]) }
+    Chan {
+        dt,
+        skip: x.d_skip.map_or(0.0, |s| s[d]),
+    }
 }
 
 fn a_of(x: &ScanInputs<'_, f64>, i: usize) -> f64 {
@@ -90,7 +93,12 @@ fn a_of(x: &ScanInputs<'_, f64>, i: usize) -> f64 {
 /// y and all states. Sizes are validated as in the kernel.
 pub fn forward(dims: ScanDims, x: &ScanInputs<'_, f64>) -> Result<RefForward, ScanError> {
     x.validate(dims, 1)?;
-    let ScanDims { batch, dim, len: l, state: n } = dims;
+    let ScanDims {
+        batch,
+        dim,
+        len: l,
+        state: n,
+    } = dims;
     let mut y = vec![0.0; batch * dim * l];
     let mut states = vec![0.0; batch * dim * l * n];
     for b in 0..batch {
@@ -118,10 +126,19 @@ pub fn forward(dims: ScanDims, x: &ScanInputs<'_, f64>) -> Result<RefForward, Sc
 
 /// Gradients of Σ dy·y w.r.t. every input, by the adjoint recurrence
 /// g_t = dL/dh_t = C_t·dyraw_t + exp(δ_{t+1}A)·g_{t+1}.
-pub fn backward(dims: ScanDims, x: &ScanInputs<'_, f64>, dy: &[f64]) -> Result<RefGrads, ScanError> {
+pub fn backward(
+    dims: ScanDims,
+    x: &ScanInputs<'_, f64>,
+    dy: &[f64],
+) -> Result<RefGrads, ScanError> {
     let fwd = forward(dims, x)?;
     super::dims::check("dy", dy.len(), x.u.len())?;
-    let ScanDims { batch, dim, len: l, state: n } = dims;
+    let ScanDims {
+        batch,
+        dim,
+        len: l,
+        state: n,
+    } = dims;
     let bdl = batch * dim * l;
     let mut gr = RefGrads {
         du: vec![0.0; bdl],
@@ -153,7 +170,12 @@ fn channel_backward(
     d: usize,
     gr: &mut RefGrads,
 ) {
-    let ScanDims { dim, len: l, state: n, .. } = dims;
+    let ScanDims {
+        dim,
+        len: l,
+        state: n,
+        ..
+    } = dims;
     let ch = channel(dims, x, b, d);
     let bias = x.delta_bias.map_or(0.0, |s| s[d]);
     let mut g = vec![0.0; n]; // dL/dh_t, built from the future first
@@ -161,7 +183,10 @@ fn channel_backward(
         let i = (b * dim + d) * l + t;
         let (u, dt) = (x.u[i], ch.dt[t]);
         let h_t = &states[i * n..(i + 1) * n];
-        let yraw = (0..n).map(|k| x.c[(b * l + t) * n + k] * h_t[k]).sum::<f64>() + ch.skip * u;
+        let yraw = (0..n)
+            .map(|k| x.c[(b * l + t) * n + k] * h_t[k])
+            .sum::<f64>()
+            + ch.skip * u;
         let dyraw = match x.z {
             Some(z) => {
                 let s = sigmoid(z[i]);
@@ -188,7 +213,11 @@ fn channel_backward(
         }
         gr.du[i] = du;
         let pre = x.delta[i] + bias;
-        gr.ddelta[i] = if x.delta_softplus { ddt * sigmoid(pre) } else { ddt };
+        gr.ddelta[i] = if x.delta_softplus {
+            ddt * sigmoid(pre)
+        } else {
+            ddt
+        };
         gr.ddelta_bias[d] += gr.ddelta[i];
     }
 }

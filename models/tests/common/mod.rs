@@ -18,9 +18,24 @@ pub struct Opts {
     pub softplus: bool,
 }
 
-pub const FULL: Opts = Opts { z: true, skip: true, bias: true, softplus: true };
-pub const BARE: Opts = Opts { z: false, skip: false, bias: false, softplus: true };
-pub const NO_SOFTPLUS: Opts = Opts { z: true, skip: true, bias: true, softplus: false };
+pub const FULL: Opts = Opts {
+    z: true,
+    skip: true,
+    bias: true,
+    softplus: true,
+};
+pub const BARE: Opts = Opts {
+    z: false,
+    skip: false,
+    bias: false,
+    softplus: true,
+};
+pub const NO_SOFTPLUS: Opts = Opts {
+    z: true,
+    skip: true,
+    bias: true,
+    softplus: false,
+};
 
 /// Owned scan inputs.
 #[derive(Clone, Debug)]
@@ -39,20 +54,31 @@ pub struct Case<T> {
 
 fn uniform(rng: &mut ChaCha8Rng, n: usize, lo: f64, hi: f64) -> Vec<f64> {
     // Rounded through f32 so that the f32 and f64 versions of a case hold identical values.
-    (0..n).map(|_| rng.random_range(lo..hi) as f32 as f64).collect()
+    (0..n)
+        .map(|_| rng.random_range(lo..hi) as f32 as f64)
+        .collect()
 }
 
 impl Case<f64> {
     /// Random case; δ (after bias and softplus) is log-uniform over [1e-4, 10].
     pub fn random(dims: ScanDims, opts: Opts, seed: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let ScanDims { batch, dim, len, state } = dims;
+        let ScanDims {
+            batch,
+            dim,
+            len,
+            state,
+        } = dims;
         let bdl = batch * dim * len;
         let bias = opts.bias.then(|| uniform(&mut rng, dim, -1.0, 1.0));
         let delta = (0..bdl)
             .map(|i| {
                 let target = rng.random_range(1e-4f64.ln()..10f64.ln()).exp();
-                let pre = if opts.softplus { target.exp_m1().ln() } else { target };
+                let pre = if opts.softplus {
+                    target.exp_m1().ln()
+                } else {
+                    target
+                };
                 let b = bias.as_ref().map_or(0.0, |v| v[(i / len) % dim]);
                 (pre - b) as f32 as f64
             })
@@ -141,7 +167,12 @@ pub struct Grads<T> {
 
 impl<T: ScanFloat> Grads<T> {
     pub fn zeros(dims: ScanDims, z: bool) -> Self {
-        let ScanDims { batch, dim, len, state } = dims;
+        let ScanDims {
+            batch,
+            dim,
+            len,
+            state,
+        } = dims;
         let v = |n: usize| vec![T::ZERO; n];
         Grads {
             du: v(batch * dim * len),
