@@ -21,7 +21,7 @@
 //! The forward keeps one state per channel in registers and can store the state every T positions
 //! (`chunk`, default [`DEFAULT_CHUNK`]); [`checkpoint_len`] gives that buffer's size. The backward
 //! walks the chunks in reverse, recomputing each chunk's states from its checkpoint into a T×N
-//! buffer per worker. No [B, D, L, N] tensor is ever allocated (except in [`reference`]).
+//! buffer per worker. No [B, D, L, N] tensor is ever allocated (except in [`mod@reference`]).
 //!
 //! # Parallelism and determinism
 //! Work runs on the current rayon pool (use `ThreadPool::install` to choose one). Results are
