@@ -11,7 +11,7 @@ use super::backward_chunk::{chunk_backward, BwdScratch, ChunkIn, ChunkOut};
 use super::dims::{check, ScanDims, ScanGrads, ScanInputs};
 use super::error::ScanError;
 use super::float::ScanFloat;
-use super::prep::{channel_scalars, Prepared};
+use super::prep::{channel_scalars, prefetch, take, Prepared};
 use super::ScanOptions;
 
 /// Channels per backward task; fixed (not derived from the thread count) for determinism.
@@ -171,13 +171,6 @@ struct Task<'g, T> {
     part_dc: Vec<T>,
 }
 
-/// Split off the first `n` elements of `*s`.
-fn take<'g, T>(s: &mut &'g mut [T], n: usize) -> &'g mut [T] {
-    let (head, tail) = std::mem::take(s).split_at_mut(n);
-    *s = tail;
-    head
-}
-
 fn make_tasks<'g, T: ScanFloat>(
     ctx: &Ctx<'_, T>,
     mut du: &'g mut [T],
@@ -284,23 +277,6 @@ impl<T: ScanFloat> Task<'_, T> {
             chunk_backward(ctx.opts.isa, &input, &mut out, s);
         }
     }
-}
-
-/// Hint the CPU to bring `s` into cache (no effect on results; a no-op off x86-64).
-#[inline]
-fn prefetch<T>(s: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let bytes = std::mem::size_of_val(s);
-        let p = s.as_ptr().cast::<i8>();
-        for off in (0..bytes).step_by(64) {
-            // SAFETY: prefetch never faults, and every address is inside `s` anyway.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(off)) };
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = s;
 }
 
 /// out[b, t0..t1, :] = Σ over blocks (db or dc) (in block order) of the blocks' partials (unpadded).

@@ -1,4 +1,5 @@
-//! Forward scan: one rayon task per (batch, channel), sequential over L, states in registers.
+//! Forward scan: rayon tasks over (batch, group of channels), sequential over L, states in
+//! registers.
 
 use rayon::prelude::*;
 
@@ -6,7 +7,7 @@ use super::dims::{check, ScanDims, ScanInputs};
 use super::error::ScanError;
 use super::float::ScanFloat;
 use super::isa::isa_dispatch;
-use super::prep::{channel_scalars, delta_run, Prepared};
+use super::prep::{channel_scalars, delta_run, prefetch, take, Prepared};
 use super::vec16::{dot_fold, exp_scaled, hsum_half, load, H, W};
 use super::ScanOptions;
 
@@ -44,30 +45,103 @@ pub fn scan_forward_with<T: ScanFloat>(
         return Ok(()); // every output is empty
     }
     let prep = Prepared::new(dims, inputs);
-    let (l, np) = (dims.len, prep.np);
-    let per_ck = sizes.n_chunks * dims.state;
-    let chunk = opts.chunk.min(l);
-    // Group short channels so a rayon task has at least ~64k state updates.
-    let min_len = (1 << 16) / (l * np).max(1) + 1;
-    let init = || FwdScratch::<T>::new(chunk, np);
-    let run = |s: &mut FwdScratch<T>, bd: usize, yrow: &mut [T], ck: Option<&mut [T]>| {
-        let ch = ChanIn::new(dims, inputs, &prep, bd, chunk);
-        forward_channel(opts.isa, &ch, yrow, ck, s);
+    let ctx = FwdCtx {
+        dims,
+        inputs,
+        prep: &prep,
+        chunk: opts.chunk.min(dims.len),
+        isa: opts.isa,
     };
-    match checkpoints {
-        Some(ck) => y
-            .par_chunks_mut(l)
-            .zip(ck.par_chunks_mut(per_ck))
-            .enumerate()
-            .with_min_len(min_len)
-            .for_each_init(init, |s, (bd, (yrow, ck))| run(s, bd, yrow, Some(ck))),
-        None => y
-            .par_chunks_mut(l)
-            .enumerate()
-            .with_min_len(min_len)
-            .for_each_init(init, |s, (bd, yrow)| run(s, bd, yrow, None)),
-    }
+    let mut tasks = make_tasks(&ctx, y, checkpoints, sizes.n_chunks);
+    let init = || FwdScratch::<T>::new(ctx.chunk);
+    tasks
+        .par_iter_mut()
+        .for_each_init(init, |s, task| task.run(&ctx, s));
     Ok(())
+}
+
+/// Channels per task. They walk the positions together, a tile at a time, so that a tile's rows
+/// of B and C (shared by all channels) come from memory once per group rather than once per
+/// channel: at L = 200,000 they are 25 MB, too big to stay in cache between channels.
+const GROUP: usize = 8;
+/// Minimum positions per tile (tiles are whole chunks).
+const TILE: usize = 256;
+
+struct FwdCtx<'a, T: ScanFloat> {
+    dims: ScanDims,
+    inputs: &'a ScanInputs<'a, T>,
+    prep: &'a Prepared<'a, T>,
+    chunk: usize,
+    isa: super::Isa,
+}
+
+/// Up to GROUP channels of one batch: their rows of y and of the checkpoints, and their states.
+struct FwdTask<'g, T> {
+    bd0: usize,
+    y: &'g mut [T],
+    ckpt: Option<&'g mut [T]>,
+    /// `[channels, np]`, carried from tile to tile.
+    h: Vec<T>,
+}
+
+fn make_tasks<'g, T: ScanFloat>(
+    ctx: &FwdCtx<'_, T>,
+    mut y: &'g mut [T],
+    mut ckpt: Option<&'g mut [T]>,
+    n_chunks: usize,
+) -> Vec<FwdTask<'g, T>> {
+    let ScanDims {
+        batch,
+        dim,
+        len: l,
+        state: n,
+    } = ctx.dims;
+    let mut tasks = Vec::new();
+    for b in 0..batch {
+        for d0 in (0..dim).step_by(GROUP) {
+            let m = GROUP.min(dim - d0);
+            tasks.push(FwdTask {
+                bd0: b * dim + d0,
+                y: take(&mut y, m * l),
+                ckpt: ckpt.as_mut().map(|c| take(c, m * n_chunks * n)),
+                h: vec![T::ZERO; m * ctx.prep.np],
+            });
+        }
+    }
+    tasks
+}
+
+impl<T: ScanFloat> FwdTask<'_, T> {
+    fn run(&mut self, ctx: &FwdCtx<'_, T>, s: &mut FwdScratch<T>) {
+        let (l, np) = (ctx.dims.len, ctx.prep.np);
+        let n_chunks = l.div_ceil(ctx.chunk);
+        let per_ck = n_chunks * ctx.dims.state;
+        let tile = TILE.div_ceil(ctx.chunk);
+        let m = self.h.len() / np;
+        for k0 in (0..n_chunks).step_by(tile) {
+            let k1 = (k0 + tile).min(n_chunks);
+            for j in 0..m {
+                let ch = ChanIn::new(ctx.dims, ctx.inputs, ctx.prep, self.bd0 + j, ctx.chunk);
+                if j + 1 < m {
+                    // The next channel's rows are L elements further on.
+                    let next = (self.bd0 + j + 1) * l + k0 * ctx.chunk;
+                    let next = next..next + ((k1 - k0) * ctx.chunk).min(l - k0 * ctx.chunk);
+                    prefetch(&ctx.inputs.u[next.clone()]);
+                    prefetch(&ctx.inputs.delta[next.clone()]);
+                    if let Some(z) = ctx.inputs.z {
+                        prefetch(&z[next]);
+                    }
+                }
+                let y = &mut self.y[j * l..(j + 1) * l];
+                let ck = self
+                    .ckpt
+                    .as_deref_mut()
+                    .map(|c| &mut c[j * per_ck..(j + 1) * per_ck]);
+                let h = &mut self.h[j * np..(j + 1) * np];
+                forward_channel(ctx.isa, &ch, y, ck, h, (k0, k1), s);
+            }
+        }
+    }
 }
 
 /// Everything one channel reads.
@@ -126,11 +200,10 @@ pub(crate) struct FwdScratch<T> {
     yacc: Vec<T>,
     /// Per-position Σ C·h of one state block, folded to half width and reduced after the block.
     pbuf: Vec<H<T>>,
-    h: Vec<T>,
 }
 
 impl<T: ScanFloat> FwdScratch<T> {
-    fn new(chunk: usize, np: usize) -> Self {
+    fn new(chunk: usize) -> Self {
         let v = vec![T::ZERO; chunk];
         let pbuf = vec![[T::ZERO; W / 2]; chunk];
         Self {
@@ -138,29 +211,33 @@ impl<T: ScanFloat> FwdScratch<T> {
             dtu: v.clone(),
             yacc: v,
             pbuf,
-            h: vec![T::ZERO; np],
         }
     }
 }
 
 isa_dispatch!(fn forward_channel<T>(
-    ch: &ChanIn<'_, T>, y: &mut [T], ckpt: Option<&mut [T]>, s: &mut FwdScratch<T>
+    ch: &ChanIn<'_, T>, y: &mut [T], ckpt: Option<&mut [T]>, h: &mut [T], chunks: (usize, usize),
+    s: &mut FwdScratch<T>
 ) => forward_channel_body);
 
+/// Chunks k0..k1 of one channel; `h` (`[np]`) is the state before chunk k0 and is updated.
+/// `y` and `ckpt` are the channel's whole rows.
 #[inline(always)]
 fn forward_channel_body<T: ScanFloat, const F: bool>(
     ch: &ChanIn<'_, T>,
     y: &mut [T],
     mut ckpt: Option<&mut [T]>,
+    hs: &mut [T],
+    (k0, k1): (usize, usize),
     s: &mut FwdScratch<T>,
 ) {
     let (l, n, np) = (y.len(), ch.n, ch.np);
-    s.h.fill(T::ZERO);
-    for (k, t0) in (0..l).step_by(ch.chunk).enumerate() {
+    for k in k0..k1 {
+        let t0 = k * ch.chunk;
         let t1 = (t0 + ch.chunk).min(l);
         let len = t1 - t0;
         if let Some(ck) = ckpt.as_deref_mut() {
-            ck[k * n..(k + 1) * n].copy_from_slice(&s.h[..n]);
+            ck[k * n..(k + 1) * n].copy_from_slice(&hs[..n]);
         }
         let (dt, dtu, yacc) = (&mut s.dt[..len], &mut s.dtu[..len], &mut s.yacc[..len]);
         delta_run::<T, F>(
@@ -173,7 +250,7 @@ fn forward_channel_body<T: ScanFloat, const F: bool>(
         );
         yacc.fill(T::ZERO);
         for off in (0..np).step_by(W) {
-            let mut h = load(&s.h[off..]);
+            let mut h = load(&hs[off..]);
             let a2 = load(&ch.a2[off..]);
             let rows = t0 * np..t1 * np;
             let pbuf = &mut s.pbuf[..len];
@@ -188,7 +265,7 @@ fn forward_channel_body<T: ScanFloat, const F: bool>(
                 off,
                 pbuf,
             );
-            s.h[off..off + W].copy_from_slice(&h);
+            hs[off..off + W].copy_from_slice(&h);
             for (y, p) in yacc.iter_mut().zip(pbuf.iter()) {
                 *y += hsum_half(p);
             }

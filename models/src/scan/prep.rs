@@ -90,3 +90,27 @@ pub(crate) fn delta_run<T: ScanFloat, const F: bool>(
         *o = d * x;
     }
 }
+
+/// Split off the first `n` elements of `*s`.
+pub(crate) fn take<'g, T>(s: &mut &'g mut [T], n: usize) -> &'g mut [T] {
+    let (head, tail) = std::mem::take(s).split_at_mut(n);
+    *s = tail;
+    head
+}
+
+/// Hint the CPU to bring `s` into cache (no effect on results; a no-op off x86-64).
+#[inline]
+pub(crate) fn prefetch<T>(s: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let bytes = std::mem::size_of_val(s);
+        let p = s.as_ptr().cast::<i8>();
+        for off in (0..bytes).step_by(64) {
+            // SAFETY: prefetch never faults, and every address is inside `s` anyway.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(off)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = s;
+}
