@@ -236,6 +236,27 @@ fn forward_does_not_depend_on_chunk_or_checkpointing() {
 }
 
 #[test]
+fn chunk_longer_than_the_sequence() {
+    let case = small_case();
+    let dy: Vec<f32> = random_vec(case.u.len(), 7)
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
+    let want = case.backward(case.dims.len, Isa::detect(), &dy);
+    for chunk in [case.dims.len + 1, 1 << 40, usize::MAX] {
+        assert_eq!(
+            case.forward(chunk, Isa::detect()),
+            case.forward(case.dims.len, Isa::detect())
+        );
+        assert_eq!(
+            case.backward(chunk, Isa::detect(), &dy),
+            want,
+            "chunk {chunk}"
+        );
+    }
+}
+
+#[test]
 fn gradients_overwrite_rather_than_accumulate() {
     let case = small_case();
     let dy: Vec<f32> = random_vec(case.u.len(), 6)

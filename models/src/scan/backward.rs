@@ -20,7 +20,9 @@ const CHANNEL_BLOCK: usize = 16;
 const REDUCE_ROWS: usize = 32;
 
 /// Gradients of Σ dy·y w.r.t. every input (see [`ScanGrads`]), from the inputs, the checkpoint
-/// grid written by [`scan_forward`](super::scan_forward) with the same `chunk`, and `dy` `[B, D, L]`.
+/// grid written by [`scan_forward`](super::scan_forward) and `dy` `[B, D, L]`. `chunk` must be the
+/// one the forward used: only the grid's length is checked, and different chunks can give the
+/// same length.
 pub fn scan_backward<T: ScanFloat>(
     dims: ScanDims,
     inputs: &ScanInputs<'_, T>,
@@ -62,7 +64,8 @@ pub fn scan_backward_with<T: ScanFloat>(
         prep: &prep,
         dy,
         ckpt: checkpoints,
-        chunk: opts.chunk,
+        // A chunk longer than L is L (same single chunk); this also keeps t0 + chunk in range.
+        chunk: opts.chunk.min(dims.len).max(1),
         opts,
     };
     let mut acc = Accumulators::new(dims, prep.np);
@@ -70,7 +73,7 @@ pub fn scan_backward_with<T: ScanFloat>(
         let dz = grads.dz.as_deref_mut();
         let mut tasks = make_tasks(&ctx, &mut *grads.du, &mut *grads.ddelta, dz, &mut acc);
         for k in (0..sizes.n_chunks).rev() {
-            let init = || BwdScratch::new(ctx.chunk.min(dims.len));
+            let init = || BwdScratch::new(ctx.chunk);
             tasks
                 .par_iter_mut()
                 .for_each_init(init, |s, task| task.run(&ctx, k, s));
@@ -182,7 +185,7 @@ fn make_tasks<'g, T: ScanFloat>(
         batch, dim, len: l, ..
     } = ctx.dims;
     let np = ctx.prep.np;
-    let part = ctx.chunk.min(l) * np;
+    let part = ctx.chunk * np;
     let (mut carry, mut da) = (&mut acc.carry[..], &mut acc.da[..]);
     let (mut dskip, mut dbias) = (&mut acc.dskip[..], &mut acc.dbias[..]);
     let mut tasks = Vec::with_capacity(batch * ctx.blocks());

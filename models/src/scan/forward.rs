@@ -49,6 +49,7 @@ pub fn scan_forward_with<T: ScanFloat>(
         dims,
         inputs,
         prep: &prep,
+        // A chunk longer than L is L (same single chunk); this also keeps t0 + chunk in range.
         chunk: opts.chunk.min(dims.len),
         isa: opts.isa,
     };

@@ -18,16 +18,26 @@
 //! softplus is evaluated without PyTorch's threshold (x > 20 → x); the two differ by < e^−20·x.
 //!
 //! # Memory
-//! The forward keeps one state per channel in registers and can store the state every T positions
-//! (`chunk`, default [`DEFAULT_CHUNK`]); [`checkpoint_len`] gives that buffer's size. The backward
-//! walks the chunks in reverse, recomputing each chunk's states from its checkpoint into a T×N
-//! buffer per worker. No [B, D, L, N] tensor is ever allocated (except in [`mod@reference`]).
+//! Besides the caller's `[B, D, L]` tensors and the checkpoint grid ([`checkpoint_len`]):
+//! - forward: the states `[B, D, N]` and O(T) scratch per worker;
+//! - backward: the adjoint carry and dA sums `[B, D, N]`, one `[T, N]` partial of dB and of dC per
+//!   (batch, block of 16 channels), and O(T·N) scratch per worker (a chunk's recomputed states);
+//! - both: when N is not a multiple of 16, zero-padded copies of `b` and `c`.
+//!
+//! No [B, D, L, N] tensor is ever allocated (except in [`mod@reference`]).
 //!
 //! # Parallelism and determinism
-//! Work runs on the current rayon pool (use `ThreadPool::install` to choose one). Results are
-//! bit-identical between runs and independent of the number of threads: every reduction has a fixed
-//! order (see [`backward`](scan_backward)). They do depend on the instruction set ([`Isa`]): the
-//! AVX2/AVX-512 paths use fused multiply-adds.
+//! Work runs on the current rayon pool (use `ThreadPool::install` to choose one): the forward over
+//! (batch, group of 8 channels), the backward over (batch, block of 16 channels) one chunk at a
+//! time, all chunks in reverse. Results are bit-identical between runs and independent of the
+//! number of threads: every reduction has a fixed order. They do depend on the instruction set
+//! ([`Isa`]): the AVX2/AVX-512 paths use fused multiply-adds.
+//!
+//! # Speed
+//! The N states of a channel are processed in blocks of 16 lanes held in fixed-size arrays, so the
+//! compiler keeps them in registers and vectorises; exp(δA) is a branch-free polynomial
+//! ([`math::exp2_f32`]) for f32, libm for f64. Each kernel is compiled three times (baseline,
+//! AVX2+FMA, AVX-512) and the best the CPU supports is picked at run time; no build flags needed.
 
 mod backward;
 mod backward_chunk;
