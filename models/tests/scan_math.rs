@@ -1,8 +1,8 @@
 //! The f32 polynomial exp, softplus and sigmoid against f64 libm.
 
 use seq2exp_models::scan::math::{
-    exp_f32, exp_f32_fused, sigmoid_f32, sigmoid_f32_fused, softplus_f32, softplus_f32_fused,
-    EXP_HI, EXP_LO,
+    exp2_f32, exp2_f32_fused, exp_f32, exp_f32_fused, sigmoid_f32, sigmoid_f32_fused, softplus_f32,
+    softplus_f32_fused, EXP2_HI, EXP2_LO, EXP_HI, EXP_LO,
 };
 
 type F32Fn = fn(f32) -> f32;
@@ -71,6 +71,30 @@ fn exp_limits() {
         }
         assert!(f(f32::NAN).is_nan());
         assert_eq!(f(0.0), 1.0);
+    }
+}
+
+#[test]
+fn exp2_relative_error_over_scan_range() {
+    // What the scan evaluates: 2^(δ·A·log2 e), from 0 down past the underflow point.
+    for (name, f) in [("exp2_f32", exp2_f32 as F32Fn), ("exp2_f32_fused", exp2_f32_fused)] {
+        let (err, at) = max_rel_err(f, f64::exp2, dense(-126.0, EXP2_HI, 4e-5));
+        eprintln!("{name}: max relative error {err:.3e} at {at}");
+        assert!(err < 5e-7, "{name}: relative error {err:.3e} at t = {at}");
+        for t in [EXP2_LO, -127.3, -200.0, -1e30, f32::NEG_INFINITY] {
+            assert_eq!(f(t), 0.0, "2^{t}");
+        }
+        for i in 0..=1000 {
+            let t = EXP2_LO + i as f32 / 1000.0;
+            let y = f(t);
+            assert!((0.0..1.2e-38).contains(&y), "2^{t} = {y}");
+        }
+        let top = f(EXP2_HI);
+        assert!(top.is_finite() && top > 2e38);
+        assert_eq!(f(1e9), top);
+        assert!(f(f32::NAN).is_nan());
+        assert_eq!(f(0.0), 1.0);
+        assert_eq!(f(-3.0), 0.125);
     }
 }
 
