@@ -228,9 +228,10 @@ pub fn to_f64<T: ScanFloat>(v: &[T]) -> Vec<f64> {
 }
 
 /// Elementwise relative check with a small absolute floor at the tensor's scale:
-/// |got − want| ≤ rtol · (|want| + 0.01·rms(want)) for every element. The floor only matters for
-/// elements 100× smaller than the typical one, where f32 cancellation dominates. Returns the worst
-/// ratio |got − want| / (|want| + 0.01·rms(want)) for reporting.
+/// |got − want| ≤ rtol · (|want| + 0.1·rms(want)) for every element. The floor only matters for
+/// elements more than 10× smaller than the typical one, which are sums that cancel in f32 (with a
+/// floor of 0.01·rms the worst case seen was 7e-5, still under 1e-4). Returns the worst ratio
+/// |got − want| / (|want| + 0.1·rms(want)) for reporting.
 pub fn assert_close(what: &str, got: &[f64], want: &[f64], rtol: f64) -> f64 {
     assert_eq!(got.len(), want.len(), "{what}: length");
     if want.is_empty() {
@@ -239,7 +240,7 @@ pub fn assert_close(what: &str, got: &[f64], want: &[f64], rtol: f64) -> f64 {
     let rms = (want.iter().map(|w| w * w).sum::<f64>() / want.len() as f64).sqrt();
     let mut worst = (0.0, 0usize);
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        let ratio = (g - w).abs() / (w.abs() + 0.01 * rms).max(f64::MIN_POSITIVE);
+        let ratio = (g - w).abs() / (w.abs() + 0.1 * rms).max(f64::MIN_POSITIVE);
         assert!(!g.is_nan(), "{what}[{i}] is NaN (want {w})");
         if ratio > worst.0 || ratio.is_nan() {
             worst = (ratio, i);
