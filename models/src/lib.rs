@@ -1,3 +1,4 @@
 //! Seq2Exp model configuration, the selective-scan kernel and shared numerics (no libtorch).
 
 pub mod config;
+pub mod scan;
