@@ -27,10 +27,27 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-const void* cptr(const at::Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
-void* mptr(at::Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
-at::Tensor prep(const at::Tensor& t, at::ScalarType st) { return t.defined() ? t.to(st).contiguous() : t; }
-at::Tensor like(const at::Tensor& t) { return t.defined() ? at::empty_like(t) : at::Tensor(); }
+// Absent optional inputs travel as empty (0-element) tensors: Function::apply cannot take undefined ones.
+bool present(const at::Tensor& t) { return t.defined() && t.numel() > 0; }
+const void* cptr(const at::Tensor& t) { return present(t) ? t.data_ptr() : nullptr; }
+void* mptr(at::Tensor& t) { return present(t) ? t.data_ptr() : nullptr; }
+at::Tensor prep(const at::Tensor& t, at::ScalarType st) { return present(t) ? t.to(st).contiguous() : t; }
+at::Tensor like(const at::Tensor& t) { return present(t) ? at::empty_like(t) : at::Tensor(); }
+
+// The kernel trusts these sizes: check every input against u [B, D, L] and a_log [D, N].
+void check_shapes(const at::Tensor& u, const at::Tensor& delta, const at::Tensor& a_log, const at::Tensor& b,
+                  const at::Tensor& c, const at::Tensor& d, const at::Tensor& z, const at::Tensor& bias) {
+  TORCH_CHECK(u.dim() == 3, "u must be [B, D, L], got ", u.sizes());
+  TORCH_CHECK(a_log.dim() == 2 && a_log.size(0) == u.size(1), "a_log must be [D, N] with D = ", u.size(1), ", got ", a_log.sizes());
+  const auto B = u.size(0), D = u.size(1), L = u.size(2), N = a_log.size(1);
+  TORCH_CHECK(delta.sizes() == u.sizes(), "delta must match u ", u.sizes(), ", got ", delta.sizes());
+  TORCH_CHECK(b.dim() == 3 && b.size(0) == B && b.size(1) == L && b.size(2) == N, "b must be [B, L, N] = [", B, ", ", L, ", ", N, "], got ", b.sizes());
+  TORCH_CHECK(c.sizes() == b.sizes(), "c must be [B, L, N] like b, got ", c.sizes());
+  TORCH_CHECK(!present(z) || z.sizes() == u.sizes(), "z must match u ", u.sizes(), ", got ", z.sizes());
+  TORCH_CHECK(!present(d) || (d.dim() == 1 && d.size(0) == D), "D must be [", D, "], got ", d.sizes());
+  TORCH_CHECK(!present(bias) || (bias.dim() == 1 && bias.size(0) == D), "delta_bias must be [", D, "], got ", bias.sizes());
+  TORCH_CHECK(u.device() == delta.device() && u.device() == b.device() && u.device() == a_log.device(), "scan inputs must be on one device");
+}
 
 Seq2expScanShape shape_of(const at::Tensor& u, const at::Tensor& a_log, int64_t chunk, bool softplus) {
   return Seq2expScanShape{u.size(0), u.size(1), u.size(2), a_log.size(1), chunk,
@@ -51,8 +68,7 @@ struct SelectiveScan : public torch::autograd::Function<SelectiveScan> {
   static at::Tensor forward(AutogradContext* ctx, at::Tensor u, at::Tensor delta, at::Tensor a_log, at::Tensor b,
                             at::Tensor c, at::Tensor d, at::Tensor z, at::Tensor bias, bool softplus,
                             int64_t chunk, bool need_grad) {
-    TORCH_CHECK(u.dim() == 3 && delta.sizes() == u.sizes(), "u and delta must be [B, D, L] of equal shape");
-    TORCH_CHECK(a_log.dim() == 2 && b.dim() == 3 && c.dim() == 3, "a_log [D, N], b and c [B, L, N]");
+    check_shapes(u, delta, a_log, b, c, d, z, bias);
     check_device(u);
     // Reduced-precision inputs (bf16 autocast) are scanned in f32; f64 stays f64 (gradient checks).
     const auto st = u.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
@@ -93,7 +109,7 @@ struct SelectiveScan : public torch::autograd::Function<SelectiveScan> {
   }
 };
 
-at::Tensor opt(const at::Tensor* t) { return t ? *t : at::Tensor(); }
+at::Tensor opt(const at::Tensor* t, const at::Tensor& like) { return t ? *t : at::empty({0}, like.options()); }
 }  // namespace
 
 // Entry point for Rust: never lets a C++ exception cross the FFI boundary.
@@ -106,8 +122,8 @@ extern "C" at::Tensor* seq2exp_selective_scan(const at::Tensor* u, const at::Ten
         (u->requires_grad() || delta->requires_grad() || a_log->requires_grad() || b->requires_grad() ||
          c->requires_grad() || (d && d->requires_grad()) || (z && z->requires_grad()) ||
          (bias && bias->requires_grad()));
-    return new at::Tensor(SelectiveScan::apply(*u, *delta, *a_log, *b, *c, opt(d), opt(z), opt(bias), softplus != 0,
-                                               chunk, need_grad));
+    return new at::Tensor(SelectiveScan::apply(*u, *delta, *a_log, *b, *c, opt(d, *u), opt(z, *u), opt(bias, *u),
+                                               softplus != 0, chunk, need_grad));
   } catch (const std::exception& e) {
     std::strncpy(err, e.what(), err_len - 1);
     err[err_len - 1] = 0;

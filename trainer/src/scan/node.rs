@@ -34,7 +34,9 @@ pub fn selective_scan(a: &ScanArgs) -> Result<Tensor, tch::TchError> {
     if out.is_null() {
         // SAFETY: the C++ side wrote a NUL-terminated message.
         let msg = unsafe { CStr::from_ptr(err.as_ptr()) }.to_string_lossy().into_owned();
-        return Err(tch::TchError::Torch(msg));
+        // libtorch appends a C++ backtrace after the first line: keep the message only.
+        let first = msg.lines().next().unwrap_or("unknown error");
+        return Err(tch::TchError::Torch(format!("selective scan: {first}")));
     }
     // SAFETY: `out` is a heap-allocated at::Tensor handed over to us.
     Ok(unsafe { Tensor::from_ptr(out) })
