@@ -8,11 +8,13 @@ fn main() {
     let root = lib.parent().expect("libtorch lib dir has a parent").to_path_buf();
     let abi = std::env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".into());
     println!("cargo:rerun-if-changed=csrc/scan_autograd.cpp");
+    println!("cargo:rerun-if-changed=csrc/checkpoint.cpp");
     println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
     let mut build = cc::Build::new();
     build
         .cpp(true)
         .file("csrc/scan_autograd.cpp")
+        .file("csrc/checkpoint.cpp")
         .include(root.join("include"))
         .include(root.join("include/torch/csrc/api/include"))
         .flag("-std=c++17")

@@ -27,8 +27,9 @@ fn stack_gradients_match_finite_differences_in_f64() {
     let f = || (stack.forward(&x) * &w).sum(Kind::Double);
     let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
     vars.sort_by(|a, b| a.0.cmp(&b.0));
-    let params: Vec<&Tensor> = vars.iter().map(|(_, t)| t).collect();
-    let grads = Tensor::run_backward(&[f()], &params, false, false);
+    // backward() as in training (recomputation on): gradients land in .grad.
+    f().backward();
+    let grads: Vec<Tensor> = vars.iter().map(|(_, t)| t.grad().copy()).collect();
     let eps = 1e-6;
     let mut checked = 0;
     for ((name, p), g) in vars.iter().zip(&grads) {
@@ -94,6 +95,36 @@ fn kernel_and_reference_stacks_agree() {
     let y_ref = stack.forward(&x);
     let err = (&y - &y_ref).abs().max().double_value(&[]);
     assert!(err < 1e-4, "{err}");
+}
+
+#[test]
+fn recomputation_gives_the_same_gradients() {
+    tch::manual_seed(9);
+    let vs = VarStore::new(Device::Cpu);
+    let mut stack = CaduceusStack::new(&vs.root(), &tiny());
+    let x = Tensor::randn([2, 70, 4], (Kind::Float, Device::Cpu)).set_requires_grad(true);
+    let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+    vars.sort_by(|a, b| a.0.cmp(&b.0));
+    let run = |stack: &CaduceusStack| -> Vec<Tensor> {
+        let y = stack.forward(&x);
+        (y.square().sum(Kind::Float) + y.sin().sum(Kind::Float)).backward();
+        let grads: Vec<Tensor> = vars.iter().map(|(_, v)| v.grad().copy()).chain([x.grad().copy()]).collect();
+        vars.iter().map(|(_, v)| v).chain([&x]).for_each(|v| {
+            let _ = v.grad().zero_();
+        });
+        grads
+    };
+    stack.set_recompute(true);
+    let with = run(&stack);
+    stack.set_recompute(false);
+    let without = run(&stack);
+    assert_eq!(with.len(), vars.len() + 1);
+    for (i, (a, b)) in with.iter().zip(&without).enumerate() {
+        let err = (a - b).abs().max().double_value(&[]);
+        let name = vars.get(i).map_or("input", |(n, _)| n.as_str());
+        assert!(err < 1e-5, "{name}: {err}");
+        assert!(a.abs().max().double_value(&[]) > 0.0, "{name}: no gradient reached it");
+    }
 }
 
 #[test]

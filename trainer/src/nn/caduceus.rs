@@ -29,6 +29,11 @@ impl CaduceusStack {
         self.layers.iter_mut().for_each(|(_, m)| m.set_scan(s));
     }
 
+    /// Turns activation recomputation on (default) or off for every layer.
+    pub fn set_recompute(&mut self, on: bool) {
+        self.layers.iter_mut().for_each(|(_, m)| m.recompute = on);
+    }
+
     /// `x: [B, L, d_model]` → `[B, L, d_model]`.
     pub fn forward(&self, x: &Tensor) -> Tensor {
         let mut hidden = x.shallow_clone();

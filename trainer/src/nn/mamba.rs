@@ -63,19 +63,23 @@ impl Mamba {
     }
 
     /// `x: [B, L, d_model]` → `[B, L, d_model]`.
+    ///
+    /// Projections are computed straight into the scan's `[B, channels, L]` layout (as mamba_ssm does), so
+    /// no `[B, L, D]` intermediate is transposed and copied: memory per direction is what autograd must keep.
     pub fn forward(&self, x: &Tensor) -> Tensor {
         let (_, len, _) = x.size3().expect("x is [B, L, d_model]");
         let c = &self.cfg;
-        let xz = x.matmul(&self.in_proj.tr()).transpose(1, 2); // [B, 2·D, L]
-        let parts = xz.split_with_sizes([c.d_inner as i64, c.d_inner as i64], 1);
-        let (xs, z) = (&parts[0], &parts[1]);
+        let (di, n, r) = (c.d_inner as i64, c.d_state as i64, c.dt_rank as i64);
+        let xz = self.in_proj.matmul(&x.transpose(1, 2)); // [B, 2·D, L]
+        let xs = xz.narrow(1, 0, di);
+        let z = xz.narrow(1, di, di);
         let k = c.d_conv as i64;
-        let xs = xs.conv1d(&self.conv_weight, Some(&self.conv_bias), [1], [k - 1], [1], c.d_inner as i64).narrow(2, 0, len).silu();
-        let x_dbl = xs.transpose(1, 2).matmul(&self.x_proj.tr()); // [B, L, r + 2N]
-        let p = x_dbl.split_with_sizes([c.dt_rank as i64, c.d_state as i64, c.d_state as i64], -1);
-        let delta = p[0].matmul(&self.dt_proj_weight.tr()).transpose(1, 2).contiguous(); // [B, D, L], bias in the scan
-        let (b, cm) = (p[1].contiguous(), p[2].contiguous());
-        let (xs, z) = (xs.contiguous(), z.contiguous());
+        let xs = xs.conv1d(&self.conv_weight, Some(&self.conv_bias), [1], [k - 1], [1], di).narrow(2, 0, len).silu(); // [B, D, L]
+        let x_dbl = self.x_proj.matmul(&xs); // [B, r + 2N, L]
+        let delta = self.dt_proj_weight.matmul(&x_dbl.narrow(1, 0, r)); // [B, D, L]; bias added in the scan
+        let b = x_dbl.narrow(1, r, n).transpose(1, 2).contiguous(); // [B, L, N]
+        let cm = x_dbl.narrow(1, r + n, n).transpose(1, 2).contiguous();
+        let z = z.contiguous(); // a no-op for B = 1
         let args = ScanArgs {
             u: &xs,
             delta: &delta,
@@ -91,7 +95,13 @@ impl Mamba {
             ScanImpl::Kernel => selective_scan(&args).expect("selective scan"),
             ScanImpl::Reference => selective_scan_reference(&args),
         };
-        y.transpose(1, 2).matmul(&self.out_proj.tr())
+        y.transpose(1, 2).matmul(&self.out_proj.tr()) // [B, L, d_model]
+    }
+}
+
+impl super::Recompute for Mamba {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        Mamba::forward(self, x)
     }
 }
 

@@ -3,12 +3,14 @@
 
 mod bimamba;
 mod caduceus;
+mod checkpoint;
 mod init;
 mod mamba;
 mod rmsnorm;
 
 pub use bimamba::BiMamba;
 pub use caduceus::CaduceusStack;
+pub use checkpoint::{checkpoint, Recompute};
 pub use init::{kaiming_uniform_bound, linear};
 pub use mamba::{Mamba, ScanImpl};
 pub use rmsnorm::RmsNorm;

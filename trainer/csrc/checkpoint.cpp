@@ -1,0 +1,68 @@
+// Activation recomputation for tch (which has no checkpoint API): a torch::autograd::Function whose forward
+// runs a Rust function without building a graph, keeping only its input; its backward reruns the function
+// with grad enabled and back-propagates through it (reentrant, like torch.utils.checkpoint). Parameter
+// gradients accumulate into their .grad as usual. The Rust object behind `obj` must outlive the backward
+// pass (it is the model's own layer).
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <cstring>
+#include <exception>
+#include <memory>
+
+extern "C" {
+// Runs the layer: returns a new at::Tensor* (owned by the caller) or null after writing an error message.
+typedef at::Tensor* (*seq2exp_layer_fn)(const void* obj, const at::Tensor* x, char* err, size_t err_len);
+}
+
+namespace {
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+at::Tensor call(seq2exp_layer_fn f, const void* obj, const at::Tensor& x) {
+  char err[512] = {0};
+  std::unique_ptr<at::Tensor> out(f(obj, &x, err, sizeof err));
+  TORCH_CHECK(out != nullptr, "checkpointed layer: ", err);
+  return *out;
+}
+
+struct Checkpoint : public torch::autograd::Function<Checkpoint> {
+  // `anchor` is a 0-element tensor that requires grad: it makes sure backward runs (and so parameter
+  // gradients are produced) even when `x` itself needs no gradient.
+  static at::Tensor forward(AutogradContext* ctx, at::Tensor x, at::Tensor anchor, int64_t fn, int64_t obj) {
+    ctx->save_for_backward({x});
+    ctx->saved_data["fn"] = fn;
+    ctx->saved_data["obj"] = obj;
+    return call(reinterpret_cast<seq2exp_layer_fn>(fn), reinterpret_cast<const void*>(obj), x);
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    auto x = ctx->get_saved_variables()[0];
+    auto fn = reinterpret_cast<seq2exp_layer_fn>(ctx->saved_data["fn"].toInt());
+    auto obj = reinterpret_cast<const void*>(ctx->saved_data["obj"].toInt());
+    auto xd = x.detach().requires_grad_(x.requires_grad());
+    at::Tensor out;
+    {
+      at::AutoGradMode enable(true);
+      out = call(fn, obj, xd);
+    }
+    torch::autograd::backward({out}, {grad_outputs[0].contiguous()});
+    at::Tensor gx = xd.requires_grad() ? xd.grad() : at::Tensor();
+    return {gx, at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+}  // namespace
+
+extern "C" at::Tensor* seq2exp_checkpoint(const at::Tensor* x, seq2exp_layer_fn fn, const void* obj, char* err,
+                                          size_t err_len) {
+  try {
+    if (!at::GradMode::is_enabled()) return new at::Tensor(call(fn, obj, *x));
+    auto anchor = at::empty({0}, x->options().dtype(at::kFloat)).requires_grad_(true);
+    return new at::Tensor(Checkpoint::apply(*x, anchor, reinterpret_cast<int64_t>(fn), reinterpret_cast<int64_t>(obj)));
+  } catch (const std::exception& e) {
+    std::strncpy(err, e.what(), err_len - 1);
+    err[err_len - 1] = 0;
+    return nullptr;
+  }
+}
