@@ -9,7 +9,7 @@ mod mamba;
 mod rmsnorm;
 
 pub use bimamba::BiMamba;
-pub use caduceus::CaduceusStack;
+pub use caduceus::{CaduceusLayer, CaduceusStack};
 pub use checkpoint::{checkpoint, Recompute};
 pub use init::{kaiming_uniform_bound, linear};
 pub use mamba::{Mamba, ScanImpl};
