@@ -352,3 +352,15 @@ fn bigwig_lacking_a_fasta_chromosome_builds_with_zeros_and_a_note() {
     }
     assert!(x_genes > 0 && other_dnase > 0.0);
 }
+
+/// A defect found only while windows are being written (the cooler's pixel counts are read per gene,
+/// after the store's temporary file exists): the temporary file must still be removed.
+#[test]
+fn cooler_without_pixel_counts_fails_mid_build_and_leaves_no_temp_file() {
+    let c = Case::new();
+    {
+        let f = hdf5::File::open_rw(c.p("contacts.mcool")).unwrap();
+        f.group("resolutions/5000/pixels").unwrap().unlink("count").unwrap();
+    }
+    c.fails(&c.args(), &c.p("contacts.mcool"), &["pixels/count"]);
+}

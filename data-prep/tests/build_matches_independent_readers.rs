@@ -503,7 +503,7 @@ for g in range(G):
             wc = 4
             off_chrom += 1
         if dna[p] != wc:
-            fail("gene %s base %d (%s:%d): store %d, pyfaidx %d" % (ids[g], p, chrom, x, dna[p], wc))
+            fail("gene %s base %d (%s:%d): store %d, pyfaidx %d" % (ids[g], p, chrom, x, int(dna[p]), int(wc)))
         for k, t in enumerate(tracks):
             v = bw_base(bws[t], chrom, x)
             if float(sig[k][p]) != v:
@@ -511,7 +511,7 @@ for g in range(G):
         # value at base p is the recomputed value of genome bin floor(x / BIN)
         j = x // BIN - start // BIN
         if abs(float(expanded[p]) - row[j]) > 1e-5:
-            fail("gene %s base %d: expanded Hi-C %r, recomputed bin %d %r" % (ids[g], p, float(expanded[p]), x // BIN, row[j]))
+            fail("gene %s base %d: expanded Hi-C %r, recomputed bin %d %r" % (ids[g], p, float(expanded[p]), x // BIN, float(row[j])))
         checked_bins += 1
 
 # ---- blacklist
