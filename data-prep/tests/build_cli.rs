@@ -35,9 +35,12 @@ fn built() -> &'static Built {
 
 /// Protein-coding genes of genes.gtf read by hand: versioned id → (canonical chrom, 0-based TSS, strand)
 /// (TSS from the gene row where there is one, else from the transcripts: min start on +, max end − 1 on −).
+/// One gene or transcript row: (chrom, 1-based start, end, strand, is the gene row).
+type Row = (String, u64, u64, char, bool);
+
 fn gtf_genes(path: &Path) -> BTreeMap<String, (String, u64, char)> {
     let text = std::fs::read_to_string(path).unwrap();
-    let mut rows: BTreeMap<String, Vec<(String, u64, u64, char, bool)>> = BTreeMap::new();
+    let mut rows: BTreeMap<String, Vec<Row>> = BTreeMap::new();
     for l in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
         let c: Vec<&str> = l.split('\t').collect();
         if !l.contains("gene_type \"protein_coding\"") || !(c[2] == "gene" || c[2] == "transcript") {
