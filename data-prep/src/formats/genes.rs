@@ -100,8 +100,8 @@ impl GeneSet {
     /// Builds a set; `lines[i]` is where `genes[i]` was read, for the duplicate-id error.
     pub(crate) fn new(source: &Path, genes: Vec<GeneRecord>, lines: &[usize]) -> Result<Self> {
         if genes.is_empty() {
-            return Err(InputError::new(source, "no genes left after filtering (is this the right file? to keep \
-                 non-protein-coding genes set protein_coding_only = false)"));
+            return Err(InputError::new(source, "no genes left (only protein-coding genes are kept unless \
+                 `data-prep build --all-biotypes` is given; is it the right file?)"));
         }
         let mut index = HashMap::with_capacity(genes.len());
         for (i, g) in genes.iter().enumerate() {
