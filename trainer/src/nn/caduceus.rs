@@ -13,17 +13,48 @@ pub struct CaduceusLayer {
     pub mixer: BiMamba,
 }
 
-impl Recompute for CaduceusLayer {
+/// One direction of a layer, from the residual stream: `Mamba(RMSNorm(r))`, or for the reverse direction
+/// `flip(Mamba(flip(RMSNorm(r))))`. Recomputing from `r` means both directions share one saved tensor
+/// and the norm output and flipped copies exist only while a direction is being recomputed.
+/// It is the layer itself seen through a transparent wrapper, so the pointer that the backward pass
+/// calls back into is the model's own layer (a temporary would be gone by then).
+#[repr(transparent)]
+struct Direction<const REVERSE: bool>(CaduceusLayer);
+
+impl<const REVERSE: bool> Direction<REVERSE> {
+    fn of(layer: &CaduceusLayer) -> &Self {
+        // SAFETY: `Direction` is a `repr(transparent)` wrapper of `CaduceusLayer`.
+        unsafe { &*(layer as *const CaduceusLayer as *const Self) }
+    }
+}
+
+impl<const REVERSE: bool> Recompute for Direction<REVERSE> {
     fn forward(&self, residual: &Tensor) -> Tensor {
-        self.mixer.forward(&self.norm.forward(residual))
+        let h = self.0.norm.forward(residual);
+        if REVERSE {
+            self.0.mixer.rev.forward(&h.flip([1])).flip([1])
+        } else {
+            self.0.mixer.fwd.forward(&h)
+        }
+    }
+}
+
+impl CaduceusLayer {
+    /// `BiMamba(RMSNorm(residual))`, each direction recomputed in the backward pass when `recompute`.
+    pub fn forward(&self, residual: &Tensor, recompute: bool) -> Tensor {
+        if !recompute {
+            return self.mixer.forward(&self.norm.forward(residual));
+        }
+        // SAFETY: the directions are views of `self`, a layer of the model, which outlives its graphs.
+        unsafe { checkpoint(Direction::<false>::of(self), residual) + checkpoint(Direction::<true>::of(self), residual) }
     }
 }
 
 /// A Caduceus stack fed embeddings: per layer `residual += hidden; hidden = BiMamba(RMSNorm(residual))`,
 /// then `norm_f(residual + hidden)`.
 ///
-/// Memory: with recomputation (default) each layer keeps only its residual input; its norm and both
-/// directions are recomputed during the backward pass, one direction at a time.
+/// Memory: with recomputation (default) each layer keeps only its residual input; its norm and each
+/// direction are recomputed during the backward pass, one direction at a time.
 #[derive(Debug)]
 pub struct CaduceusStack {
     pub layers: Vec<CaduceusLayer>,
@@ -50,10 +81,9 @@ impl CaduceusStack {
         self.layers.iter_mut().for_each(|l| l.mixer.set_scan(s));
     }
 
-    /// Turns activation recomputation on (default) or off, for layers and directions.
+    /// Turns activation recomputation on (default) or off.
     pub fn set_recompute(&mut self, on: bool) {
         self.recompute = on;
-        self.layers.iter_mut().for_each(|l| l.mixer.recompute = on);
     }
 
     /// `x: [B, L, d_model]` → `[B, L, d_model]`.
@@ -65,7 +95,7 @@ impl CaduceusStack {
                 Some(r) => &hidden + r,
                 None => hidden.shallow_clone(),
             };
-            hidden = if self.recompute { checkpoint(layer, &r) } else { Recompute::forward(layer, &r) };
+            hidden = layer.forward(&r, self.recompute);
             residual = Some(r);
         }
         let r = residual.map_or_else(|| hidden.shallow_clone(), |r| &hidden + r);

@@ -43,12 +43,16 @@ unsafe extern "C" fn call_layer<L: Recompute>(obj: *const c_void, x: *const C_te
     }
 }
 
-/// `layer.forward(x)`, recomputed in the backward pass instead of keeping its activations. `layer` must
-/// outlive the backward pass of the graph this builds (it is the model's own layer, so it does).
+/// `layer.forward(x)`, recomputed in the backward pass instead of keeping its activations.
 /// Without grad mode this is a plain call (decided on the C++ side, where the mode is visible).
-pub fn checkpoint<L: Recompute>(layer: &L, x: &Tensor) -> Tensor {
+///
+/// # Safety
+/// The graph keeps a raw pointer to `layer` and calls it during its backward pass: `layer` must stay
+/// alive and unmoved until that graph is backpropagated or dropped (true for a model's own layers).
+pub unsafe fn checkpoint<L: Recompute>(layer: &L, x: &Tensor) -> Tensor {
     let mut err = [0 as c_char; 512];
-    // SAFETY: see `call_layer`; the returned pointer is a new at::Tensor that we own.
+    // SAFETY: `layer` outlives the graph (caller's contract); the returned pointer is a new at::Tensor
+    // that we own.
     unsafe {
         let out = seq2exp_checkpoint(x.as_ptr(), call_layer::<L>, layer as *const L as *const c_void, err.as_mut_ptr(), err.len());
         if out.is_null() {
