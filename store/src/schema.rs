@@ -79,15 +79,21 @@ pub fn hic_bin_count(window: u64, bin_size: u64) -> usize {
 }
 
 /// Per-dataset compression. Only filters h5py reads without plugins are offered (deflate, LZF), each with
-/// HDF5's byte shuffle for the float datasets. The default was chosen by `data-prep bench` (docs/store.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// HDF5's byte shuffle for the float datasets. The default, deflate level 1, was chosen by
+/// `data-prep bench`: smaller than LZF and faster to read back through the (lock-serialised) HDF5 bindings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     None,
-    #[default]
     Lzf,
     /// zlib/gzip at the given level (1–9).
     Deflate(u8),
+}
+
+impl Default for Compression {
+    fn default() -> Self {
+        Self::Deflate(1)
+    }
 }
 
 impl std::str::FromStr for Compression {

@@ -81,7 +81,10 @@ impl BuildConfig {
 pub struct BuildSummary {
     pub out: PathBuf,
     pub genes: usize,
+    /// Whole build, including one-off setup (input checksums, whole-file signal totals, Hi-C marginals).
     pub seconds: f64,
+    /// Building and writing the windows only.
+    pub window_seconds: f64,
     pub report: JoinReport,
 }
 

@@ -51,6 +51,7 @@ pub fn build_store(cfg: &BuildConfig) -> Result<BuildSummary> {
     let mut writer = StoreWriter::create(&cfg.out, meta, &joined.genes, &splits).map_err(store_err)?;
     writer.set_blacklist(&blacklist).map_err(store_err)?;
     let bar = if cfg.progress { crate::cli::progress(n as u64, "windows") } else { indicatif::ProgressBar::hidden() };
+    let windows_started = Instant::now();
     let (tx, rx) = bounded::<Vec<(usize, GeneWindow)>>(1);
     let writer = std::thread::scope(|s| -> Result<StoreWriter> {
         let handle = s.spawn(move || -> Result<StoreWriter> {
@@ -73,9 +74,10 @@ pub fn build_store(cfg: &BuildConfig) -> Result<BuildSummary> {
     })?;
     let out = writer.finish().map_err(store_err)?;
     bar.finish_and_clear();
+    let window_seconds = windows_started.elapsed().as_secs_f64();
     let seconds = started.elapsed().as_secs_f64();
     tracing::info!(genes = n, seconds, "wrote {}", out.display());
-    Ok(BuildSummary { out, genes: n, seconds, report: joined.report })
+    Ok(BuildSummary { out, genes: n, seconds, window_seconds, report: joined.report })
 }
 
 fn store_err(e: seq2exp_store::StoreError) -> InputError {

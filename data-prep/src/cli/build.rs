@@ -56,8 +56,8 @@ pub struct BuildArgs {
     /// Drop genes on chromosomes missing from the FASTA instead of failing.
     #[arg(long)]
     pub skip_missing_chroms: bool,
-    /// Compression of DNA and signals: lzf (default, fastest to read), deflate:N, none.
-    #[arg(long, default_value = "lzf")]
+    /// Compression of DNA and signals: deflate:1 (default: smallest and fastest to read, see docs/store.md), deflate:N, lzf, none.
+    #[arg(long, default_value = "deflate:1")]
     pub compression: Compression,
     /// Build only the first N genes (by position).
     #[arg(long)]
@@ -108,7 +108,7 @@ pub fn run(a: BuildArgs) -> anyhow::Result<()> {
         summary.out.display()
     );
     if let Some(path) = a.report {
-        let json = serde_json::json!({ "genes": summary.genes, "seconds": summary.seconds, "peak_rss_bytes": rss });
+        let json = serde_json::json!({ "genes": summary.genes, "seconds": summary.seconds, "window_seconds": summary.window_seconds, "peak_rss_bytes": rss });
         std::fs::write(&path, serde_json::to_string_pretty(&json)?)?;
     }
     Ok(())
