@@ -2,5 +2,9 @@
 //!
 //! `scan` exposes the Rust selective-scan kernel to libtorch autograd; `nn` holds the Caduceus blocks.
 
+pub mod checkpoint;
+pub mod error;
 pub mod nn;
 pub mod scan;
+
+pub use error::{Result, TrainerError};
