@@ -4,6 +4,7 @@
 //! Layout: `formats/` holds one reader per file format, `build/` assembles windows into the store,
 //! `simulate/` writes a planted-truth genome, `cli/` holds one module per subcommand.
 
+pub mod checksum;
 pub mod chrom;
 pub mod error;
 pub mod formats;

@@ -1,11 +1,9 @@
 //! manifest.json (config, files with sizes and sha256, build command, summary, variance fractions) and
 //! README.txt. Nothing machine- or time-dependent goes in, so both are identical for a seed.
 
-use std::io::Read;
 use std::path::Path;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::config::SimConfig;
 use super::model::{Genome, VarianceReport};
@@ -63,28 +61,13 @@ pub fn build_command(cfg: &SimConfig) -> String {
     )
 }
 
-fn sha256_file(path: &Path) -> Result<(u64, String)> {
-    let mut f = std::fs::File::open(path).file_ctx(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = f.read(&mut buf).file_ctx(path)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        total += n as u64;
-    }
-    Ok((total, hex::encode(hasher.finalize())))
-}
 
 /// Writes `dir/manifest.json` describing the files already in `dir`.
 pub fn write(genome: &Genome, summary: &SimSummary, dir: &Path) -> Result<()> {
     let files = FILES
         .iter()
         .map(|spec| {
-            let (bytes, sha256) = sha256_file(&dir.join(spec.name))?;
+            let (bytes, sha256) = crate::checksum::sha256_file(&dir.join(spec.name))?;
             Ok(FileEntry { path: spec.name.into(), role: spec.role.into(), bytes, sha256 })
         })
         .collect::<Result<Vec<_>>>()?;

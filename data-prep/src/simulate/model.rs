@@ -16,17 +16,12 @@ use super::config::SimConfig;
 use super::{expression, hic, layout, sequence, signals};
 use crate::error::Result;
 
-/// Names of the 8 feature columns of features.csv, in order (EPInformer's half-life features).
-pub const FEATURE_NAMES: [&str; 8] = [
-    "UTR5LEN_log10zscore",
-    "CDSLEN_log10zscore",
-    "INTRONLEN_log10zscore",
-    "UTR3LEN_log10zscore",
-    "UTR5GC",
-    "CDSGC",
-    "UTR3GC",
-    "ORFEXONDENSITY",
-];
+/// Names of the 8 feature columns of features.csv, in order (EPInformer's half-life features): the
+/// store schema's feature names without the computed promoter activity.
+pub const FEATURE_NAMES: [&str; 8] = {
+    let all = seq2exp_store::FEATURE_NAMES;
+    [all[0], all[1], all[2], all[3], all[4], all[5], all[6], all[7]]
+};
 
 /// What a random stream is used for; part of the stream id so purposes never share numbers.
 #[derive(Clone, Copy)]
