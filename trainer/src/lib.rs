@@ -3,6 +3,7 @@
 //! `scan` exposes the Rust selective-scan kernel to libtorch autograd; `nn` holds the Caduceus blocks.
 
 pub mod checkpoint;
+pub mod model;
 pub mod error;
 pub mod nn;
 pub mod scan;

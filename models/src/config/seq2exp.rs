@@ -16,6 +16,8 @@ pub enum MaskMode {
     Nomask,
     /// Baseline: mask = bases inside given peaks.
     Peakmask,
+    /// Baseline: no sequence model; an MLP on pooled signals and the features.
+    Signal,
 }
 
 /// Posterior parameters from generator (α1, β1) and signal prior (α2, β2).
@@ -112,6 +114,9 @@ pub struct HeadConfig {
     pub pool_width: usize,
     pub n_features: usize,
     pub hidden: usize,
+    /// Standardise the features with the training split's mean and std (saved with the weights). Off in
+    /// the reference; on in `tiny`, whose simulated genome gives promoter activity on a ~100× larger scale.
+    pub standardize_features: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -148,14 +153,14 @@ impl Seq2ExpConfig {
                 generator: CaduceusConfig::paper(),
                 predictor: CaduceusConfig::paper(),
                 mask: MaskConfig::soft(),
-                head: HeadConfig { pool_width: 2000, n_features: 9, hidden: 128 },
+                head: HeadConfig { pool_width: 2000, n_features: 9, hidden: 128, standardize_features: false },
                 loss: Loss::SmoothL1 { beta: 1.0 },
             },
             Preset::Tiny => Self {
                 window: 20_000,
                 generator: CaduceusConfig::tiny(),
                 predictor: CaduceusConfig::tiny(),
-                head: HeadConfig { pool_width: 2000, n_features: 9, hidden: 32 },
+                head: HeadConfig { pool_width: 2000, n_features: 9, hidden: 32, standardize_features: true },
                 ..Self::preset(Preset::Paper)
             },
         }

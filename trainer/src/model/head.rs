@@ -1,0 +1,57 @@
+//! Centre pooling + the 9 extra features + MLP → expression (SEQ2EXP.md "Head and loss").
+
+use tch::nn::Path;
+use tch::{Kind, Tensor};
+
+use seq2exp_models::config::HeadConfig;
+
+use crate::nn::linear;
+
+#[derive(Debug)]
+pub struct Head {
+    cfg: HeadConfig,
+    layers: Vec<(Tensor, Tensor)>,
+    /// Per-feature mean and std applied before the MLP (identity unless standardisation is configured;
+    /// set from the training split by the trainer and saved with the weights).
+    pub feature_mean: Tensor,
+    pub feature_std: Tensor,
+}
+
+impl Head {
+    pub fn new(p: &Path, cfg: &HeadConfig, d_model: usize) -> Self {
+        let sizes = [(d_model + cfg.n_features, cfg.hidden), (cfg.hidden, cfg.hidden), (cfg.hidden, 1)];
+        let layers = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &(inp, out))| {
+                let (w, b) = linear(&(p / "mlp"), &(2 * i).to_string(), inp, out, true);
+                (w, b.expect("bias"))
+            })
+            .collect();
+        // Buffers, not parameters: saved with the weights, never updated by the optimiser.
+        let n = cfg.n_features as i64;
+        let feature_mean = p.add("feature_mean", Tensor::zeros([n], (Kind::Float, p.device())), false);
+        let feature_std = p.add("feature_std", Tensor::ones([n], (Kind::Float, p.device())), false);
+        Self { cfg: cfg.clone(), layers, feature_mean, feature_std }
+    }
+
+    /// Mean of `hidden: [B, L, d]` over the central `pool_width` positions.
+    pub fn pool(&self, hidden: &Tensor) -> Tensor {
+        let len = hidden.size()[1];
+        let w = (self.cfg.pool_width as i64).min(len);
+        hidden.narrow(1, (len - w) / 2, w).mean_dim([1].as_slice(), false, Kind::Float)
+    }
+
+    /// `pooled: [B, d]`, `features: [B, n_features]` → `[B]`.
+    pub fn forward(&self, pooled: &Tensor, features: &Tensor) -> Tensor {
+        let f = (features.to_kind(Kind::Float) - &self.feature_mean) / &self.feature_std;
+        let mut x = Tensor::cat(&[pooled.to_kind(Kind::Float), f], 1);
+        for (i, (w, b)) in self.layers.iter().enumerate() {
+            x = x.linear(w, Some(b));
+            if i + 1 < self.layers.len() {
+                x = x.relu();
+            }
+        }
+        x.squeeze_dim(1)
+    }
+}

@@ -1,0 +1,134 @@
+//! The Seq2Exp network: embeddings → generator → Beta mask → masked predictor → head (SEQ2EXP.md), and
+//! the baselines that share its code (no mask, peak mask, signal-only).
+
+use tch::nn::VarStore;
+use tch::{Device, Kind, Tensor};
+
+use seq2exp_models::config::{MaskMode, Seq2ExpConfig};
+
+use super::head::Head;
+use super::mask::{apply_overrides, draw, MaskHead, Pass};
+use crate::nn::{linear, CaduceusStack};
+
+/// One batch on the model's device. `dna`: `[B, L]` codes (A, C, G, T = 0..3, other = 4); `signals`:
+/// `[B, L, C]`; `features`: `[B, 9]`; `blacklist`, `peaks`: `[B, L]`, 1 = in the set.
+pub struct ModelInput {
+    pub dna: Tensor,
+    pub signals: Tensor,
+    pub features: Tensor,
+    pub blacklist: Option<Tensor>,
+    pub peaks: Option<Tensor>,
+}
+
+impl ModelInput {
+    /// Tensors of a store batch (`peaks`, for the peak-mask baseline, are added by the caller).
+    pub fn from_batch(b: &seq2exp_store::Batch, device: Device) -> Self {
+        let (n, l, c) = (b.len() as i64, b.window as i64, b.channels as i64);
+        let blacklist = b.blacklist.iter().any(|&v| v != 0).then(|| Tensor::from_slice(&b.blacklist).reshape([n, l]).to_kind(Kind::Float).to_device(device));
+        Self {
+            dna: Tensor::from_slice(&b.dna).reshape([n, l]).to_kind(Kind::Int64).to_device(device),
+            signals: Tensor::from_slice(&b.signals).reshape([n, l, c]).to_device(device),
+            features: Tensor::from_slice(&b.features).reshape([n, -1]).to_device(device),
+            blacklist,
+            peaks: None,
+        }
+    }
+}
+
+pub struct ModelOutput {
+    /// `[B]` log10 expression.
+    pub pred: Tensor,
+    /// `[B, L]` mask the predictor read (after overrides); None without a mask.
+    pub mask: Option<Tensor>,
+    /// Mean KL of the posterior to the prior (0 without a learned mask).
+    pub kl: Tensor,
+}
+
+pub struct Seq2Exp {
+    pub cfg: Seq2ExpConfig,
+    pub vs: VarStore,
+    seq_embed: (Tensor, Tensor),
+    sig_embed: (Tensor, Tensor),
+    generator: Option<CaduceusStack>,
+    mask_head: Option<MaskHead>,
+    predictor: Option<CaduceusStack>,
+    pub head: Head,
+}
+
+fn embed(p: &tch::nn::Path, name: &str, inp: usize, d: usize) -> (Tensor, Tensor) {
+    let (w, b) = linear(p, name, inp, d, true);
+    (w, b.expect("bias"))
+}
+
+impl Seq2Exp {
+    /// A freshly initialised model (seed the RNG first for reproducible weights).
+    pub fn new(cfg: &Seq2ExpConfig, device: Device) -> Self {
+        let vs = VarStore::new(device);
+        let root = vs.root();
+        let d = cfg.d_model();
+        let c = cfg.signals.len();
+        let mode = cfg.mask.mode;
+        let learned = matches!(mode, MaskMode::Soft | MaskMode::Hard);
+        let sequence_model = mode != MaskMode::Signal;
+        let seq_embed = embed(&root, "seq_embed", 4, d);
+        let sig_embed = embed(&root, "sig_embed", c, d);
+        let generator = learned.then(|| CaduceusStack::new(&(&root / "generator"), &cfg.generator));
+        let mask_head = learned.then(|| MaskHead::new(&root, d));
+        let predictor = sequence_model.then(|| CaduceusStack::new(&(&root / "predictor"), &cfg.predictor));
+        let pooled = if sequence_model { d } else { 2 * c };
+        let head = Head::new(&(&root / "head"), &cfg.head, pooled);
+        Self { cfg: cfg.clone(), vs, seq_embed, sig_embed, generator, mask_head, predictor, head }
+    }
+
+    /// State-dict aliases of tied weights (`prefix.layers.i.mixer.mamba_rev.{in,out}_proj.weight`).
+    pub fn tied_names(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (name, stack, present) in [("generator", &self.cfg.generator, self.generator.is_some()), ("predictor", &self.cfg.predictor, self.predictor.is_some())] {
+            if present {
+                out.extend(stack.tied_names().into_iter().map(|(a, b)| (format!("{name}.{a}"), format!("{name}.{b}"))));
+            }
+        }
+        out
+    }
+
+    pub fn forward(&self, x: &ModelInput, pass: Pass) -> ModelOutput {
+        let zero = Tensor::zeros([], (Kind::Float, x.dna.device()));
+        let Some(predictor) = &self.predictor else {
+            return ModelOutput { pred: self.signal_only(x), mask: None, kl: zero };
+        };
+        let onehot = x.dna.one_hot(5).narrow(-1, 0, 4).to_kind(Kind::Float);
+        let seq = onehot.linear(&self.seq_embed.0, Some(&self.seq_embed.1));
+        let sig = x.signals.to_kind(Kind::Float).linear(&self.sig_embed.0, Some(&self.sig_embed.1));
+        let emb = &seq + &sig;
+        let m = &self.cfg.mask;
+        let (mask, kl) = match m.mode {
+            MaskMode::Nomask | MaskMode::Signal => (None, zero),
+            MaskMode::Peakmask => {
+                let peaks = x.peaks.as_ref().expect("the peak-mask baseline needs peaks in its input");
+                (Some(apply_overrides(peaks, x.blacklist.as_ref(), m.promoter_half_width)), zero)
+            }
+            MaskMode::Soft | MaskMode::Hard => {
+                let gen_in = if m.mode == MaskMode::Soft { seq.shallow_clone() } else { &seq + &sig };
+                let generated = self.generator.as_ref().expect("generator").forward(&gen_in);
+                let post = self.mask_head.as_ref().expect("mask head").posterior(m, &generated, &x.signals);
+                let raw = draw(m, &post, pass);
+                (Some(apply_overrides(&raw, x.blacklist.as_ref(), m.promoter_half_width)), post.kl)
+            }
+        };
+        // Masked bases become zero vectors (biases included), as in the reference.
+        let input = match &mask {
+            Some(mk) => &emb * mk.unsqueeze(-1),
+            None => emb,
+        };
+        let hidden = predictor.forward(&input);
+        let pred = self.head.forward(&self.head.pool(&hidden), &x.features);
+        ModelOutput { pred, mask, kl }
+    }
+
+    /// Signal-only baseline: per channel, the mean over the pooled centre and over the whole window.
+    fn signal_only(&self, x: &ModelInput) -> Tensor {
+        let s = x.signals.to_kind(Kind::Float);
+        let pooled = Tensor::cat(&[self.head.pool(&s), s.mean_dim([1].as_slice(), false, Kind::Float)], 1);
+        self.head.forward(&pooled, &x.features)
+    }
+}
