@@ -3,9 +3,11 @@
 //! `scan` exposes the Rust selective-scan kernel to libtorch autograd; `nn` holds the Caduceus blocks.
 
 pub mod checkpoint;
+pub mod cli;
 pub mod model;
 pub mod error;
 pub mod nn;
 pub mod scan;
+pub mod train;
 
 pub use error::{Result, TrainerError};

@@ -35,39 +35,4 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// `RUST_LOG`-controlled logging to stderr (default: info).
-pub fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
-}
-
-/// An error and its chain of causes on one line, without repeating a cause already in the message.
-pub fn one_line(e: &anyhow::Error) -> String {
-    let mut out = e.to_string();
-    for cause in e.chain().skip(1) {
-        let c = cause.to_string();
-        if !out.contains(&c) {
-            out.push_str(": ");
-            out.push_str(&c);
-        }
-    }
-    out.replace('\n', " ")
-}
-
-/// The command line as typed, for provenance.
-pub fn command_line() -> String {
-    let plain = |a: &str| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c));
-    std::env::args().map(|a| if plain(&a) { a } else { format!("'{}'", a.replace('\'', "'\\''")) }).collect::<Vec<_>>().join(" ")
-}
-
-/// A progress bar on stderr (hidden when stderr is not a terminal, e.g. in CI logs).
-pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(len);
-    let style = indicatif::ProgressStyle::with_template(&format!(
-        "{{spinner}} {what} [{{elapsed_precise}}] {{bar:30}} {{pos}}/{{len}} ({{per_sec}}, eta {{eta}})"
-    ))
-    .expect("valid template");
-    bar.set_style(style);
-    bar
-}
+pub use seq2exp_cli_util::{command_line, progress};

@@ -1,6 +1,6 @@
 //! The Beta mask distribution: closed-form KL, reparameterised sampling, straight-through hardening.
 
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 /// KL(Beta(a, b) ‖ Beta(c, d)) elementwise, closed form (SEQ2EXP.md):
 /// lnΓ(c)+lnΓ(d)+lnΓ(a+b) − lnΓ(a) − lnΓ(b) − lnΓ(c+d) + (a−c)ψ(a) + (b−d)ψ(b) + (c+d−a−b)ψ(a+b).

@@ -1,0 +1,75 @@
+//! What every seq2exp binary shares, so each `main` is a one-liner: parse arguments, run, and report any
+//! failure — a bad argument as much as bad input — as one `error:` line with a non-zero exit code.
+
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
+use clap::Parser;
+
+/// Runs a CLI: logging to stderr, clap parsing, `run`, one-line errors (exit 2 for bad arguments, 1 for
+/// failures).
+pub fn main<C: Parser>(run: impl FnOnce(C) -> anyhow::Result<()>) -> ExitCode {
+    init_logging();
+    let args = match C::try_parse() {
+        Ok(args) => args,
+        // --help, --version, and a bare command (help on stderr): clap's own output.
+        Err(e) if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        Err(e) => {
+            eprintln!("error: {}", clap_one_line(&e));
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `RUST_LOG`-controlled logging to stderr (default: info).
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+/// An error and its chain of causes on one line, without repeating a cause already in the message.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !out.contains(&c) {
+            out.push_str(": ");
+            out.push_str(&c);
+        }
+    }
+    out.replace('\n', " ")
+}
+
+/// clap's message up to its usage/tip paragraphs, on one line, without its `error: ` prefix.
+fn clap_one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let head: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+    let line = head.join(" ");
+    let line = line.strip_prefix("error:").map(str::trim).unwrap_or(&line).to_string();
+    format!("{line} (see --help)")
+}
+
+/// A progress bar on stderr; `{msg}` shows what `set_message` says (e.g. the loss).
+pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    let style = indicatif::ProgressStyle::with_template(&format!(
+        "{{spinner}} {what} [{{elapsed_precise}}] {{bar:30}} {{pos}}/{{len}} ({{per_sec}}, eta {{eta}}) {{msg}}"
+    ))
+    .expect("valid template");
+    bar.set_style(style);
+    bar
+}
+
+/// The command line as typed (shell-quoted where needed), for provenance.
+pub fn command_line() -> String {
+    let plain = |a: &str| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c));
+    std::env::args().map(|a| if plain(&a) { a } else { format!("'{}'", a.replace('\'', "'\\''")) }).collect::<Vec<_>>().join(" ")
+}

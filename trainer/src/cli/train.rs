@@ -1,0 +1,91 @@
+//! `trainer train --store S.h5 --out RUN_DIR [--preset tiny|paper] [--config C.json]
+//! [--mode soft|hard|nomask|peakmask|signal] [--peaks BED] [--fold 11] [--steps N] [--seed N] [--device cpu|cuda]`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use seq2exp_models::config::{MaskConfig, MaskMode, Preset, Seq2ExpConfig, TrainConfig};
+
+use crate::train::{train, RunConfig, RunDir, TrainOptions};
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Window store built by `data-prep build`.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Run directory (created; rerunning with the same directory resumes).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Sizes and schedule: `paper` (reference) or `tiny` (CPU demo).
+    #[arg(long, default_value = "paper")]
+    pub preset: Preset,
+    /// JSON with `model` and/or `train` sections replacing the preset's.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// soft | hard (Seq2Exp), nomask | peakmask | signal (baselines).
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Peaks BED/narrowPeak for `peakmask` (without it: DNase > 1).
+    #[arg(long)]
+    pub peaks: Option<PathBuf>,
+    #[arg(long)]
+    pub fold: Option<usize>,
+    #[arg(long)]
+    pub steps: Option<usize>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    #[arg(long)]
+    pub validate_every: Option<usize>,
+    /// Save the resumable checkpoint every N steps (default: at each validation).
+    #[arg(long)]
+    pub checkpoint_every: Option<usize>,
+    /// cpu | cuda | auto.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    model: Option<Seq2ExpConfig>,
+    train: Option<TrainConfig>,
+}
+
+/// The run configuration from preset, config file and flags (flags win).
+pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
+    let mut model = Seq2ExpConfig::preset(a.preset);
+    let mut train = TrainConfig::preset(a.preset);
+    if let Some(p) = &a.config {
+        let text = std::fs::read_to_string(p).with_context(|| p.display().to_string())?;
+        let f: ConfigFile = serde_json::from_str(&text).with_context(|| format!("{}: bad configuration", p.display()))?;
+        model = f.model.unwrap_or(model);
+        train = f.train.unwrap_or(train);
+    }
+    if let Some(m) = &a.mode {
+        let mode: MaskMode = serde_json::from_value(serde_json::Value::String(m.clone())).map_err(|_| anyhow::anyhow!("unknown --mode '{m}' (soft, hard, nomask, peakmask, signal)"))?;
+        model.mask = match mode {
+            MaskMode::Hard => MaskConfig::hard(),
+            _ => MaskConfig { mode, ..MaskConfig::soft() },
+        };
+    }
+    train.fold = a.fold.unwrap_or(train.fold);
+    train.steps = a.steps.unwrap_or(train.steps);
+    train.seed = a.seed.unwrap_or(train.seed);
+    train.batch_size = a.batch_size.unwrap_or(train.batch_size);
+    train.validate_every = a.validate_every.unwrap_or(train.validate_every);
+    let peaks = a.peaks.as_ref().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string());
+    Ok(RunConfig { model, train, peaks })
+}
+
+pub fn run(a: TrainArgs) -> anyhow::Result<()> {
+    let cfg = run_config(&a)?;
+    let device = super::device(&a.device)?;
+    let opts = TrainOptions { store: a.store.clone(), out: a.out.clone(), device, checkpoint_every: a.checkpoint_every, progress: true };
+    let state = train(&cfg, &opts)?;
+    let best = state.best_valid_mse.map_or("n/a".to_string(), |v| format!("{v:.4} at step {}", state.best_step.unwrap_or(0)));
+    eprintln!("trained {} steps; best validation MSE {best} → {}", state.step, RunDir::new(&a.out).best().display());
+    Ok(())
+}

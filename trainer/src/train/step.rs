@@ -1,0 +1,146 @@
+//! The training loop proper.
+
+use std::io::Write;
+
+use anyhow::Context;
+use seq2exp_store::{BatchStream, Split, StoreReader, N_FEATURES};
+use tch::{Kind, Tensor};
+
+use super::data::{step_indices, PeakSource};
+use super::evaluate::{model_input, mse, predict};
+use super::optim::AdamW;
+use super::run_dir::{load, restore_weights, save, RunConfig, RunDir, TrainState};
+use super::{split_genes, TrainOptions};
+use crate::model::{loss, Pass, Seq2Exp};
+
+/// The RNG seed of one step: makes mask sampling a function of (seed, step), hence resumable.
+fn step_seed(seed: u64, step: usize) -> i64 {
+    (seed.wrapping_mul(1_000_003).wrapping_add(step as u64) & 0x7fff_ffff_ffff) as i64
+}
+
+/// Standardisation of the features from the training genes (identity unless configured).
+fn set_feature_scaling(model: &Seq2Exp, reader: &StoreReader, train: &[usize]) {
+    if !model.cfg.head.standardize_features {
+        return;
+    }
+    let n = train.len() as f64;
+    let mut mean = [0f64; N_FEATURES];
+    let mut sq = [0f64; N_FEATURES];
+    for &i in train {
+        for (k, v) in reader.features(i).iter().enumerate() {
+            mean[k] += *v as f64 / n;
+            sq[k] += (*v as f64).powi(2) / n;
+        }
+    }
+    let std: Vec<f32> = (0..N_FEATURES).map(|k| (sq[k] - mean[k].powi(2)).max(0.0).sqrt().max(1e-6) as f32).collect();
+    let mean: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
+    tch::no_grad(|| {
+        model.head.feature_mean.shallow_clone().copy_(&Tensor::from_slice(&mean));
+        model.head.feature_std.shallow_clone().copy_(&Tensor::from_slice(&std));
+    });
+}
+
+fn trainable(model: &Seq2Exp) -> Vec<(String, Tensor)> {
+    model.vs.variables().into_iter().filter(|(_, t)| t.requires_grad()).collect()
+}
+
+/// Keeps only the metrics lines of steps ≤ `step` (a killed run may have logged past its checkpoint).
+fn truncate_metrics(path: &std::path::Path, step: usize) -> anyhow::Result<()> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
+    let kept: String = text
+        .lines()
+        .filter(|l| serde_json::from_str::<serde_json::Value>(l).ok().and_then(|v| v["step"].as_u64()).is_some_and(|s| s as usize <= step))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let tmp = path.with_extension("jsonl.tmp");
+    std::fs::write(&tmp, kept)?;
+    std::fs::rename(tmp, path)?;
+    Ok(())
+}
+
+/// Builds (or restores) the model and optimiser of a run.
+fn prepare(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &StoreReader, train: &[usize]) -> anyhow::Result<(Seq2Exp, AdamW, TrainState)> {
+    tch::manual_seed(cfg.train.seed as i64);
+    let model = Seq2Exp::new(&cfg.model, opts.device);
+    set_feature_scaling(&model, reader, train);
+    let mut opt = AdamW::new(trainable(&model), cfg.train.betas, cfg.train.weight_decay);
+    let mut state = TrainState::default();
+    if run.last().exists() {
+        let ck = load(&run.last())?;
+        restore_weights(&model, &ck.tensors, &run.last())?;
+        opt.load_state(ck.state.adam_t, |k| ck.tensors.get(k).map(|t| t.to_device(opts.device)))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", run.last().display()))?;
+        state = ck.state;
+        truncate_metrics(&run.metrics(), state.step)?;
+        tracing::info!(step = state.step, "resuming {}", run.path.display());
+    }
+    Ok((model, opt, state))
+}
+
+pub fn train_loop(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &StoreReader, peaks: Option<&PeakSource>) -> anyhow::Result<TrainState> {
+    let t = &cfg.train;
+    let target = cfg.model.target_index;
+    let train = split_genes(reader, t.fold, Split::Train, target)?;
+    let valid = split_genes(reader, t.fold, Split::Valid, target)?;
+    let (model, mut opt, mut state) = prepare(cfg, opts, run, reader, &train)?;
+    if state.step >= t.steps {
+        return Ok(state);
+    }
+    tracing::info!(train = train.len(), valid = valid.len(), from = state.step, steps = t.steps, "training {}", run.path.display());
+    let order = step_indices(&train, t.batch_size, t.seed, state.step, t.steps);
+    let stream = BatchStream::spawn(&opts.store, order, t.batch_size, cfg.model.signals.clone(), 2)?;
+    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(run.metrics()).with_context(|| run.metrics().display().to_string())?;
+    let bar = if opts.progress { crate::cli::progress(t.steps as u64, "train") } else { indicatif::ProgressBar::hidden() };
+    bar.set_position(state.step as u64);
+    let every = opts.checkpoint_every.unwrap_or(t.validate_every).max(1);
+    for batch in stream {
+        let batch = batch?;
+        let started = std::time::Instant::now();
+        tch::manual_seed(step_seed(t.seed, state.step));
+        let input = model_input(&batch, reader, peaks, opts.device);
+        let targets: Vec<f32> = (0..batch.len()).map(|k| batch.targets[k * batch.n_targets + target]).collect();
+        let y = Tensor::from_slice(&targets).to_device(opts.device);
+        let out = model.forward(&input, Pass::Train);
+        let parts = loss(&cfg.model, &out, &y);
+        opt.zero_grad();
+        parts.total.backward();
+        let grad_norm = opt.clip_grad_norm(t.grad_clip);
+        let lr = t.lr_at(state.step);
+        opt.step(lr);
+        state.step += 1;
+        state.adam_t = opt.t;
+        let mask_mean = out.mask.as_ref().map(|m| m.mean(Kind::Float).double_value(&[]));
+        let rec = serde_json::json!({
+            "step": state.step, "loss": parts.total.double_value(&[]), "regression": parts.regression.double_value(&[]),
+            "kl": parts.kl.double_value(&[]), "lr": lr, "grad_norm": grad_norm, "mask_mean": mask_mean, "seconds": started.elapsed().as_secs_f64(),
+        });
+        writeln!(log, "{rec}")?;
+        bar.set_message(format!("loss {:.4} lr {lr:.2e}", parts.total.double_value(&[])));
+        bar.inc(1);
+        if state.step % t.validate_every == 0 || state.step == t.steps {
+            validate(cfg, opts, run, &model, &valid, peaks, &mut state, &mut log)?;
+        }
+        if state.step % every == 0 || state.step == t.steps {
+            save(&run.last(), &model, opt.state(), cfg, &state)?;
+        }
+    }
+    bar.finish_and_clear();
+    Ok(state)
+}
+
+fn validate(
+    cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, model: &Seq2Exp, valid: &[usize], peaks: Option<&PeakSource>,
+    state: &mut TrainState, log: &mut std::fs::File,
+) -> anyhow::Result<()> {
+    let p = predict(model, &opts.store, valid, cfg.train.batch_size, peaks, opts.device, |_, _| {})?;
+    let valid_mse = mse(&p);
+    let improved = state.best_valid_mse.is_none_or(|b| valid_mse < b);
+    if improved {
+        state.best_valid_mse = Some(valid_mse);
+        state.best_step = Some(state.step);
+        save(&run.best(), model, Vec::new(), cfg, state)?;
+    }
+    writeln!(log, "{}", serde_json::json!({ "step": state.step, "valid_mse": valid_mse, "best": improved }))?;
+    tracing::info!(step = state.step, valid_mse, best = improved, "validation");
+    Ok(())
+}
