@@ -1,4 +1,6 @@
-//! Seq2Exp model configuration, the selective-scan kernel and shared numerics (no libtorch).
+//! Seq2Exp model configuration, the selective-scan kernel, evaluation metrics and shared numerics
+//! (no libtorch).
 
 pub mod config;
+pub mod metrics;
 pub mod scan;
