@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod cli;
 pub mod model;
 pub mod error;
+pub mod eval;
 pub mod nn;
 pub mod scan;
 pub mod train;

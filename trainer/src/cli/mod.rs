@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod eval;
 pub mod train;
 
 #[derive(Debug, Parser)]
@@ -15,11 +16,14 @@ pub struct Cli {
 pub enum Command {
     /// Train a model on a window store (rerunning with the same --out resumes).
     Train(train::TrainArgs),
+    /// Metrics of a trained run on a split; element recovery with a truth BED.
+    Eval(eval::EvalArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Train(a) => train::run(a),
+        Command::Eval(a) => eval::run(a),
     }
 }
 

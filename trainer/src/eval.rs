@@ -1,0 +1,163 @@
+//! `trainer eval`: regression metrics of a trained run on a split and, given the simulator's truth BED,
+//! element recovery: average precision of the per-base mask against planted elements, beside the peak
+//! mask and raw DNase as predictors of the same bases. The central promoter (forced into every mask) is
+//! left out of the recovery metrics, since no element is planted there.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Serialize;
+use seq2exp_models::metrics::{regression_metrics, ApAccumulator, MetricsTable, RegressionMetrics};
+use seq2exp_store::{BatchStream, Split, StoreReader};
+use tch::Device;
+
+use crate::model::Seq2Exp;
+use crate::train::run_dir::{load, restore_weights, RunDir};
+use crate::train::{predict, split_genes, PeakSource};
+
+pub struct EvalOptions {
+    pub run: PathBuf,
+    pub store: PathBuf,
+    pub split: Split,
+    pub fold: Option<usize>,
+    pub truth: Option<PathBuf>,
+    pub peaks: Option<PathBuf>,
+    pub device: Device,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub split: String,
+    pub fold: usize,
+    pub checkpoint: String,
+    pub metrics: RegressionMetrics,
+    /// Mean of the (inference) mask over all bases, promoter excluded.
+    pub mask_ratio: Option<f64>,
+    /// AUPRC of the model's mask, the peak mask and raw DNase against planted elements.
+    pub recovery: Option<Recovery>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recovery {
+    pub positive_fraction: f64,
+    pub model_mask: Option<f64>,
+    pub peak_mask: Option<f64>,
+    pub dnase: Option<f64>,
+}
+
+/// Loads a run's best checkpoint (or its last, if no validation has run yet) into a model.
+pub fn load_run(run: &Path, device: Device) -> anyhow::Result<(Seq2Exp, PathBuf)> {
+    let dir = RunDir::new(run);
+    let cfg = dir.read_config()?;
+    let path = if dir.best().exists() { dir.best() } else { dir.last() };
+    let ck = load(&path).with_context(|| format!("{}: no checkpoint to evaluate", run.display()))?;
+    let model = Seq2Exp::new(&cfg.model, device);
+    restore_weights(&model, &ck.tensors, &path)?;
+    Ok((model, path))
+}
+
+/// Intervals per chromosome from a BED file.
+fn intervals(path: &Path) -> anyhow::Result<HashMap<String, Vec<(u64, u64)>>> {
+    let mut map: HashMap<String, Vec<(u64, u64)>> = HashMap::new();
+    for iv in seq2exp_data_prep::formats::bed::read_intervals(path)? {
+        map.entry(iv.chrom).or_default().push((iv.start, iv.end));
+    }
+    Ok(map)
+}
+
+pub fn evaluate(o: &EvalOptions) -> anyhow::Result<EvalReport> {
+    let (model, checkpoint) = load_run(&o.run, o.device)?;
+    let cfg = RunDir::new(&o.run).read_config()?;
+    let fold = o.fold.unwrap_or(cfg.train.fold);
+    let reader = StoreReader::open(&o.store)?;
+    crate::train::check_store(&reader, &cfg)?;
+    let genes = split_genes(&reader, fold, o.split, cfg.model.target_index)?;
+    let run_peaks = match (&o.peaks, &cfg.peaks) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(p)) => Some(PathBuf::from(p)),
+        _ => None,
+    };
+    let model_peaks = match cfg.model.mask.mode {
+        seq2exp_models::config::MaskMode::Peakmask => Some(match &run_peaks {
+            Some(p) => PeakSource::from_bed(p)?,
+            None => PeakSource::Threshold { channel: cfg.model.signals.iter().position(|s| s == "dnase").context("no dnase channel")?, threshold: 1.0 },
+        }),
+        _ => None,
+    };
+    let truth = o.truth.as_deref().map(intervals).transpose()?;
+    let window = reader.window();
+    let promoter = cfg.model.mask.promoter_half_width;
+    let keep = |p: usize| p < window / 2 - promoter || p >= window / 2 + promoter;
+    let mut masks: HashMap<usize, Vec<f32>> = HashMap::new();
+    let preds = predict(&model, &o.store, &genes, cfg.train.batch_size, model_peaks.as_ref(), o.device, |i, m| {
+        masks.insert(i, m.iter().enumerate().filter(|(p, _)| keep(*p)).map(|(_, v)| *v).collect());
+    })?;
+    let metrics = regression_metrics(&preds.pred, &preds.target);
+    let (n, sum) = masks.values().fold((0usize, 0f64), |(n, s), m| (n + m.len(), s + m.iter().map(|&v| v as f64).sum::<f64>()));
+    let mask_ratio = (n > 0).then(|| sum / n as f64);
+    let recovery = match &truth {
+        Some(t) => Some(recovery(&reader, &o.store, &genes, t, run_peaks.as_deref(), &masks, &keep)?),
+        None => None,
+    };
+    Ok(EvalReport { split: o.split.to_string(), fold, checkpoint: checkpoint.display().to_string(), metrics, mask_ratio, recovery })
+}
+
+/// Average precision of the model mask, the peak mask and raw DNase against the truth, over the same bases.
+fn recovery(
+    reader: &StoreReader, store: &Path, genes: &[usize], truth: &HashMap<String, Vec<(u64, u64)>>, peaks: Option<&Path>,
+    masks: &HashMap<usize, Vec<f32>>, keep: &dyn Fn(usize) -> bool,
+) -> anyhow::Result<Recovery> {
+    let window = reader.window();
+    let in_set = |set: &HashMap<String, Vec<(u64, u64)>>, chrom: &str, start: i64| -> Vec<bool> {
+        let mut v = vec![false; window];
+        for &(s, e) in set.get(chrom).map(Vec::as_slice).unwrap_or(&[]) {
+            let a = (s as i64 - start).clamp(0, window as i64) as usize;
+            let b = (e as i64 - start).clamp(0, window as i64) as usize;
+            v[a..b].iter_mut().for_each(|x| *x = true);
+        }
+        v
+    };
+    let peak_set = peaks.map(intervals).transpose()?;
+    let (mut model_ap, mut peak_ap, mut dnase_ap) = (ApAccumulator::new(), ApAccumulator::new(), ApAccumulator::new());
+    let stream = BatchStream::spawn(store, genes.to_vec(), 8, vec!["dnase".into()], 2)?;
+    for batch in stream {
+        let batch = batch?;
+        for (k, &i) in batch.indices.iter().enumerate() {
+            let g = &reader.genes()[i];
+            let start = g.window_start(window as u64);
+            let labels: Vec<bool> = in_set(truth, &g.chrom, start).into_iter().enumerate().filter(|(p, _)| keep(*p)).map(|(_, b)| b).collect();
+            let dnase: Vec<f32> = batch.signals[k * window..(k + 1) * window].iter().enumerate().filter(|(p, _)| keep(*p)).map(|(_, v)| *v).collect();
+            dnase_ap.extend(&dnase, &labels);
+            if let Some(m) = masks.get(&i) {
+                model_ap.extend(m, &labels);
+            }
+            if let Some(ps) = &peak_set {
+                let pm: Vec<f32> = in_set(ps, &g.chrom, start).into_iter().enumerate().filter(|(p, _)| keep(*p)).map(|(_, b)| b as u8 as f32).collect();
+                peak_ap.extend(&pm, &labels);
+            }
+        }
+    }
+    let positive_fraction = dnase_ap.positive_fraction().unwrap_or(0.0);
+    let model_mask = if masks.is_empty() { None } else { model_ap.finish() };
+    let peak_mask = if peak_set.is_some() { peak_ap.finish() } else { None };
+    Ok(Recovery { positive_fraction, model_mask, peak_mask, dnase: dnase_ap.finish() })
+}
+
+/// The readable table of a report.
+pub fn table(r: &EvalReport) -> String {
+    let mut extras: Vec<(&str, f64)> = Vec::new();
+    if let Some(m) = r.mask_ratio {
+        extras.push(("mask ratio", m));
+    }
+    if let Some(rec) = &r.recovery {
+        for (name, v) in [("AUPRC mask", rec.model_mask), ("AUPRC peaks", rec.peak_mask), ("AUPRC DNase", rec.dnase)] {
+            if let Some(v) = v {
+                extras.push((name, v));
+            }
+        }
+    }
+    let mut t = MetricsTable::new();
+    t.push(&format!("{} (fold {})", r.split, r.fold), r.metrics.clone(), &extras);
+    t.to_string()
+}
