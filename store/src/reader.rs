@@ -55,7 +55,9 @@ impl StoreReader {
         if !path.exists() {
             return Err(StoreError::invalid(&path, "no such file"));
         }
-        let file = hdf5::File::open(&path).at(&path)?;
+        // Read-only: no file lock, so stores open while another process holds one and on filesystems
+        // (NFS, Lustre) where HDF5's locking fails.
+        let file = hdf5::File::with_options().with_fapl(|p| p.file_locking(false)).open(&path).at(&path)?;
         let not_store = || StoreError::invalid(&path, format!("not a seq2exp window store (no '{ATTR_FORMAT}' = '{FORMAT}' attribute)"));
         let format: VarLenUnicode = file.attr(ATTR_FORMAT).and_then(|a| a.read_scalar()).map_err(|_| not_store())?;
         if format.as_str() != FORMAT {
