@@ -1,0 +1,47 @@
+//! A small simulated store and a tiny configuration for the trainer's CLI tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use seq2exp_data_prep::build::{build_store, BuildConfig};
+use seq2exp_data_prep::simulate::{simulate, SimConfig};
+
+pub const WINDOW: u64 = 4_000;
+
+pub fn store(dir: &Path) -> PathBuf {
+    let sim = dir.join("sim");
+    simulate(&SimConfig::small(31), &sim).unwrap();
+    let mut cfg = BuildConfig::new(sim.join("genome.fa"), sim.join("genes.gtf"), sim.join("expression.csv"), dir.join("store.h5"));
+    cfg.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
+    cfg.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
+    cfg.value_cols = vec!["K562_CAGE_128*3_sum".into()];
+    cfg.window = WINDOW;
+    cfg.progress = false;
+    build_store(&cfg).unwrap().out
+}
+
+/// A tiny model on 4 kb windows; fold 1 (the small genome has chr1–chr3: valid chr1, test chr2).
+pub fn config(dir: &Path) -> PathBuf {
+    use seq2exp_models::config::{Preset, Seq2ExpConfig, TrainConfig};
+    let mut model = Seq2ExpConfig::preset(Preset::Tiny);
+    model.window = WINDOW as usize;
+    model.head.pool_width = 1000;
+    model.mask.promoter_half_width = 500;
+    let mut train = TrainConfig::preset(Preset::Tiny);
+    (train.steps, train.batch_size, train.validate_every, train.fold, train.warmup_steps) = (16, 2, 4, 1, 4);
+    let path = dir.join("config.json");
+    std::fs::write(&path, serde_json::json!({ "model": model, "train": train }).to_string()).unwrap();
+    path
+}
+
+pub fn train_cmd(store: &Path, cfg: &Path, out: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_trainer"));
+    c.args(["train", "--preset", "tiny", "--device", "cpu", "--checkpoint-every", "2"])
+        .arg("--store").arg(store).arg("--config").arg(cfg).arg("--out").arg(out)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    c
+}
+
