@@ -6,7 +6,7 @@ use tch::{Kind, Tensor};
 use seq2exp_models::config::MambaConfig;
 
 use super::init::kaiming_uniform_bound;
-use crate::scan::{selective_scan, selective_scan_reference, ScanArgs};
+use crate::scan::{selective_scan, selective_scan_reference, DeltaArg, ScanArgs};
 
 /// Which scan implementation a mixer calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,13 +76,14 @@ impl Mamba {
         let k = c.d_conv as i64;
         let xs = xs.conv1d(&self.conv_weight, Some(&self.conv_bias), [1], [k - 1], [1], di).narrow(2, 0, len).silu(); // [B, D, L]
         let x_dbl = self.x_proj.matmul(&xs); // [B, r + 2N, L]
-        let delta = self.dt_proj_weight.matmul(&x_dbl.narrow(1, 0, r)); // [B, D, L]; bias added in the scan
+        // dt_proj is fused into the scan: it gets the r δ rows and the weight, never a [B, D, L] δ.
+        let delta_low = x_dbl.narrow(1, 0, r);
         let b = x_dbl.narrow(1, r, n).transpose(1, 2).contiguous(); // [B, L, N]
         let cm = x_dbl.narrow(1, r + n, n).transpose(1, 2).contiguous();
         let z = z.contiguous(); // a no-op for B = 1
         let args = ScanArgs {
             u: &xs,
-            delta: &delta,
+            delta: DeltaArg::LowRank { low: &delta_low, weight: &self.dt_proj_weight },
             a_log: &self.a_log,
             b: &b,
             c: &cm,
