@@ -331,7 +331,7 @@ fn low_rank_delta_bad_sizes_are_errors() {
     let dims = case.dims;
     let lr = case.low_rank.as_ref().unwrap();
     let mut y = vec![7.0f32; case.u.len()];
-    let short = vec![0.0f32; 5];
+    let short = [0.0f32; 5];
     let with = |low: &'static str| {
         let mut x = case.inputs();
         let (l, w) = match low {

@@ -318,10 +318,10 @@ fn finish<T: ScanFloat, const F: bool>(
         DeltaOut::Full(dd) => &mut **dd,
         DeltaOut::LowRank { .. } => &mut s.dd[..len],
     };
-    for i in 0..len {
+    for (i, dd) in dd.iter_mut().enumerate() {
         let (u, dyr, s2) = (x.u[i], s.dyr[i], s.s2[i]);
         o.du[i] = x.skip.madd_k::<F>(dyr, s.dt[i] * s2);
-        dd[i] = u.madd_k::<F>(s2, s.s1[i]) * s.dsp[i];
+        *dd = u.madd_k::<F>(s2, s.s1[i]) * s.dsp[i];
         s.s2[i] = dyr * u; // reused: dD terms
     }
     *o.dbias += lane_sum(dd);
