@@ -96,9 +96,7 @@ impl Mamba {
             ScanImpl::Kernel => selective_scan(&args).expect("selective scan"),
             ScanImpl::Reference => selective_scan_reference(&args),
         };
-        // out_proj · y rather than yᵀ · out_projᵀ: then the gradient reaching the scan is a [B, D, L]-contiguous
-        // matmul output, not a transposed view that the node would have to copy (another [B, D, L] at the peak).
-        self.out_proj.matmul(&y).transpose(1, 2).contiguous() // [B, L, d_model]
+        y.transpose(1, 2).matmul(&self.out_proj.tr()) // [B, L, d_model]
     }
 }
 
