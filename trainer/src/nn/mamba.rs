@@ -70,9 +70,11 @@ impl Mamba {
         let (_, len, _) = x.size3().expect("x is [B, L, d_model]");
         let c = &self.cfg;
         let (di, n, r) = (c.d_inner as i64, c.d_state as i64, c.dt_rank as i64);
-        let xz = self.in_proj.matmul(&x.transpose(1, 2)); // [B, 2·D, L]
-        let xs = xz.narrow(1, 0, di);
-        let z = xz.narrow(1, di, di);
+        // x and z from the two halves of in_proj separately: as slices of one [B, 2·D, L] product, each of their
+        // gradients would be scattered into a zeroed [B, 2·D, L] buffer (two of them, then summed).
+        let xt = x.transpose(1, 2);
+        let xs = self.in_proj.narrow(0, 0, di).matmul(&xt); // [B, D, L]
+        let z = self.in_proj.narrow(0, di, di).matmul(&xt);
         let k = c.d_conv as i64;
         let xs = xs.conv1d(&self.conv_weight, Some(&self.conv_bias), [1], [k - 1], [1], di).narrow(2, 0, len).silu(); // [B, D, L]
         let x_dbl = self.x_proj.matmul(&xs); // [B, r + 2N, L]
@@ -80,7 +82,6 @@ impl Mamba {
         let delta_low = x_dbl.narrow(1, 0, r);
         let b = x_dbl.narrow(1, r, n).transpose(1, 2).contiguous(); // [B, L, N]
         let cm = x_dbl.narrow(1, r + n, n).transpose(1, 2).contiguous();
-        let z = z.contiguous(); // a no-op for B = 1
         let args = ScanArgs {
             u: &xs,
             delta: DeltaArg::LowRank { low: &delta_low, weight: &self.dt_proj_weight },
