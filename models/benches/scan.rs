@@ -1,7 +1,8 @@
 //! Selective-scan throughput at the Seq2Exp reference size (d_inner 256, N 16, B 1, L 200,000).
 //! Prints figures; not a test. `SCAN_BENCH_L` overrides L, `SCAN_BENCH_REPS` the repetitions
 //! (best of N is reported); `SCAN_BENCH_FWD_ONLY=1` times the forward only. Wall time and CPU time (all threads) are both printed: on a
-//! shared machine the CPU figure is the steadier one.
+//! shared machine the CPU figure is the steadier one. The detected ISA is timed with both forms of δ:
+//! the full `[B, D, L]` tensor and the low-rank factors (R = 8, Mamba's dt_proj fused in).
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -9,15 +10,21 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use seq2exp_models::scan::{
-    checkpoint_len, reference, scan_backward_with, scan_forward_with, Isa, ScanDims, ScanGrads,
-    ScanInputs, ScanOptions, DEFAULT_CHUNK,
+    checkpoint_len, reference, scan_backward_with, scan_forward_with, Delta, DeltaGrad, Isa,
+    ScanDims, ScanGrads, ScanInputs, ScanOptions, DEFAULT_CHUNK,
 };
+
+/// dt_rank of the low-rank δ.
+const RANK: usize = 8;
 
 /// Mamba-like inputs: softplus δ with bias, D skip, z gate, A_log = ln(1..N).
 struct Data<T> {
     dims: ScanDims,
     u: Vec<T>,
     delta: Vec<T>,
+    /// `[B, RANK, L]` and `[D, RANK]`: the low-rank form of δ.
+    low: Vec<T>,
+    weight: Vec<T>,
     z: Vec<T>,
     a_log: Vec<T>,
     b: Vec<T>,
@@ -42,6 +49,8 @@ impl<T: Copy> Data<T> {
             dims,
             u: v(bdl, -1.0, 1.0),
             delta: v(bdl, -4.0, 1.0),
+            low: v(batch * RANK * len, -1.0, 1.0),
+            weight: v(dim * RANK, -0.35, 0.35),
             z: v(bdl, -3.0, 3.0),
             a_log: (0..dim * state)
                 .map(|i| cast((((i % state) + 1) as f64).ln()))
@@ -53,10 +62,19 @@ impl<T: Copy> Data<T> {
         }
     }
 
-    fn inputs(&self) -> ScanInputs<'_, T> {
+    fn inputs(&self, low_rank: bool) -> ScanInputs<'_, T> {
+        let delta = if low_rank {
+            Delta::LowRank {
+                low: &self.low,
+                weight: &self.weight,
+                rank: RANK,
+            }
+        } else {
+            Delta::Full(&self.delta)
+        };
         ScanInputs {
             u: &self.u,
-            delta: &self.delta,
+            delta,
             a_log: &self.a_log,
             b: &self.b,
             c: &self.c,
@@ -75,6 +93,8 @@ struct Buffers {
     dy: Vec<f32>,
     du: Vec<f32>,
     ddelta: Vec<f32>,
+    ddelta_low: Vec<f32>,
+    ddt_weight: Vec<f32>,
     dz: Vec<f32>,
     da_log: Vec<f32>,
     db: Vec<f32>,
@@ -102,6 +122,8 @@ impl Buffers {
             dy,
             du: v(batch * dim * len),
             ddelta: v(batch * dim * len),
+            ddelta_low: v(batch * RANK * len),
+            ddt_weight: v(dim * RANK),
             dz: v(batch * dim * len),
             da_log: v(dim * state),
             db: v(batch * len * state),
@@ -111,23 +133,32 @@ impl Buffers {
         }
     }
 
-    fn forward(&mut self, data: &Data<f32>, isa: Isa, ckpt: bool) {
+    fn forward(&mut self, data: &Data<f32>, isa: Isa, ckpt: bool, low_rank: bool) {
         let opts = ScanOptions {
             chunk: DEFAULT_CHUNK,
             isa,
         };
         let ck = if ckpt { Some(&mut self.ck[..]) } else { None };
-        scan_forward_with(data.dims, &data.inputs(), &mut self.y, ck, &opts).unwrap();
+        let x = data.inputs(low_rank);
+        scan_forward_with(data.dims, &x, &mut self.y, ck, &opts).unwrap();
     }
 
-    fn backward(&mut self, data: &Data<f32>, isa: Isa) {
+    fn backward(&mut self, data: &Data<f32>, isa: Isa, low_rank: bool) {
         let opts = ScanOptions {
             chunk: DEFAULT_CHUNK,
             isa,
         };
+        let ddelta = if low_rank {
+            DeltaGrad::LowRank {
+                low: &mut self.ddelta_low,
+                weight: &mut self.ddt_weight,
+            }
+        } else {
+            DeltaGrad::Full(&mut self.ddelta)
+        };
         let mut g = ScanGrads {
             du: &mut self.du,
-            ddelta: &mut self.ddelta,
+            ddelta,
             da_log: &mut self.da_log,
             db: &mut self.db,
             dc: &mut self.dc,
@@ -135,7 +166,8 @@ impl Buffers {
             ddelta_bias: Some(&mut self.ddelta_bias),
             dz: Some(&mut self.dz),
         };
-        scan_backward_with(data.dims, &data.inputs(), &self.ck, &self.dy, &mut g, &opts).unwrap();
+        let x = data.inputs(low_rank);
+        scan_backward_with(data.dims, &x, &self.ck, &self.dy, &mut g, &opts).unwrap();
     }
 }
 
@@ -198,22 +230,33 @@ fn report(what: &str, dims: ScanDims, threads: usize, (wall, cpu): (f64, f64)) {
     );
 }
 
-fn bench_kernel(data: &Data<f32>, buf: &mut Buffers, isa: Isa, threads: &[usize], reps: usize) {
-    println!("{isa:?}:");
+fn bench_kernel(
+    data: &Data<f32>,
+    buf: &mut Buffers,
+    (isa, low_rank): (Isa, bool),
+    threads: &[usize],
+    reps: usize,
+) {
+    let form = if low_rank {
+        format!("low-rank δ, R = {RANK}")
+    } else {
+        "full δ".into()
+    };
+    println!("{isa:?}, {form}:");
     for &t in threads {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()
             .unwrap();
         pool.install(|| {
-            let fwd = best_of(reps, || buf.forward(data, isa, false));
+            let fwd = best_of(reps, || buf.forward(data, isa, false, low_rank));
             report("forward", data.dims, t, fwd);
             if std::env::var_os("SCAN_BENCH_FWD_ONLY").is_some() {
                 return;
             }
-            let fwd_ck = best_of(reps, || buf.forward(data, isa, true));
+            let fwd_ck = best_of(reps, || buf.forward(data, isa, true, low_rank));
             report("forward+checkpoints", data.dims, t, fwd_ck);
-            let bwd = best_of(reps, || buf.backward(data, isa));
+            let bwd = best_of(reps, || buf.backward(data, isa, low_rank));
             report("backward", data.dims, t, bwd);
             report(
                 "forward+backward",
@@ -229,10 +272,10 @@ fn bench_reference(dims: ScanDims) {
     let data = Data::<f64>::new(dims, 2, |x| x);
     let dy = vec![0.1f64; dims.batch * dims.dim * dims.len];
     let fwd = best_of(2, || {
-        drop(reference::forward(dims, &data.inputs()).unwrap())
+        drop(reference::forward(dims, &data.inputs(false)).unwrap())
     });
     let both = best_of(2, || {
-        drop(reference::backward(dims, &data.inputs(), &dy).unwrap())
+        drop(reference::backward(dims, &data.inputs(false), &dy).unwrap())
     });
     println!("reference (f64, all states stored) at L = {}:", dims.len);
     report("forward", dims, 1, fwd);
@@ -265,9 +308,11 @@ fn main() {
         ck_bytes as f64 / (1 << 20) as f64,
         (buf.y.len() * 4) as f64 / (1 << 20) as f64
     );
-    bench_kernel(&data, &mut buf, Isa::detect(), &[1, 2], reps);
+    for low_rank in [false, true] {
+        bench_kernel(&data, &mut buf, (Isa::detect(), low_rank), &[1, 2], reps);
+    }
     for isa in Isa::available().into_iter().filter(|&i| i != Isa::detect()) {
-        bench_kernel(&data, &mut buf, isa, &[1], reps.min(2));
+        bench_kernel(&data, &mut buf, (isa, false), &[1], reps.min(2));
     }
     if std::env::var_os("SCAN_BENCH_FWD_ONLY").is_none() {
         bench_reference(ScanDims::new(1, 256, 2_000.min(len), 16));

@@ -4,12 +4,17 @@ mod common;
 
 use common::{random_vec, Case, Grads, FULL};
 use seq2exp_models::scan::{
-    checkpoint_len, scan_backward, scan_backward_with, scan_forward, scan_forward_with, Isa,
-    ScanDims, ScanError, ScanInputs, ScanOptions, DEFAULT_CHUNK,
+    checkpoint_len, scan_backward, scan_backward_with, scan_forward, scan_forward_with, Delta,
+    DeltaGrad, Isa, ScanDims, ScanError, ScanInputs, ScanOptions, DEFAULT_CHUNK,
 };
 
 fn small_case() -> Case<f32> {
     Case::random(ScanDims::new(2, 3, 10, 4), FULL, 1).to_f32()
+}
+
+/// The same sizes with a low-rank δ of rank 2.
+fn small_low_rank_case() -> Case<f32> {
+    Case::random_low_rank(ScanDims::new(2, 3, 10, 4), FULL, 2, 1).to_f32()
 }
 
 fn length_err(r: Result<(), ScanError>) -> &'static str {
@@ -30,7 +35,7 @@ fn forward_rejects_every_bad_input_length() {
         let mut x = case.inputs();
         match name {
             "u" => x.u = &short,
-            "delta" => x.delta = &short,
+            "delta" => x.delta = Delta::Full(&short),
             "a_log" => x.a_log = &short,
             "b" => x.b = &short,
             "c" => x.c = &short,
@@ -63,7 +68,7 @@ fn backward_rejects_every_bad_gradient_length() {
     let x = case.inputs();
     let ck = vec![0.0f32; checkpoint_len(dims, 4).unwrap()];
     let dy = vec![0.0f32; case.u.len()];
-    let mut g = Grads::<f32>::zeros(dims, true);
+    let mut g = Grads::<f32>::zeros(dims, true, None);
     assert_eq!(
         length_err(scan_backward(dims, &x, &ck[1..], 4, &dy, &mut g.as_grads())),
         "checkpoints"
@@ -87,12 +92,12 @@ fn backward_rejects_every_bad_gradient_length() {
         "ddelta_bias",
         "dz",
     ] {
-        let mut g = Grads::<f32>::zeros(dims, true);
+        let mut g = Grads::<f32>::zeros(dims, true, None);
         let mut gr = g.as_grads();
         let mut extra = vec![0.0f32; 1000];
         match name {
             "du" => gr.du = &mut extra,
-            "ddelta" => gr.ddelta = &mut extra,
+            "ddelta" => gr.ddelta = DeltaGrad::Full(&mut extra),
             "da_log" => gr.da_log = &mut extra,
             "db" => gr.db = &mut extra,
             "dc" => gr.dc = &mut extra,
@@ -135,7 +140,7 @@ fn other_refusals() {
     // dz requested without z.
     let no_z = ScanInputs { z: None, ..x };
     let ck = vec![0.0f32; checkpoint_len(dims, 4).unwrap()];
-    let mut g = Grads::<f32>::zeros(dims, true);
+    let mut g = Grads::<f32>::zeros(dims, true, None);
     let r = scan_backward(dims, &no_z, &ck, 4, &y, &mut g.as_grads());
     assert_eq!(r, Err(ScanError::MissingInput("dz")));
     for isa in [Isa::Avx2Fma, Isa::Avx512]
@@ -163,23 +168,33 @@ fn checkpoint_len_formula() {
     }
 }
 
-/// Empty batch, channels or length: Ok, and every gradient is zero.
+/// Empty batch, channels or length, either form of δ: Ok, and every gradient is zero (with
+/// D = 0 the low-rank d delta_low `[B, R, L]` is not empty and must still be cleared).
 #[test]
 fn empty_dimensions() {
-    for dims in [
+    let dims_list = [
         ScanDims::new(0, 3, 5, 4),
         ScanDims::new(2, 0, 5, 4),
         ScanDims::new(2, 3, 0, 4),
-    ] {
-        let case = Case::random(dims, FULL, 2).to_f32();
+    ];
+    for (dims, rank) in dims_list.iter().flat_map(|&d| [(d, None), (d, Some(3))]) {
+        let case = match rank {
+            Some(r) => Case::random_low_rank(dims, FULL, r, 2).to_f32(),
+            None => Case::random(dims, FULL, 2).to_f32(),
+        };
         let (y, ck) = case.forward(4, Isa::detect());
         assert!(y.is_empty());
         assert!(ck.is_empty());
         let dy = vec![0.0f32; case.u.len()];
-        let mut g = Grads::<f32>::zeros(dims, true);
+        let mut g = Grads::<f32>::zeros(dims, true, rank);
         g.db.fill(9.0);
         g.da_log.fill(9.0);
         g.dd_skip.fill(9.0);
+        g.ddelta.fill(9.0);
+        g.ddelta_bias.fill(9.0);
+        if let Some(w) = g.ddt_weight.as_mut() {
+            w.fill(9.0);
+        }
         scan_backward(dims, &case.inputs(), &ck, 4, &dy, &mut g.as_grads()).unwrap();
         for (name, v) in g.named() {
             assert!(
@@ -200,9 +215,15 @@ fn run_backward_in_pool(threads: usize, case: &Case<f32>, dy: &[f32], isa: Isa) 
 
 #[test]
 fn backward_is_bit_identical_across_runs_and_thread_counts() {
-    // D = 40: three channel blocks; N = 16 and 5 (padded); several chunks.
-    for n in [16, 5] {
-        let case = Case::random(ScanDims::new(2, 40, 300, n), FULL, 3).to_f32();
+    // D = 40: three channel blocks; N = 16 and 5 (padded); several chunks; full and low-rank δ.
+    let dims = |n| ScanDims::new(2, 40, 300, n);
+    let cases = [
+        Case::random(dims(16), FULL, 3),
+        Case::random(dims(5), FULL, 3),
+        Case::random_low_rank(dims(16), FULL, 8, 3),
+    ];
+    for case in cases {
+        let case = case.to_f32();
         let dy: Vec<f32> = random_vec(case.u.len(), 4)
             .iter()
             .map(|&v| v as f32)
@@ -222,16 +243,22 @@ fn backward_is_bit_identical_across_runs_and_thread_counts() {
 
 #[test]
 fn forward_does_not_depend_on_chunk_or_checkpointing() {
-    let case = Case::random(ScanDims::new(2, 5, 123, 16), FULL, 5).to_f32();
-    for isa in Isa::available() {
-        let (y, _) = case.forward(DEFAULT_CHUNK, isa);
-        for chunk in [1, 7, 64, 1000] {
-            assert_eq!(case.forward(chunk, isa).0, y, "chunk {chunk} {isa:?}");
+    let dims = ScanDims::new(2, 5, 123, 16);
+    let cases = [
+        Case::random(dims, FULL, 5),
+        Case::random_low_rank(dims, FULL, 8, 5),
+    ];
+    for case in cases.iter().map(Case::to_f32) {
+        for isa in Isa::available() {
+            let (y, _) = case.forward(DEFAULT_CHUNK, isa);
+            for chunk in [1, 7, 64, 1000] {
+                assert_eq!(case.forward(chunk, isa).0, y, "chunk {chunk} {isa:?}");
+            }
+            let mut y2 = vec![0.0f32; y.len()];
+            let opts = ScanOptions { chunk: 7, isa };
+            scan_forward_with(case.dims, &case.inputs(), &mut y2, None, &opts).unwrap();
+            assert_eq!(y2, y);
         }
-        let mut y2 = vec![0.0f32; y.len()];
-        let opts = ScanOptions { chunk: 7, isa };
-        scan_forward_with(case.dims, &case.inputs(), &mut y2, None, &opts).unwrap();
-        assert_eq!(y2, y);
     }
 }
 
@@ -258,22 +285,32 @@ fn chunk_longer_than_the_sequence() {
 
 #[test]
 fn gradients_overwrite_rather_than_accumulate() {
-    let case = small_case();
+    for case in [small_case(), small_low_rank_case()] {
+        overwrites(case);
+    }
+}
+
+fn overwrites(case: Case<f32>) {
     let dy: Vec<f32> = random_vec(case.u.len(), 6)
         .iter()
         .map(|&v| v as f32)
         .collect();
     let clean = case.backward(4, Isa::detect(), &dy);
     let (_, ck) = case.forward(4, Isa::detect());
-    let mut dirty = Grads::<f32>::zeros(case.dims, true);
+    let mut dirty = Grads::<f32>::zeros(case.dims, true, case.rank());
     for v in [
         &mut dirty.du,
         &mut dirty.db,
         &mut dirty.dc,
         &mut dirty.da_log,
         &mut dirty.dd_skip,
+        &mut dirty.ddelta,
+        &mut dirty.ddelta_bias,
     ] {
         v.fill(123.0);
+    }
+    if let Some(w) = dirty.ddt_weight.as_mut() {
+        w.fill(123.0);
     }
     let opts = ScanOptions::new(4);
     scan_backward_with(
@@ -286,4 +323,82 @@ fn gradients_overwrite_rather_than_accumulate() {
     )
     .unwrap();
     assert_eq!(dirty, clean);
+}
+
+#[test]
+fn low_rank_delta_bad_sizes_are_errors() {
+    let case = small_low_rank_case();
+    let dims = case.dims;
+    let lr = case.low_rank.as_ref().unwrap();
+    let mut y = vec![7.0f32; case.u.len()];
+    let short = [0.0f32; 5];
+    let with = |low: &'static str| {
+        let mut x = case.inputs();
+        let (l, w) = match low {
+            "delta_low" => (&short[..], &lr.weight[..]),
+            _ => (&lr.low[..], &short[..]),
+        };
+        x.delta = Delta::LowRank {
+            low: l,
+            weight: w,
+            rank: 2,
+        };
+        x
+    };
+    for name in ["delta_low", "dt_weight"] {
+        let x = with(name);
+        assert_eq!(length_err(scan_forward(dims, &x, &mut y, None, 4)), name);
+    }
+    // A rank that does not match the factors.
+    let mut x = case.inputs();
+    x.delta = Delta::LowRank {
+        low: &lr.low,
+        weight: &lr.weight,
+        rank: 3,
+    };
+    assert_eq!(
+        length_err(scan_forward(dims, &x, &mut y, None, 4)),
+        "delta_low"
+    );
+    x.delta = Delta::LowRank {
+        low: &lr.low,
+        weight: &lr.weight,
+        rank: usize::MAX / 4,
+    };
+    assert!(matches!(
+        scan_forward(dims, &x, &mut y, None, 4),
+        Err(ScanError::Overflow { .. })
+    ));
+    assert!(
+        y.iter().all(|&v| v == 7.0),
+        "y was written despite the error"
+    );
+}
+
+#[test]
+fn low_rank_delta_bad_gradients_are_errors() {
+    let (full, low) = (small_case(), small_low_rank_case());
+    let dims = low.dims;
+    let ck = vec![0.0f32; checkpoint_len(dims, 4).unwrap()];
+    let dy = vec![0.0f32; low.u.len()];
+    for name in ["ddelta_low", "ddt_weight"] {
+        let mut g = Grads::<f32>::zeros(dims, true, Some(2));
+        let mut extra = vec![0.0f32; 1000];
+        let mut gr = g.as_grads();
+        if let DeltaGrad::LowRank { low, weight } = &mut gr.ddelta {
+            match name {
+                "ddelta_low" => *low = &mut extra,
+                _ => *weight = &mut extra,
+            }
+        }
+        let r = scan_backward(dims, &low.inputs(), &ck, 4, &dy, &mut gr);
+        assert_eq!(length_err(r), name);
+    }
+    // The gradient's form must be the input's.
+    let mut g = Grads::<f32>::zeros(dims, true, None);
+    let r = scan_backward(dims, &low.inputs(), &ck, 4, &dy, &mut g.as_grads());
+    assert_eq!(r, Err(ScanError::DeltaForm));
+    let mut g = Grads::<f32>::zeros(dims, true, Some(2));
+    let r = scan_backward(dims, &full.inputs(), &ck, 4, &dy, &mut g.as_grads());
+    assert_eq!(r, Err(ScanError::DeltaForm));
 }

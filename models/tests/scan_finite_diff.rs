@@ -12,12 +12,27 @@ const EPS: f64 = 1e-5;
 const RTOL: f64 = 1e-6;
 
 /// The inputs a gradient is taken for, with accessors into a case.
-const INPUTS: [&str; 8] = ["u", "delta", "a_log", "b", "c", "d_skip", "z", "delta_bias"];
+const INPUTS: [&str; 10] = [
+    "u",
+    "delta",
+    "delta_low",
+    "dt_weight",
+    "a_log",
+    "b",
+    "c",
+    "d_skip",
+    "z",
+    "delta_bias",
+];
 
+/// The input `name` of `case`, or `None` when the case does not have it (absent option, or the
+/// other form of δ).
 fn input_mut<'a>(case: &'a mut Case<f64>, name: &str) -> Option<&'a mut Vec<f64>> {
     match name {
         "u" => Some(&mut case.u),
-        "delta" => Some(&mut case.delta),
+        "delta" => case.low_rank.is_none().then_some(&mut case.delta),
+        "delta_low" => case.low_rank.as_mut().map(|lr| &mut lr.low),
+        "dt_weight" => case.low_rank.as_mut().map(|lr| &mut lr.weight),
         "a_log" => Some(&mut case.a_log),
         "b" => Some(&mut case.b),
         "c" => Some(&mut case.c),
@@ -31,7 +46,8 @@ fn input_mut<'a>(case: &'a mut Case<f64>, name: &str) -> Option<&'a mut Vec<f64>
 fn grad_of<'a>(g: &'a common::Grads<f64>, name: &str) -> &'a [f64] {
     match name {
         "u" => &g.du,
-        "delta" => &g.ddelta,
+        "delta" | "delta_low" => &g.ddelta, // the gradient of whichever form δ has
+        "dt_weight" => g.ddt_weight.as_deref().unwrap(),
         "a_log" => &g.da_log,
         "b" => &g.db,
         "c" => &g.dc,
@@ -60,19 +76,16 @@ fn fd(case: &Case<f64>, w: &[f64], name: &str, v: &[f64]) -> f64 {
 }
 
 fn check(dims: ScanDims, opts: Opts, chunk: usize, seed: u64) {
-    let mut case = Case::random(dims, opts, seed);
+    check_case(Case::random(dims, opts, seed), chunk, seed);
+}
+
+/// Every input's gradient (kernel on each ISA, and the reference) against finite differences.
+fn check_case(mut case: Case<f64>, chunk: usize, seed: u64) {
+    let dims = case.dims;
     let w = random_vec(case.u.len(), seed + 1);
     let reference = reference::backward(dims, &case.inputs(), &w).unwrap();
-    let reference = common::Grads {
-        du: reference.du,
-        ddelta: reference.ddelta,
-        da_log: reference.da_log,
-        db: reference.db,
-        dc: reference.dc,
-        dd_skip: reference.dd_skip,
-        ddelta_bias: reference.ddelta_bias,
-        dz: case.z.as_ref().map(|_| reference.dz),
-    };
+    let (z, low) = (case.z.is_some(), case.low_rank.is_some());
+    let reference = common::Grads::from_ref(reference, z, low);
     let mut kernels: Vec<(String, common::Grads<f64>)> = vec![("reference".into(), reference)];
     for isa in Isa::available() {
         kernels.push((format!("{isa:?}"), case.backward(chunk, isa, &w)));
@@ -108,6 +121,39 @@ fn directional_derivatives_full() {
 fn directional_derivatives_no_softplus_and_multi_block() {
     check(ScanDims::new(2, 2, 30, 5), NO_SOFTPLUS, 7, 13);
     check(ScanDims::new(1, 18, 20, 20), FULL, 16, 14);
+}
+
+#[test]
+fn directional_derivatives_low_rank() {
+    let dims = ScanDims::new(2, 3, 40, 5);
+    check_case(Case::random_low_rank(dims, FULL, 3, 15), 16, 15);
+    let dims = ScanDims::new(1, 18, 20, 16); // two channel blocks
+    check_case(Case::random_low_rank(dims, FULL, 8, 16), 8, 16);
+    let dims = ScanDims::new(2, 2, 30, 5);
+    check_case(Case::random_low_rank(dims, NO_SOFTPLUS, 2, 17), 7, 17);
+}
+
+#[test]
+fn single_coordinates_low_rank() {
+    let dims = ScanDims::new(2, 3, 12, 5);
+    let case = Case::random_low_rank(dims, FULL, 2, 23);
+    let w = random_vec(case.u.len(), 24);
+    let got = case.backward(4, Isa::detect(), &w);
+    // [B, R, L] = [2, 2, 12]: 5 is batch 0 row 0, 30 is batch 1 row 0, 47 is batch 1 row 1.
+    for (name, idx) in [
+        ("delta_low", 5),
+        ("delta_low", 30),
+        ("delta_low", 47),
+        ("dt_weight", 0),
+        ("dt_weight", 5),
+    ] {
+        let mut v = vec![0.0; grad_of(&got, name).len()];
+        v[idx] = 1.0;
+        let numeric = fd(&case, &w, name, &v);
+        let analytic = grad_of(&got, name)[idx];
+        let err = (analytic - numeric).abs() / numeric.abs().max(1e-3);
+        assert!(err < RTOL, "d/d{name}[{idx}]: {analytic} vs {numeric}");
+    }
 }
 
 #[test]

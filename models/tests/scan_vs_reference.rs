@@ -20,6 +20,8 @@ struct Config {
     n: usize,
     chunk: usize,
     opts: Opts,
+    /// R of a low-rank δ; `None` for the full `[B, D, L]` δ.
+    rank: Option<usize>,
 }
 
 const fn cfg(b: usize, d: usize, l: usize, n: usize, chunk: usize, opts: Opts) -> Config {
@@ -30,13 +32,22 @@ const fn cfg(b: usize, d: usize, l: usize, n: usize, chunk: usize, opts: Opts) -
         n,
         chunk,
         opts,
+        rank: None,
     }
+}
+
+/// The same with a low-rank δ of rank `r`.
+const fn low(r: usize, c: Config) -> Config {
+    Config { rank: Some(r), ..c }
 }
 
 /// Compare one case on every ISA, f32 and f64; returns the worst f32 error ratio seen.
 fn check_case(c: &Config, seed: u64) -> f64 {
     let dims = ScanDims::new(c.b, c.d, c.l, c.n);
-    let case = Case::random(dims, c.opts, seed);
+    let case = match c.rank {
+        Some(r) => Case::random_low_rank(dims, c.opts, r, seed),
+        None => Case::random(dims, c.opts, seed),
+    };
     let dy = random_vec(case.u.len(), seed ^ 0x5eed);
     let fwd = reference::forward(dims, &case.inputs()).unwrap();
     let want_ck = fwd.checkpoints(dims, c.chunk);
@@ -46,8 +57,8 @@ fn check_case(c: &Config, seed: u64) -> f64 {
     let mut worst: f64 = 0.0;
     for isa in Isa::available() {
         let tag = format!(
-            "{isa:?} B{} D{} L{} N{} T{} {:?}",
-            c.b, c.d, c.l, c.n, c.chunk, c.opts
+            "{isa:?} B{} D{} L{} N{} T{} R{:?} {:?}",
+            c.b, c.d, c.l, c.n, c.chunk, c.rank, c.opts
         );
         let (y, ck) = case32.forward(c.chunk, isa);
         worst = worst.max(assert_close(
@@ -63,16 +74,8 @@ fn check_case(c: &Config, seed: u64) -> f64 {
             RTOL_F32,
         ));
         let g = case32.backward(c.chunk, isa, &dy32);
-        let want = common::Grads {
-            du: want_g.du.clone(),
-            ddelta: want_g.ddelta.clone(),
-            da_log: want_g.da_log.clone(),
-            db: want_g.db.clone(),
-            dc: want_g.dc.clone(),
-            dd_skip: want_g.dd_skip.clone(),
-            ddelta_bias: want_g.ddelta_bias.clone(),
-            dz: case.z.as_ref().map(|_| want_g.dz.clone()),
-        };
+        let want = common::Grads::from_ref(want_g.clone(), case.z.is_some(), c.rank.is_some());
+        assert_eq!(g.named().len(), want.named().len());
         for ((name, got), (_, w)) in g.named().into_iter().zip(want.named()) {
             worst = worst.max(assert_close(
                 &format!("{name} f32 {tag}"),
@@ -172,4 +175,45 @@ fn optional_inputs_each_alone() {
         ));
     }
     run(&configs, 400);
+}
+
+#[test]
+fn low_rank_delta_lengths_1_7_64_1000() {
+    run(
+        &[
+            low(8, cfg(1, 1, 1, 16, DEFAULT_CHUNK, FULL)),
+            low(1, cfg(2, 3, 1, 4, DEFAULT_CHUNK, BARE)),
+            low(3, cfg(2, 3, 7, 16, 4, FULL)),
+            low(2, cfg(1, 2, 7, 5, DEFAULT_CHUNK, NO_SOFTPLUS)),
+            low(8, cfg(1, 4, 64, 4, 16, FULL)),
+            low(8, cfg(2, 3, 64, 16, 64, BARE)),
+            low(4, cfg(1, 2, 64, 16, 16, NO_SOFTPLUS)),
+            low(8, cfg(2, 5, 1000, 5, DEFAULT_CHUNK, FULL)),
+            low(3, cfg(1, 3, 1000, 16, 64, BARE)),
+            low(8, cfg(1, 2, 1000, 16, 100, FULL)),
+        ],
+        500,
+    );
+}
+
+/// d delta_low sums over channels from several channel blocks (D = 17, 33, 40), at chunk edges.
+#[test]
+fn low_rank_delta_channel_blocks_and_chunk_boundaries() {
+    let mut configs = vec![
+        low(8, cfg(2, 17, 100, 20, 32, FULL)),
+        low(5, cfg(1, 33, 50, 32, 16, FULL)),
+        low(8, cfg(1, 40, 70, 16, 16, NO_SOFTPLUS)),
+        low(2, cfg(3, 16, 40, 1, 8, BARE)),
+        low(8, cfg(1, 2, 17, 16, 1, FULL)), // every position is a chunk
+    ];
+    for l in [15, 16, 17, 35] {
+        configs.push(low(8, cfg(2, 18, l, 16, 16, FULL)));
+    }
+    run(&configs, 600);
+}
+
+/// Rank 0 is legal: δ_pre = 0, δ = softplus(bias).
+#[test]
+fn low_rank_delta_rank_zero() {
+    run(&[low(0, cfg(2, 3, 20, 16, 8, FULL))], 700);
 }

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
+#include <torch/csrc/autograd/engine.h>
 
 #include <cstring>
 #include <exception>
@@ -42,12 +43,19 @@ struct Checkpoint : public torch::autograd::Function<Checkpoint> {
     auto fn = reinterpret_cast<seq2exp_layer_fn>(ctx->saved_data["fn"].toInt());
     auto obj = reinterpret_cast<const void*>(ctx->saved_data["obj"].toInt());
     auto xd = x.detach().requires_grad_(x.requires_grad());
-    at::Tensor out;
+    auto grad = grad_outputs[0].contiguous();
+    torch::autograd::Edge root;
     {
       at::AutoGradMode enable(true);
-      out = call(fn, obj, xd);
+      at::Tensor out = call(fn, obj, xd);
+      TORCH_CHECK(out.sizes() == grad.sizes(), "checkpointed layer: the recomputed output's shape differs from the first run");
+      root = torch::autograd::impl::gradient_edge(out);
+      TORCH_CHECK(root.function, "checkpointed layer: its output does not depend on anything that needs a gradient");
+      // Only the output's graph is needed, not its values: dropping it here rather than holding it through the
+      // backward pass below (as torch::autograd::backward would) saves one output-sized tensor at the peak.
     }
-    torch::autograd::backward({out}, {grad_outputs[0].contiguous()});
+    torch::autograd::Engine::get_default_engine().execute({root}, {grad}, /*keep_graph=*/false,
+                                                           /*create_graph=*/false, /*accumulate_grad=*/true);
     at::Tensor gx = xd.requires_grad() ? xd.grad() : at::Tensor();
     return {gx, at::Tensor(), at::Tensor(), at::Tensor()};
   }

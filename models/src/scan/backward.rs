@@ -7,7 +7,8 @@
 
 use rayon::prelude::*;
 
-use super::backward_chunk::{chunk_backward, BwdScratch, ChunkIn, ChunkOut};
+use super::backward_chunk::{chunk_backward, BwdScratch, ChunkIn, ChunkOut, DeltaOut};
+use super::delta::{ChanDelta, DeltaGrad};
 use super::dims::{check, ScanDims, ScanGrads, ScanInputs};
 use super::error::ScanError;
 use super::float::ScanFloat;
@@ -68,10 +69,14 @@ pub fn scan_backward_with<T: ScanFloat>(
         chunk: opts.chunk.min(dims.len).max(1),
         opts,
     };
-    let mut acc = Accumulators::new(dims, prep.np);
+    let mut acc = Accumulators::new(dims, prep.np, ctx.rank());
+    let (dd_full, mut dd_low) = match &mut grads.ddelta {
+        DeltaGrad::Full(dd) => (Some(&mut **dd), None),
+        DeltaGrad::LowRank { low, .. } => (None, Some(&mut **low)),
+    };
     if sizes.bdl > 0 {
         let dz = grads.dz.as_deref_mut();
-        let mut tasks = make_tasks(&ctx, &mut *grads.du, &mut *grads.ddelta, dz, &mut acc);
+        let mut tasks = make_tasks(&ctx, &mut *grads.du, dd_full, dz, &mut acc);
         for k in (0..sizes.n_chunks).rev() {
             let init = || BwdScratch::new(ctx.chunk);
             tasks
@@ -80,10 +85,16 @@ pub fn scan_backward_with<T: ScanFloat>(
             let (t0, t1) = ctx.chunk_range(k);
             reduce_rows(&tasks, &ctx, t0, t1, grads.db, true);
             reduce_rows(&tasks, &ctx, t0, t1, grads.dc, false);
+            if let Some(low) = dd_low.as_deref_mut() {
+                reduce_low(&tasks, &ctx, t0, t1, low);
+            }
         }
     } else {
         grads.db.fill(T::ZERO);
         grads.dc.fill(T::ZERO);
+        if let Some(low) = dd_low {
+            low.fill(T::ZERO);
+        }
     }
     acc.finish(&ctx, grads);
     Ok(())
@@ -109,6 +120,11 @@ impl<T: ScanFloat> Ctx<'_, T> {
     fn blocks(&self) -> usize {
         self.dims.dim.div_ceil(CHANNEL_BLOCK)
     }
+
+    /// R of a low-rank δ, 0 for a full one.
+    fn rank(&self) -> usize {
+        self.inputs.delta.rank().unwrap_or(0)
+    }
 }
 
 /// Per-(batch, channel) running sums and the adjoint carry, reduced over the batch at the end.
@@ -117,16 +133,19 @@ struct Accumulators<T> {
     da: Vec<T>,
     dskip: Vec<T>,
     dbias: Vec<T>,
+    /// `[B, D, R]`: d dt_weight of a low-rank δ.
+    dw: Vec<T>,
 }
 
 impl<T: ScanFloat> Accumulators<T> {
-    fn new(dims: ScanDims, np: usize) -> Self {
+    fn new(dims: ScanDims, np: usize, rank: usize) -> Self {
         let bd = dims.batch * dims.dim;
         Self {
             carry: vec![T::ZERO; bd * np],
             da: vec![T::ZERO; bd * np],
             dskip: vec![T::ZERO; bd],
             dbias: vec![T::ZERO; bd],
+            dw: vec![T::ZERO; bd * rank],
         }
     }
 
@@ -156,7 +175,23 @@ impl<T: ScanFloat> Accumulators<T> {
                 *o = by_batch(&self.dbias, d);
             }
         }
+        if let DeltaGrad::LowRank { weight, .. } = &mut grads.ddelta {
+            // weight is [D, R] and dw [B, D, R]: element i of one batch's [D, R] block.
+            let dr = weight.len();
+            for (i, o) in weight.iter_mut().enumerate() {
+                *o = (0..batch).fold(T::ZERO, |s, b| s + self.dw[b * dr + i]);
+            }
+        }
     }
+}
+
+/// One (batch, channel-block)'s share of dδ.
+enum TaskDelta<'g, T> {
+    /// `[channels, L]` rows of the output.
+    Full(&'g mut [T]),
+    /// `part`: `[R, T]` d delta_low of this chunk summed over the block's channels;
+    /// `dw`: `[channels, R]` running d dt_weight.
+    LowRank { part: Vec<T>, dw: &'g mut [T] },
 }
 
 /// One (batch, channel-block): its slices of the outputs and accumulators, and its partials.
@@ -164,7 +199,7 @@ struct Task<'g, T> {
     b: usize,
     d0: usize,
     du: &'g mut [T],
-    ddelta: &'g mut [T],
+    ddelta: TaskDelta<'g, T>,
     dz: Option<&'g mut [T]>,
     carry: &'g mut [T],
     da: &'g mut [T],
@@ -177,7 +212,7 @@ struct Task<'g, T> {
 fn make_tasks<'g, T: ScanFloat>(
     ctx: &Ctx<'_, T>,
     mut du: &'g mut [T],
-    mut ddelta: &'g mut [T],
+    mut ddelta: Option<&'g mut [T]>,
     mut dz: Option<&'g mut [T]>,
     acc: &'g mut Accumulators<T>,
 ) -> Vec<Task<'g, T>> {
@@ -188,6 +223,7 @@ fn make_tasks<'g, T: ScanFloat>(
     let part = ctx.chunk * np;
     let (mut carry, mut da) = (&mut acc.carry[..], &mut acc.da[..]);
     let (mut dskip, mut dbias) = (&mut acc.dskip[..], &mut acc.dbias[..]);
+    let (mut dw, rank) = (&mut acc.dw[..], ctx.rank());
     let mut tasks = Vec::with_capacity(batch * ctx.blocks());
     for b in 0..batch {
         for d0 in (0..dim).step_by(CHANNEL_BLOCK) {
@@ -196,7 +232,13 @@ fn make_tasks<'g, T: ScanFloat>(
                 b,
                 d0,
                 du: take(&mut du, m * l),
-                ddelta: take(&mut ddelta, m * l),
+                ddelta: match ddelta.as_mut() {
+                    Some(dd) => TaskDelta::Full(take(dd, m * l)),
+                    None => TaskDelta::LowRank {
+                        part: vec![T::ZERO; rank * ctx.chunk],
+                        dw: take(&mut dw, m * rank),
+                    },
+                },
                 dz: dz.as_mut().map(|z| take(z, m * l)),
                 carry: take(&mut carry, m * np),
                 da: take(&mut da, m * np),
@@ -219,6 +261,13 @@ impl<T: ScanFloat> Task<'_, T> {
         }
     }
 
+    fn part_low(&self) -> &[T] {
+        match &self.ddelta {
+            TaskDelta::LowRank { part, .. } => part,
+            TaskDelta::Full(_) => &[],
+        }
+    }
+
     /// Chunk k of every channel of this block, in channel order.
     fn run(&mut self, ctx: &Ctx<'_, T>, k: usize, s: &mut BwdScratch<T>) {
         let ScanDims {
@@ -234,6 +283,10 @@ impl<T: ScanFloat> Task<'_, T> {
         let part = (t1 - t0) * np;
         self.part_db[..part].fill(T::ZERO);
         self.part_dc[..part].fill(T::ZERO);
+        if let TaskDelta::LowRank { part, .. } = &mut self.ddelta {
+            part.fill(T::ZERO);
+        }
+        let rank = ctx.rank();
         for j in 0..self.dskip.len() {
             let d = self.d0 + j;
             let bd = self.b * dim + d;
@@ -242,7 +295,9 @@ impl<T: ScanFloat> Task<'_, T> {
                 // The next channel's rows are L elements away: fetch them while this one runs.
                 let next = seq.start + l..seq.end + l;
                 prefetch(&x.u[next.clone()]);
-                prefetch(&x.delta[next.clone()]);
+                if let super::Delta::Full(delta) = x.delta {
+                    prefetch(&delta[next.clone()]);
+                }
                 prefetch(&ctx.dy[next.clone()]);
                 if let Some(z) = x.z {
                     prefetch(&z[next]);
@@ -253,7 +308,6 @@ impl<T: ScanFloat> Task<'_, T> {
             let ck = (bd * n_chunks + k) * n;
             let input = ChunkIn {
                 u: &x.u[seq.clone()],
-                delta: &x.delta[seq.clone()],
                 z: x.z.map(|z| &z[seq.clone()]),
                 dy: &ctx.dy[seq],
                 b: &prep.b[rows.clone()],
@@ -265,10 +319,18 @@ impl<T: ScanFloat> Task<'_, T> {
                 bias,
                 softplus: x.delta_softplus,
                 np,
+                delta: ChanDelta::new(&x.delta, dim, l, bd),
+                t0,
             };
             let mut out = ChunkOut {
                 du: &mut self.du[local.clone()],
-                ddelta: &mut self.ddelta[local.clone()],
+                ddelta: match &mut self.ddelta {
+                    TaskDelta::Full(rows) => DeltaOut::Full(&mut rows[local.clone()]),
+                    TaskDelta::LowRank { part, dw } => DeltaOut::LowRank {
+                        part,
+                        dw: &mut dw[j * rank..(j + 1) * rank],
+                    },
+                },
                 dz: self.dz.as_deref_mut().map(|z| &mut z[local]),
                 carry: &mut self.carry[j * np..(j + 1) * np],
                 da: &mut self.da[j * np..(j + 1) * np],
@@ -312,5 +374,28 @@ fn reduce_rows<T: ScanFloat>(
                     }
                 }
             });
+    });
+}
+
+/// out[b, r, t0..t1] = Σ over the blocks of batch b (in block order) of their d delta_low partials.
+fn reduce_low<T: ScanFloat>(
+    tasks: &[Task<'_, T>],
+    ctx: &Ctx<'_, T>,
+    t0: usize,
+    t1: usize,
+    out: &mut [T],
+) {
+    let (l, g, rank) = (ctx.dims.len, ctx.blocks(), ctx.rank());
+    out.par_chunks_mut(l).enumerate().for_each(|(br, row)| {
+        let (b, r) = (br / rank, br % rank);
+        let blocks = &tasks[b * g..(b + 1) * g];
+        let src = |i: usize| &blocks[i].part_low()[r * ctx.chunk..][..t1 - t0];
+        let dst = &mut row[t0..t1];
+        dst.copy_from_slice(src(0));
+        for i in 1..g {
+            for (o, &v) in dst.iter_mut().zip(src(i)) {
+                *o += v;
+            }
+        }
     });
 }

@@ -4,7 +4,9 @@
 //!   dδ_t = Σ_n A_n q_t,n + u_t Σ_n g_t,n B_t,n      du_t = D·dyraw_t + δ_t Σ_n g_t,n B_t,n
 //!   dA_n += δ_t q_t,n     dB_t,n += g_t,n δ_t u_t     dC_t,n += dyraw_t h_t,n
 //! where dyraw = dy·silu(z) (or dy). The carry e_t⊙g_t leaves the chunk towards the previous one.
+//! A low-rank δ is rebuilt per chunk and dδ goes straight into the d delta_low / d dt_weight sums.
 
+use super::delta::ChanDelta;
 use super::float::ScanFloat;
 use super::isa::isa_dispatch;
 use super::prep::delta_run;
@@ -14,7 +16,6 @@ use super::vec16::{dot_fold, exp_scaled, hsum_half, lane_sum, load, H, V, W};
 pub(crate) struct ChunkIn<'a, T> {
     /// `[len]` each
     pub u: &'a [T],
-    pub delta: &'a [T],
     pub z: Option<&'a [T]>,
     pub dy: &'a [T],
     /// `[len, np]` rows of B and C (padded)
@@ -29,13 +30,24 @@ pub(crate) struct ChunkIn<'a, T> {
     pub bias: T,
     pub softplus: bool,
     pub np: usize,
+    /// The channel's whole δ and the chunk's first position in it.
+    pub delta: ChanDelta<'a, T>,
+    pub t0: usize,
+}
+
+/// Where one channel's dδ (pre-softplus) of one chunk goes.
+pub(crate) enum DeltaOut<'a, T> {
+    /// `[len]`: the output row.
+    Full(&'a mut [T]),
+    /// `part`: `[R, T]` d delta_low partial of the channel's block; `dw`: `[R]` running d dt_weight.
+    LowRank { part: &'a mut [T], dw: &'a mut [T] },
 }
 
 /// What one channel writes for one chunk.
 pub(crate) struct ChunkOut<'a, T> {
     /// `[len]` each
     pub du: &'a mut [T],
-    pub ddelta: &'a mut [T],
+    pub ddelta: DeltaOut<'a, T>,
     pub dz: Option<&'a mut [T]>,
     /// `[np]`: e⊙g handed from chunk k+1 to chunk k.
     pub carry: &'a mut [T],
@@ -50,6 +62,9 @@ pub(crate) struct ChunkOut<'a, T> {
 
 /// Per-worker buffers: per-position scalars and the chunk's states, O(T·W) each.
 pub(crate) struct BwdScratch<T> {
+    /// δ_pre and dδ_pre of a low-rank δ
+    pre: Vec<T>,
+    dd: Vec<T>,
     dt: Vec<T>,
     dtu: Vec<T>,
     dsp: Vec<T>,
@@ -73,6 +88,8 @@ impl<T: ScanFloat> BwdScratch<T> {
         let blocks = vec![[T::ZERO; W]; chunk + 1];
         let halves = vec![[T::ZERO; W / 2]; chunk];
         Self {
+            pre: v.clone(),
+            dd: v.clone(),
             dt: v.clone(),
             dtu: v.clone(),
             dsp: v.clone(),
@@ -148,8 +165,9 @@ fn chunk_backward_body<T: ScanFloat, const F: bool>(
 /// Per-position scalars: δ, δu, softplus' derivative, dyraw, sigmoid(z); zeroed accumulators.
 #[inline(always)]
 fn prepare<T: ScanFloat, const F: bool>(x: &ChunkIn<'_, T>, s: &mut BwdScratch<T>, len: usize) {
+    let pre = x.delta.pre::<F>(x.t0, x.t0 + len, &mut s.pre);
     delta_run::<T, F>(
-        x.delta,
+        pre,
         x.u,
         x.bias,
         x.softplus,
@@ -158,7 +176,7 @@ fn prepare<T: ScanFloat, const F: bool>(x: &ChunkIn<'_, T>, s: &mut BwdScratch<T
     );
     let dsp = &mut s.dsp[..len];
     if x.softplus {
-        for (o, &d) in dsp.iter_mut().zip(x.delta) {
+        for (o, &d) in dsp.iter_mut().zip(pre) {
             *o = (d + x.bias).sigmoid_k::<F>();
         }
     } else {
@@ -296,13 +314,20 @@ fn finish<T: ScanFloat, const F: bool>(
     s: &mut BwdScratch<T>,
     len: usize,
 ) {
-    for i in 0..len {
+    let dd = match &mut o.ddelta {
+        DeltaOut::Full(dd) => &mut **dd,
+        DeltaOut::LowRank { .. } => &mut s.dd[..len],
+    };
+    for (i, dd) in dd.iter_mut().enumerate() {
         let (u, dyr, s2) = (x.u[i], s.dyr[i], s.s2[i]);
         o.du[i] = x.skip.madd_k::<F>(dyr, s.dt[i] * s2);
-        o.ddelta[i] = u.madd_k::<F>(s2, s.s1[i]) * s.dsp[i];
+        *dd = u.madd_k::<F>(s2, s.s1[i]) * s.dsp[i];
         s.s2[i] = dyr * u; // reused: dD terms
     }
-    *o.dbias += lane_sum(o.ddelta);
+    *o.dbias += lane_sum(dd);
+    if let DeltaOut::LowRank { part, dw } = &mut o.ddelta {
+        x.delta.low_rank_backward::<F>(x.t0, &s.dd[..len], part, dw);
+    }
     *o.dskip += lane_sum(&s.s2[..len]);
     if let (Some(dz), Some(z)) = (o.dz.as_deref_mut(), x.z) {
         for i in 0..len {

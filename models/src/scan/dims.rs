@@ -1,5 +1,6 @@
 //! Dimensions, argument bundles and their size checks.
 
+use super::delta::{Delta, DeltaGrad};
 use super::error::ScanError;
 
 /// Sizes of one scan: batch B, channels D (d_inner), length L, states N.
@@ -62,8 +63,8 @@ pub fn checkpoint_len(dims: ScanDims, chunk: usize) -> Result<usize, ScanError> 
 pub struct ScanInputs<'a, T> {
     /// `[B, D, L]`
     pub u: &'a [T],
-    /// `[B, D, L]`, before bias and softplus.
-    pub delta: &'a [T],
+    /// δ before bias and softplus: `[B, D, L]`, or low-rank factors (see [`Delta`]).
+    pub delta: Delta<'a, T>,
     /// `[D, N]`; A = −exp(a_log).
     pub a_log: &'a [T],
     /// `[B, L, N]`
@@ -86,8 +87,8 @@ pub struct ScanInputs<'a, T> {
 pub struct ScanGrads<'a, T> {
     /// `[B, D, L]`
     pub du: &'a mut [T],
-    /// `[B, D, L]`, w.r.t. the pre-softplus, pre-bias `delta` (softplus' derivative included).
-    pub ddelta: &'a mut [T],
+    /// w.r.t. `delta` (pre-softplus, pre-bias; softplus' derivative included), in its form.
+    pub ddelta: DeltaGrad<'a, T>,
     /// `[D, N]`
     pub da_log: &'a mut [T],
     /// `[B, L, N]`
@@ -115,6 +116,8 @@ pub(crate) struct Sizes {
     pub n_chunks: usize,
     /// B·D·n_chunks·N
     pub ckpt: usize,
+    /// R and B·R·L for a low-rank δ.
+    pub low_rank: Option<(usize, usize)>,
 }
 
 pub(crate) fn check(name: &'static str, actual: usize, expected: usize) -> Result<(), ScanError> {
@@ -141,17 +144,26 @@ impl<T> ScanInputs<'_, T> {
             return Err(ScanError::ZeroState);
         }
         let n_chunks = dims.n_chunks(chunk)?;
-        let sizes = Sizes {
+        let mut sizes = Sizes {
             bdl: dims.mul(&[b, d, l])?,
             bln: dims.mul(&[b, l, n])?,
             dn: dims.mul(&[d, n])?,
             n_chunks,
             ckpt: dims.mul(&[b, d, n_chunks, n])?,
+            low_rank: None,
         };
         // The padded copies of b/c and the index arithmetic must not overflow either.
         dims.mul(&[b, l, n.div_ceil(16) * 16, 2])?;
         check("u", self.u.len(), sizes.bdl)?;
-        check("delta", self.delta.len(), sizes.bdl)?;
+        match self.delta {
+            Delta::Full(delta) => check("delta", delta.len(), sizes.bdl)?,
+            Delta::LowRank { low, weight, rank } => {
+                let blr = dims.mul(&[b, rank, l])?;
+                check("delta_low", low.len(), blr)?;
+                check("dt_weight", weight.len(), dims.mul(&[d, rank])?)?;
+                sizes.low_rank = Some((rank, blr));
+            }
+        }
         check("a_log", self.a_log.len(), sizes.dn)?;
         check("b", self.b.len(), sizes.bln)?;
         check("c", self.c.len(), sizes.bln)?;
@@ -171,7 +183,14 @@ impl<T> ScanGrads<'_, T> {
         has_z: bool,
     ) -> Result<(), ScanError> {
         check("du", self.du.len(), sizes.bdl)?;
-        check("ddelta", self.ddelta.len(), sizes.bdl)?;
+        match (&self.ddelta, sizes.low_rank) {
+            (DeltaGrad::Full(dd), None) => check("ddelta", dd.len(), sizes.bdl)?,
+            (DeltaGrad::LowRank { low, weight }, Some((rank, blr))) => {
+                check("ddelta_low", low.len(), blr)?;
+                check("ddt_weight", weight.len(), dims.dim * rank)?;
+            }
+            _ => return Err(ScanError::DeltaForm),
+        }
         check("da_log", self.da_log.len(), sizes.dn)?;
         check("db", self.db.len(), sizes.bln)?;
         check("dc", self.dc.len(), sizes.bln)?;

@@ -36,6 +36,9 @@ pub enum ScanError {
     /// A gradient was requested for an input that was not given (only `dz` without `z`).
     #[error("gradient `{0}` requested but its input is absent")]
     MissingInput(&'static str),
+    /// `ddelta` is full while `delta` is low-rank, or the other way round.
+    #[error("`ddelta` must have the form (full or low-rank) of `delta`")]
+    DeltaForm,
     /// The requested instruction set is not supported by this CPU.
     #[error("instruction set {0:?} is not available on this CPU")]
     IsaUnavailable(Isa),

@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use super::delta::ChanDelta;
 use super::dims::{check, ScanDims, ScanInputs};
 use super::error::ScanError;
 use super::float::ScanFloat;
@@ -128,7 +129,9 @@ impl<T: ScanFloat> FwdTask<'_, T> {
                     let next = (self.bd0 + j + 1) * l + k0 * ctx.chunk;
                     let next = next..next + ((k1 - k0) * ctx.chunk).min(l - k0 * ctx.chunk);
                     prefetch(&ctx.inputs.u[next.clone()]);
-                    prefetch(&ctx.inputs.delta[next.clone()]);
+                    if let super::Delta::Full(delta) = ctx.inputs.delta {
+                        prefetch(&delta[next.clone()]);
+                    }
                     if let Some(z) = ctx.inputs.z {
                         prefetch(&z[next]);
                     }
@@ -148,7 +151,7 @@ impl<T: ScanFloat> FwdTask<'_, T> {
 /// Everything one channel reads.
 pub(crate) struct ChanIn<'a, T> {
     pub u: &'a [T],
-    pub delta: &'a [T],
+    pub delta: ChanDelta<'a, T>,
     pub z: Option<&'a [T]>,
     /// `[L, np]` rows of this channel's batch.
     pub b: &'a [T],
@@ -179,7 +182,7 @@ impl<'a, T: ScanFloat> ChanIn<'a, T> {
         let (skip, bias) = channel_scalars(inputs, d);
         Self {
             u: &inputs.u[row.clone()],
-            delta: &inputs.delta[row.clone()],
+            delta: ChanDelta::new(&inputs.delta, dims.dim, l, bd),
             z: inputs.z.map(|z| &z[row]),
             b: &prep.b[bc.clone()],
             c: &prep.c[bc],
@@ -196,6 +199,8 @@ impl<'a, T: ScanFloat> ChanIn<'a, T> {
 
 /// Per-worker buffers of one chunk.
 pub(crate) struct FwdScratch<T> {
+    /// δ_pre of a low-rank δ
+    pre: Vec<T>,
     dt: Vec<T>,
     dtu: Vec<T>,
     yacc: Vec<T>,
@@ -208,6 +213,7 @@ impl<T: ScanFloat> FwdScratch<T> {
         let v = vec![T::ZERO; chunk];
         let pbuf = vec![[T::ZERO; W / 2]; chunk];
         Self {
+            pre: v.clone(),
             dt: v.clone(),
             dtu: v.clone(),
             yacc: v,
@@ -242,7 +248,7 @@ fn forward_channel_body<T: ScanFloat, const F: bool>(
         }
         let (dt, dtu, yacc) = (&mut s.dt[..len], &mut s.dtu[..len], &mut s.yacc[..len]);
         delta_run::<T, F>(
-            &ch.delta[t0..t1],
+            ch.delta.pre::<F>(t0, t1, &mut s.pre),
             &ch.u[t0..t1],
             ch.bias,
             ch.softplus,

@@ -6,13 +6,19 @@
 //! | tensor                     | shape              | note                                          |
 //! |----------------------------|--------------------|-----------------------------------------------|
 //! | `u`, `delta`, `z`, `y`     | `[B, D, L]`        | one channel's L values are contiguous         |
+//! | `delta_low` (low-rank δ)   | `[B, R, L]`        | rows like `u`; R = dt_rank                    |
+//! | `dt_weight` (low-rank δ)   | `[D, R]`           | δ_pre = dt_weight · delta_low                 |
 //! | `a_log`                    | `[D, N]`           | A = −exp(a_log)                               |
 //! | `b`, `c`                   | `[B, L, N]`        | shared by all channels; one position's N contiguous |
 //! | `d_skip`, `delta_bias`     | `[D]`              | optional                                      |
 //! | checkpoints                | `[B, D, n_chunks, N]` | state before position k·T, k = 0..n_chunks  |
 //!
 //! # Semantics
-//! δ = softplus(delta + delta_bias) (or delta + delta_bias when `delta_softplus` is false);
+//! `delta` is either δ_pre itself ([`Delta::Full`]) or its factors ([`Delta::LowRank`]):
+//! δ_pre[b,d,t] = Σ_r dt_weight[d,r]·delta_low[b,r,t], Mamba's dt_proj fused into the kernel so that
+//! neither δ_pre nor its gradient is ever a `[B, D, L]` buffer; the backward then returns
+//! d delta_low and d dt_weight ([`DeltaGrad::LowRank`]) instead of dδ_pre.
+//! δ = softplus(δ_pre + delta_bias) (or delta + delta_bias when `delta_softplus` is false);
 //! h_t = exp(δ_t A_dn) h_{t−1} + δ_t B_t,n u_t,d with h_{−1} = 0;
 //! y_t,d = Σ_n C_t,n h_t,dn + D_d u_t,d, then y *= silu(z) when `z` is given.
 //! softplus is evaluated without PyTorch's threshold (x > 20 → x); the two differ by < e^−20·x.
@@ -22,7 +28,9 @@
 //! - forward: the states `[B, D, N]` and O(T) scratch per worker;
 //! - backward: the adjoint carry and dA sums `[B, D, N]`, one `[T, N]` partial of dB and of dC per
 //!   (batch, block of 16 channels), and O(T·N) scratch per worker (a chunk's recomputed states);
-//! - both: when N is not a multiple of 16, zero-padded copies of `b` and `c`.
+//! - both: when N is not a multiple of 16, zero-padded copies of `b` and `c`;
+//! - low-rank δ: O(T) scratch per worker for a chunk's δ_pre and dδ_pre, one `[R, T]` partial of
+//!   d delta_low per (batch, block of 16 channels), and `[B, D, R]` sums for d dt_weight.
 //!
 //! No [B, D, L, N] tensor is ever allocated (except in [`mod@reference`]).
 //!
@@ -41,6 +49,7 @@
 
 mod backward;
 mod backward_chunk;
+mod delta;
 mod dims;
 mod error;
 mod float;
@@ -52,6 +61,7 @@ pub mod reference;
 mod vec16;
 
 pub use backward::{scan_backward, scan_backward_with};
+pub use delta::{Delta, DeltaGrad};
 pub use dims::{checkpoint_len, ScanDims, ScanGrads, ScanInputs};
 pub use error::ScanError;
 pub use float::ScanFloat;

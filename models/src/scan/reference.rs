@@ -1,6 +1,7 @@
 //! A slow, obviously-correct f64 scan for tests: the plain recurrence storing every state
 //! (`[B, D, L, N]`, so only for small sizes) and its adjoint written out term by term.
 
+use super::delta::Delta;
 use super::dims::{ScanDims, ScanInputs};
 use super::error::ScanError;
 
@@ -45,8 +46,12 @@ impl RefForward {
 pub struct RefGrads {
     /// `[B, D, L]`
     pub du: Vec<f64>,
-    /// `[B, D, L]`, pre-softplus
+    /// `[B, D, L]`, pre-softplus (in both forms of δ)
     pub ddelta: Vec<f64>,
+    /// `[B, R, L]` for a low-rank δ, empty otherwise.
+    pub ddelta_low: Vec<f64>,
+    /// `[D, R]` for a low-rank δ, empty otherwise.
+    pub ddt_weight: Vec<f64>,
     /// `[D, N]`
     pub da_log: Vec<f64>,
     /// `[B, L, N]`
@@ -67,12 +72,23 @@ struct Chan {
     skip: f64,
 }
 
+/// δ_pre[b, d, t] (before bias), from either form.
+fn delta_pre(dims: ScanDims, x: &ScanInputs<'_, f64>, b: usize, d: usize, t: usize) -> f64 {
+    let l = dims.len;
+    match x.delta {
+        Delta::Full(delta) => delta[(b * dims.dim + d) * l + t],
+        Delta::LowRank { low, weight, rank } => (0..rank)
+            .map(|r| weight[d * rank + r] * low[(b * rank + r) * l + t])
+            .sum(),
+    }
+}
+
 fn channel(dims: ScanDims, x: &ScanInputs<'_, f64>, b: usize, d: usize) -> Chan {
     let l = dims.len;
     let bias = x.delta_bias.map_or(0.0, |s| s[d]);
     let dt = (0..l)
         .map(|t| {
-            let v = x.delta[(b * dims.dim + d) * l + t] + bias;
+            let v = delta_pre(dims, x, b, d, t) + bias;
             if x.delta_softplus {
                 softplus(v)
             } else {
@@ -143,6 +159,8 @@ pub fn backward(
     let mut gr = RefGrads {
         du: vec![0.0; bdl],
         ddelta: vec![0.0; bdl],
+        ddelta_low: Vec::new(),
+        ddt_weight: Vec::new(),
         da_log: vec![0.0; dim * n],
         db: vec![0.0; batch * l * n],
         dc: vec![0.0; batch * l * n],
@@ -158,7 +176,31 @@ pub fn backward(
     for (i, g) in gr.da_log.iter_mut().enumerate() {
         *g *= a_of(x, i); // dA/da_log = A
     }
+    if let Delta::LowRank { low, weight, rank } = x.delta {
+        low_rank_grads(dims, low, weight, rank, &mut gr);
+    }
     Ok(gr)
+}
+
+/// Chain rule through δ_pre[b,d,t] = Σ_r weight[d,r]·low[b,r,t]:
+/// d low[b,r,t] = Σ_d weight[d,r]·dδ_pre[b,d,t],  d weight[d,r] = Σ_{b,t} dδ_pre[b,d,t]·low[b,r,t].
+fn low_rank_grads(dims: ScanDims, low: &[f64], weight: &[f64], rank: usize, gr: &mut RefGrads) {
+    let ScanDims {
+        batch, dim, len: l, ..
+    } = dims;
+    gr.ddelta_low = vec![0.0; batch * rank * l];
+    gr.ddt_weight = vec![0.0; dim * rank];
+    for b in 0..batch {
+        for d in 0..dim {
+            for r in 0..rank {
+                for t in 0..l {
+                    let g = gr.ddelta[(b * dim + d) * l + t];
+                    gr.ddelta_low[(b * rank + r) * l + t] += weight[d * rank + r] * g;
+                    gr.ddt_weight[d * rank + r] += g * low[(b * rank + r) * l + t];
+                }
+            }
+        }
+    }
 }
 
 fn channel_backward(
@@ -212,7 +254,7 @@ fn channel_backward(
             g[k] *= e;
         }
         gr.du[i] = du;
-        let pre = x.delta[i] + bias;
+        let pre = delta_pre(dims, x, b, d, t) + bias;
         gr.ddelta[i] = if x.delta_softplus {
             ddt * sigmoid(pre)
         } else {

@@ -5,8 +5,8 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use seq2exp_models::scan::{
-    checkpoint_len, scan_backward_with, scan_forward_with, Isa, ScanDims, ScanFloat, ScanGrads,
-    ScanInputs, ScanOptions,
+    checkpoint_len, reference::RefGrads, scan_backward_with, scan_forward_with, Delta, DeltaGrad,
+    Isa, ScanDims, ScanFloat, ScanGrads, ScanInputs, ScanOptions,
 };
 
 /// Which optional inputs a case has.
@@ -37,12 +37,21 @@ pub const NO_SOFTPLUS: Opts = Opts {
     softplus: false,
 };
 
-/// Owned scan inputs.
+/// The factors of a low-rank δ: `low` `[B, R, L]`, `weight` `[D, R]`.
+#[derive(Clone, Debug)]
+pub struct LowRank<T> {
+    pub low: Vec<T>,
+    pub weight: Vec<T>,
+    pub rank: usize,
+}
+
+/// Owned scan inputs. With `low_rank` set, δ is given by it and `delta` is unused.
 #[derive(Clone, Debug)]
 pub struct Case<T> {
     pub dims: ScanDims,
     pub u: Vec<T>,
     pub delta: Vec<T>,
+    pub low_rank: Option<LowRank<T>>,
     pub a_log: Vec<T>,
     pub b: Vec<T>,
     pub c: Vec<T>,
@@ -91,6 +100,7 @@ impl Case<f64> {
             dims,
             u: uniform(&mut rng, bdl, -1.0, 1.0),
             delta,
+            low_rank: None,
             a_log,
             b: uniform(&mut rng, batch * len * state, -1.0, 1.0),
             c: uniform(&mut rng, batch * len * state, -1.0, 1.0),
@@ -101,12 +111,58 @@ impl Case<f64> {
         }
     }
 
+    /// Random case with a low-rank δ of rank `rank` (≥ 1): row 0 of `low` carries a log-uniform
+    /// target as in [`Case::random`] (weight ≈ 1), the other rows add channel-dependent terms, so δ
+    /// still spans about 1e-4..10 and stays positive without softplus.
+    pub fn random_low_rank(dims: ScanDims, opts: Opts, rank: usize, seed: u64) -> Self {
+        let mut case = Case::random(dims, opts, seed);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x10ad);
+        let ScanDims {
+            batch, dim, len, ..
+        } = dims;
+        let mut low = Vec::with_capacity(batch * rank * len);
+        // [B, R, L]: per batch, row 0 (the target) then rows 1..R.
+        for _ in 0..batch {
+            if rank == 0 {
+                break;
+            }
+            for _ in 0..len {
+                let target = rng.random_range(1e-4f64.ln()..10f64.ln()).exp();
+                // Without softplus, +1.5 outweighs a bias ≥ −1 and keeps δ > 0.
+                let pre = if opts.softplus {
+                    target.exp_m1().ln()
+                } else {
+                    target + 1.5
+                };
+                low.push(pre as f32 as f64);
+            }
+            for _ in 1..rank {
+                low.extend(uniform(&mut rng, len, 0.0, 1.0));
+            }
+        }
+        let weight = (0..dim * rank)
+            .map(|i| match i % rank {
+                0 => rng.random_range(0.8..1.2),
+                _ => rng.random_range(-0.1..0.1) + if opts.softplus { 0.0 } else { 0.1 },
+            })
+            .map(|v: f64| v as f32 as f64)
+            .collect();
+        case.low_rank = Some(LowRank { low, weight, rank });
+        case.delta = Vec::new();
+        case
+    }
+
     pub fn to_f32(&self) -> Case<f32> {
         let m = |v: &Vec<f64>| v.iter().map(|&x| x as f32).collect::<Vec<_>>();
         Case {
             dims: self.dims,
             u: m(&self.u),
             delta: m(&self.delta),
+            low_rank: self.low_rank.as_ref().map(|lr| LowRank {
+                low: m(&lr.low),
+                weight: m(&lr.weight),
+                rank: lr.rank,
+            }),
             a_log: m(&self.a_log),
             b: m(&self.b),
             c: m(&self.c),
@@ -119,10 +175,22 @@ impl Case<f64> {
 }
 
 impl<T: ScanFloat> Case<T> {
+    pub fn rank(&self) -> Option<usize> {
+        self.low_rank.as_ref().map(|lr| lr.rank)
+    }
+
     pub fn inputs(&self) -> ScanInputs<'_, T> {
+        let delta = match &self.low_rank {
+            Some(lr) => Delta::LowRank {
+                low: &lr.low,
+                weight: &lr.weight,
+                rank: lr.rank,
+            },
+            None => Delta::Full(&self.delta),
+        };
         ScanInputs {
             u: &self.u,
-            delta: &self.delta,
+            delta,
             a_log: &self.a_log,
             b: &self.b,
             c: &self.c,
@@ -145,18 +213,20 @@ impl<T: ScanFloat> Case<T> {
     /// Forward then backward with every gradient requested.
     pub fn backward(&self, chunk: usize, isa: Isa, dy: &[T]) -> Grads<T> {
         let (_, ck) = self.forward(chunk, isa);
-        let mut g = Grads::zeros(self.dims, self.z.is_some());
+        let mut g = Grads::zeros(self.dims, self.z.is_some(), self.rank());
         let opts = ScanOptions { chunk, isa };
         scan_backward_with(self.dims, &self.inputs(), &ck, dy, &mut g.as_grads(), &opts).unwrap();
         g
     }
 }
 
-/// Owned gradient buffers.
+/// Owned gradient buffers. For a low-rank δ, `ddelta` is d delta_low `[B, R, L]` and
+/// `ddt_weight` is set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grads<T> {
     pub du: Vec<T>,
     pub ddelta: Vec<T>,
+    pub ddt_weight: Option<Vec<T>>,
     pub da_log: Vec<T>,
     pub db: Vec<T>,
     pub dc: Vec<T>,
@@ -166,7 +236,7 @@ pub struct Grads<T> {
 }
 
 impl<T: ScanFloat> Grads<T> {
-    pub fn zeros(dims: ScanDims, z: bool) -> Self {
+    pub fn zeros(dims: ScanDims, z: bool, rank: Option<usize>) -> Self {
         let ScanDims {
             batch,
             dim,
@@ -176,7 +246,8 @@ impl<T: ScanFloat> Grads<T> {
         let v = |n: usize| vec![T::ZERO; n];
         Grads {
             du: v(batch * dim * len),
-            ddelta: v(batch * dim * len),
+            ddelta: v(batch * rank.unwrap_or(dim) * len),
+            ddt_weight: rank.map(|r| v(dim * r)),
             da_log: v(dim * state),
             db: v(batch * len * state),
             dc: v(batch * len * state),
@@ -187,9 +258,16 @@ impl<T: ScanFloat> Grads<T> {
     }
 
     pub fn as_grads(&mut self) -> ScanGrads<'_, T> {
+        let ddelta = match self.ddt_weight.as_deref_mut() {
+            Some(weight) => DeltaGrad::LowRank {
+                low: &mut self.ddelta,
+                weight,
+            },
+            None => DeltaGrad::Full(&mut self.ddelta),
+        };
         ScanGrads {
             du: &mut self.du,
-            ddelta: &mut self.ddelta,
+            ddelta,
             da_log: &mut self.da_log,
             db: &mut self.db,
             dc: &mut self.dc,
@@ -202,9 +280,10 @@ impl<T: ScanFloat> Grads<T> {
     /// (name, values) of every gradient, in a fixed order.
     pub fn named(&self) -> Vec<(&'static str, Vec<f64>)> {
         let f = |v: &Vec<T>| v.iter().map(|x| x.to_f64()).collect::<Vec<_>>();
+        let low = self.ddt_weight.is_some();
         let mut out = vec![
             ("du", f(&self.du)),
-            ("ddelta", f(&self.ddelta)),
+            (if low { "ddelta_low" } else { "ddelta" }, f(&self.ddelta)),
             ("da_log", f(&self.da_log)),
             ("db", f(&self.db)),
             ("dc", f(&self.dc)),
@@ -214,7 +293,27 @@ impl<T: ScanFloat> Grads<T> {
         if let Some(dz) = &self.dz {
             out.push(("dz", f(dz)));
         }
+        if let Some(w) = &self.ddt_weight {
+            out.push(("ddt_weight", f(w)));
+        }
         out
+    }
+}
+
+impl Grads<f64> {
+    /// The reference's gradients in this layout, for a case with or without z / low-rank δ.
+    pub fn from_ref(r: RefGrads, z: bool, low_rank: bool) -> Self {
+        Grads {
+            du: r.du,
+            ddelta: if low_rank { r.ddelta_low } else { r.ddelta },
+            ddt_weight: low_rank.then_some(r.ddt_weight),
+            da_log: r.da_log,
+            db: r.db,
+            dc: r.dc,
+            dd_skip: r.dd_skip,
+            ddelta_bias: r.ddelta_bias,
+            dz: z.then_some(r.dz),
+        }
     }
 }
 

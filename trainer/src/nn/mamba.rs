@@ -6,7 +6,7 @@ use tch::{Kind, Tensor};
 use seq2exp_models::config::MambaConfig;
 
 use super::init::kaiming_uniform_bound;
-use crate::scan::{selective_scan, selective_scan_reference, ScanArgs};
+use crate::scan::{selective_scan, selective_scan_reference, DeltaArg, ScanArgs};
 
 /// Which scan implementation a mixer calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,19 +70,21 @@ impl Mamba {
         let (_, len, _) = x.size3().expect("x is [B, L, d_model]");
         let c = &self.cfg;
         let (di, n, r) = (c.d_inner as i64, c.d_state as i64, c.dt_rank as i64);
-        let xz = self.in_proj.matmul(&x.transpose(1, 2)); // [B, 2·D, L]
-        let xs = xz.narrow(1, 0, di);
-        let z = xz.narrow(1, di, di);
+        // x and z from the two halves of in_proj separately: as slices of one [B, 2·D, L] product, each of their
+        // gradients would be scattered into a zeroed [B, 2·D, L] buffer (two of them, then summed).
+        let xt = x.transpose(1, 2);
+        let xs = self.in_proj.narrow(0, 0, di).matmul(&xt); // [B, D, L]
+        let z = self.in_proj.narrow(0, di, di).matmul(&xt);
         let k = c.d_conv as i64;
         let xs = xs.conv1d(&self.conv_weight, Some(&self.conv_bias), [1], [k - 1], [1], di).narrow(2, 0, len).silu(); // [B, D, L]
         let x_dbl = self.x_proj.matmul(&xs); // [B, r + 2N, L]
-        let delta = self.dt_proj_weight.matmul(&x_dbl.narrow(1, 0, r)); // [B, D, L]; bias added in the scan
+        // dt_proj is fused into the scan: it gets the r δ rows and the weight, never a [B, D, L] δ.
+        let delta_low = x_dbl.narrow(1, 0, r);
         let b = x_dbl.narrow(1, r, n).transpose(1, 2).contiguous(); // [B, L, N]
         let cm = x_dbl.narrow(1, r + n, n).transpose(1, 2).contiguous();
-        let z = z.contiguous(); // a no-op for B = 1
         let args = ScanArgs {
             u: &xs,
-            delta: &delta,
+            delta: DeltaArg::LowRank { low: &delta_low, weight: &self.dt_proj_weight },
             a_log: &self.a_log,
             b: &b,
             c: &cm,

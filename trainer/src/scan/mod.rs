@@ -12,11 +12,21 @@ pub use reference::selective_scan_reference;
 
 use tch::Tensor;
 
-/// Inputs of one scan (layout of `seq2exp_models::scan`): `u, delta, z: [B, D, L]`, `a_log: [D, N]`,
-/// `b, c: [B, L, N]`, `d_skip, delta_bias: [D]`.
+/// δ before bias and softplus, in one of the kernel's two forms (`seq2exp_models::scan::Delta`).
+#[derive(Clone, Copy)]
+pub enum DeltaArg<'a> {
+    /// `[B, D, L]`
+    Full(&'a Tensor),
+    /// δ_pre = weight · low with `low: [B, R, L]` and `weight: [D, R]` (Mamba's x_proj δ rows and
+    /// `dt_proj.weight`): the kernel forms δ_pre per chunk, so no `[B, D, L]` δ or dδ tensor exists.
+    LowRank { low: &'a Tensor, weight: &'a Tensor },
+}
+
+/// Inputs of one scan (layout of `seq2exp_models::scan`): `u, z: [B, D, L]`, `delta` (see [`DeltaArg`]),
+/// `a_log: [D, N]`, `b, c: [B, L, N]`, `d_skip, delta_bias: [D]`.
 pub struct ScanArgs<'a> {
     pub u: &'a Tensor,
-    pub delta: &'a Tensor,
+    pub delta: DeltaArg<'a>,
     pub a_log: &'a Tensor,
     pub b: &'a Tensor,
     pub c: &'a Tensor,

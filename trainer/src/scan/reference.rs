@@ -3,14 +3,18 @@
 
 use tch::{Kind, Tensor};
 
-use super::ScanArgs;
+use super::{DeltaArg, ScanArgs};
 
-/// Same semantics and layout as the Rust kernel: `u, delta, z: [B, D, L]`, `a_log: [D, N]`,
-/// `b, c: [B, L, N]`, `d_skip, delta_bias: [D]`; returns `y: [B, D, L]`.
+/// Same semantics and layout as the Rust kernel: `u, z: [B, D, L]`, `delta` full `[B, D, L]` or low-rank
+/// (formed here with a matmul), `a_log: [D, N]`, `b, c: [B, L, N]`, `d_skip, delta_bias: [D]`; returns
+/// `y: [B, D, L]`.
 pub fn selective_scan_reference(a: &ScanArgs) -> Tensor {
     let (bsz, dim, len) = a.u.size3().expect("u is [B, D, L]");
     let n = a.a_log.size()[1];
-    let mut delta = a.delta.shallow_clone();
+    let mut delta = match a.delta {
+        DeltaArg::Full(d) => d.shallow_clone(),
+        DeltaArg::LowRank { low, weight } => weight.matmul(low), // [D, R] · [B, R, L]
+    };
     if let Some(bias) = a.delta_bias {
         delta = delta + bias.view([1, dim, 1]);
     }
