@@ -11,6 +11,9 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 extern "C" {
 // Runs the layer: returns a new at::Tensor* (owned by the caller) or null after writing an error message.
@@ -39,6 +42,11 @@ struct Checkpoint : public torch::autograd::Function<Checkpoint> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+#if defined(__GLIBC__)
+    // Freed tensors under glibc's mmap threshold (up to 32 MB) stay in its heap with their pages: ~200 MB by the
+    // time backward starts at L = 200k. Each segment's recompute is where memory peaks, so give them back first.
+    malloc_trim(0);
+#endif
     auto x = ctx->get_saved_variables()[0];
     auto fn = reinterpret_cast<seq2exp_layer_fn>(ctx->saved_data["fn"].toInt());
     auto obj = reinterpret_cast<const void*>(ctx->saved_data["obj"].toInt());

@@ -4,6 +4,8 @@
 //! in block order into rows k·T..(k+1)·T of db/dc. The adjoint carry between chunks lives in a
 //! `[B, D, N]` buffer. Every sum thus has a fixed order, independent of the thread count, and the
 //! reduction memory is O(B·(D/CHANNEL_BLOCK)·T·N) instead of O(B·D·L·N) or O(blocks·B·L·N).
+//! A low-rank δ's d delta_low (a sum over channels) goes the same way through `[R, T]` partials;
+//! its d dt_weight is summed per (batch, channel) over chunks in reverse order, then over the batch.
 
 use rayon::prelude::*;
 
