@@ -69,11 +69,11 @@ pub fn train(cfg: &RunConfig, opts: &TrainOptions) -> anyhow::Result<TrainState>
     check_store(&reader, cfg)?;
     let run = RunDir::new(&opts.out);
     run.init(cfg)?;
-    let peaks = peak_source(cfg, &reader)?;
+    let peaks = peak_source(cfg)?;
     train_loop(cfg, opts, &run, &reader, peaks.as_ref())
 }
 
-fn peak_source(cfg: &RunConfig, reader: &StoreReader) -> anyhow::Result<Option<PeakSource>> {
+fn peak_source(cfg: &RunConfig) -> anyhow::Result<Option<PeakSource>> {
     if cfg.model.mask.mode != seq2exp_models::config::MaskMode::Peakmask {
         return Ok(None);
     }
@@ -82,7 +82,6 @@ fn peak_source(cfg: &RunConfig, reader: &StoreReader) -> anyhow::Result<Option<P
         None => {
             // Without a BED: bases whose DNase exceeds a threshold (the `peakmask` fallback).
             let channel = cfg.model.signals.iter().position(|s| s == "dnase").context("peakmask without --peaks needs a dnase channel")?;
-            let _ = reader;
             Ok(Some(PeakSource::Threshold { channel, threshold: 1.0 }))
         }
     }
