@@ -14,7 +14,7 @@ use tch::Device;
 
 use crate::model::Seq2Exp;
 use crate::train::run_dir::{load, restore_weights, RunDir};
-use crate::train::{predict, split_genes, PeakSource};
+use crate::train::{peak_source, predict, split_genes};
 
 pub struct EvalOptions {
     pub run: PathBuf,
@@ -78,13 +78,7 @@ pub fn evaluate(o: &EvalOptions) -> anyhow::Result<EvalReport> {
         (None, Some(p)) => Some(PathBuf::from(p)),
         _ => None,
     };
-    let model_peaks = match cfg.model.mask.mode {
-        seq2exp_models::config::MaskMode::Peakmask => Some(match &run_peaks {
-            Some(p) => PeakSource::from_bed(p)?,
-            None => PeakSource::Threshold { channel: cfg.model.signals.iter().position(|s| s == "dnase").context("no dnase channel")?, threshold: 1.0 },
-        }),
-        _ => None,
-    };
+    let model_peaks = peak_source(&cfg, o.peaks.as_deref())?;
     let truth = o.truth.as_deref().map(intervals).transpose()?;
     let window = reader.window();
     let promoter = cfg.model.mask.promoter_half_width;

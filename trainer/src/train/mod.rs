@@ -69,18 +69,19 @@ pub fn train(cfg: &RunConfig, opts: &TrainOptions) -> anyhow::Result<TrainState>
     check_store(&reader, cfg)?;
     let run = RunDir::new(&opts.out);
     run.init(cfg)?;
-    let peaks = peak_source(cfg)?;
+    let peaks = peak_source(cfg, None)?;
     train_loop(cfg, opts, &run, &reader, peaks.as_ref())
 }
 
-fn peak_source(cfg: &RunConfig) -> anyhow::Result<Option<PeakSource>> {
+/// The mask source of the `peakmask` baseline: a peaks BED (`bed`, else the run's `--peaks`), or without
+/// one, bases whose DNase exceeds 1. None for other modes.
+pub fn peak_source(cfg: &RunConfig, bed: Option<&Path>) -> anyhow::Result<Option<PeakSource>> {
     if cfg.model.mask.mode != seq2exp_models::config::MaskMode::Peakmask {
         return Ok(None);
     }
-    match &cfg.peaks {
-        Some(p) => Ok(Some(PeakSource::from_bed(Path::new(p)).with_context(|| format!("reading peaks {p}"))?)),
+    match bed.map(Path::to_path_buf).or_else(|| cfg.peaks.as_ref().map(PathBuf::from)) {
+        Some(p) => Ok(Some(PeakSource::from_bed(&p).with_context(|| format!("reading peaks {}", p.display()))?)),
         None => {
-            // Without a BED: bases whose DNase exceeds a threshold (the `peakmask` fallback).
             let channel = cfg.model.signals.iter().position(|s| s == "dnase").context("peakmask without --peaks needs a dnase channel")?;
             Ok(Some(PeakSource::Threshold { channel, threshold: 1.0 }))
         }
