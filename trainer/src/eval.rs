@@ -3,7 +3,7 @@
 //! mask and raw DNase as predictors of the same bases. The central promoter (forced into every mask) is
 //! left out of the recovery metrics, since no element is planted there.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -23,6 +23,9 @@ pub struct EvalOptions {
     pub fold: Option<usize>,
     pub truth: Option<PathBuf>,
     pub peaks: Option<PathBuf>,
+    /// BED of all planted elements, named `GENE:kind` (the simulator's elements.bed): adds the mean
+    /// mask per kind, which shows whether the generator tells causal elements from decoys.
+    pub elements: Option<PathBuf>,
     pub device: Device,
 }
 
@@ -36,6 +39,8 @@ pub struct EvalReport {
     pub mask_ratio: Option<f64>,
     /// AUPRC of the model's mask, the peak mask and raw DNase against planted elements.
     pub recovery: Option<Recovery>,
+    /// Mean mask over the bases of each element kind (and `background`: bases in no element).
+    pub mask_by_kind: Option<BTreeMap<String, f64>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -94,7 +99,11 @@ pub fn evaluate(o: &EvalOptions) -> anyhow::Result<EvalReport> {
         Some(t) => Some(recovery(&reader, &o.store, &genes, t, run_peaks.as_deref(), &masks, &keep)?),
         None => None,
     };
-    Ok(EvalReport { split: o.split.to_string(), fold, checkpoint: checkpoint.display().to_string(), metrics, mask_ratio, recovery })
+    let mask_by_kind = match &o.elements {
+        Some(p) if !masks.is_empty() => Some(mask_by_kind(&reader, p, &masks, &keep)?),
+        _ => None,
+    };
+    Ok(EvalReport { split: o.split.to_string(), fold, checkpoint: checkpoint.display().to_string(), metrics, mask_ratio, recovery, mask_by_kind })
 }
 
 /// Average precision of the model mask, the peak mask and raw DNase against the truth, over the same bases.
@@ -138,6 +147,37 @@ fn recovery(
     Ok(Recovery { positive_fraction, model_mask, peak_mask, dnase: dnase_ap.finish() })
 }
 
+/// Mean mask per element kind (the part of each BED name after its last ':'), over the masked genes.
+fn mask_by_kind(
+    reader: &StoreReader, elements: &Path, masks: &HashMap<usize, Vec<f32>>, keep: &dyn Fn(usize) -> bool,
+) -> anyhow::Result<BTreeMap<String, f64>> {
+    let window = reader.window();
+    let mut by_chrom: HashMap<String, Vec<(u64, u64, String)>> = HashMap::new();
+    for iv in seq2exp_data_prep::formats::bed::read_intervals(elements)? {
+        let name = iv.name.unwrap_or_default();
+        let kind = name.rsplit(':').next().unwrap_or("element").to_string();
+        by_chrom.entry(iv.chrom).or_default().push((iv.start, iv.end, kind));
+    }
+    let mut sums: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+    for (&i, mask) in masks {
+        let g = &reader.genes()[i];
+        let start = g.window_start(window as u64);
+        let mut kind: Vec<Option<&str>> = vec![None; window];
+        for (s, e, k) in by_chrom.get(&g.chrom).map(Vec::as_slice).unwrap_or(&[]) {
+            let a = (*s as i64 - start).clamp(0, window as i64) as usize;
+            let b = (*e as i64 - start).clamp(0, window as i64) as usize;
+            kind[a..b].iter_mut().for_each(|x| *x = Some(k.as_str()));
+        }
+        // `mask` holds the kept positions only, in order.
+        for (&v, k) in mask.iter().zip((0..window).filter(|&p| keep(p)).map(|p| kind[p])) {
+            let e = sums.entry(k.unwrap_or("background").to_string()).or_default();
+            e.0 += v as f64;
+            e.1 += 1;
+        }
+    }
+    Ok(sums.into_iter().map(|(k, (s, n))| (k, s / n.max(1) as f64)).collect())
+}
+
 /// The readable table of a report.
 pub fn table(r: &EvalReport) -> String {
     let mut extras: Vec<(&str, f64)> = Vec::new();
@@ -150,6 +190,9 @@ pub fn table(r: &EvalReport) -> String {
                 extras.push((name, v));
             }
         }
+    }
+    for (kind, v) in r.mask_by_kind.iter().flatten() {
+        extras.push((kind.as_str(), *v));
     }
     let mut t = MetricsTable::new();
     t.push(&format!("{} (fold {})", r.split, r.fold), r.metrics.clone(), &extras);

@@ -98,7 +98,7 @@ pub fn run(a: BuildArgs) -> anyhow::Result<()> {
     cfg.limit = a.limit;
     cfg.command = super::command_line();
     let summary = build_store(&cfg)?;
-    let rss = peak_rss_bytes();
+    let rss = seq2exp_cli_util::peak_rss_bytes();
     eprintln!(
         "built {} genes in {:.1} s ({:.1} genes/s, peak RSS {:.0} MB) → {}",
         summary.genes,
@@ -112,12 +112,4 @@ pub fn run(a: BuildArgs) -> anyhow::Result<()> {
         std::fs::write(&path, serde_json::to_string_pretty(&json)?)?;
     }
     Ok(())
-}
-
-/// Peak resident set size of this process (VmHWM), 0 where /proc is unavailable.
-pub fn peak_rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
-        .map_or(0, |kb| kb * 1024)
 }

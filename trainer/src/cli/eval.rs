@@ -26,6 +26,9 @@ pub struct EvalArgs {
     /// Peaks BED for the peak-mask AUPRC (default: the run's --peaks, if any).
     #[arg(long)]
     pub peaks: Option<PathBuf>,
+    /// BED of all planted elements named `GENE:kind` (simulator's elements.bed): mean mask per kind.
+    #[arg(long)]
+    pub elements: Option<PathBuf>,
     /// Print JSON instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -34,7 +37,7 @@ pub struct EvalArgs {
 }
 
 pub fn run(a: EvalArgs) -> anyhow::Result<()> {
-    let opts = EvalOptions { run: a.run, store: a.store, split: a.split, fold: a.fold, truth: a.truth, peaks: a.peaks, device: super::device(&a.device)? };
+    let opts = EvalOptions { run: a.run, store: a.store, split: a.split, fold: a.fold, truth: a.truth, peaks: a.peaks, elements: a.elements, device: super::device(&a.device)? };
     let report = evaluate(&opts)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

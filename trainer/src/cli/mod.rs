@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod bench;
 pub mod eval;
 pub mod train;
 
@@ -18,12 +19,15 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Metrics of a trained run on a split; element recovery with a truth BED.
     Eval(eval::EvalArgs),
+    /// Training-step time and peak memory of a preset on synthetic batches (prints figures).
+    Bench(bench::BenchArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Bench(a) => bench::run(a),
     }
 }
 

@@ -20,7 +20,7 @@ pub struct TrainArgs {
     /// Sizes and schedule: `paper` (reference) or `tiny` (CPU demo).
     #[arg(long, default_value = "paper")]
     pub preset: Preset,
-    /// JSON with `model` and/or `train` sections replacing the preset's.
+    /// JSON with `model` and/or `train` sections (any subset of fields) merged into the preset.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// soft | hard (Seq2Exp), nomask | peakmask | signal (baselines).
@@ -47,29 +47,30 @@ pub struct TrainArgs {
     pub device: String,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    model: Option<Seq2ExpConfig>,
-    train: Option<TrainConfig>,
-}
-
-/// The run configuration from preset, config file and flags (flags win).
+/// The run configuration from preset, `--mode`, config file and flags, in that order (later wins).
+/// The config file may give any subset of fields: it is merged into the preset, key by key.
 pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
     let mut model = Seq2ExpConfig::preset(a.preset);
     let mut train = TrainConfig::preset(a.preset);
-    if let Some(p) = &a.config {
-        let text = std::fs::read_to_string(p).with_context(|| p.display().to_string())?;
-        let f: ConfigFile = serde_json::from_str(&text).with_context(|| format!("{}: bad configuration", p.display()))?;
-        model = f.model.unwrap_or(model);
-        train = f.train.unwrap_or(train);
-    }
     if let Some(m) = &a.mode {
         let mode: MaskMode = serde_json::from_value(serde_json::Value::String(m.clone())).map_err(|_| anyhow::anyhow!("unknown --mode '{m}' (soft, hard, nomask, peakmask, signal)"))?;
         model.mask = match mode {
             MaskMode::Hard => MaskConfig::hard(),
             _ => MaskConfig { mode, ..MaskConfig::soft() },
         };
+    }
+    if let Some(p) = &a.config {
+        let bad = || format!("{}: bad configuration", p.display());
+        let text = std::fs::read_to_string(p).with_context(|| p.display().to_string())?;
+        let file: serde_json::Value = serde_json::from_str(&text).with_context(bad)?;
+        let serde_json::Value::Object(sections) = file else { anyhow::bail!("{}: expected a JSON object with `model` and/or `train`", bad()) };
+        for (key, value) in sections {
+            match key.as_str() {
+                "model" => model = serde_json::from_value(merged(serde_json::to_value(&model)?, value)).with_context(|| format!("{}: in `model`", bad()))?,
+                "train" => train = serde_json::from_value(merged(serde_json::to_value(&train)?, value)).with_context(|| format!("{}: in `train`", bad()))?,
+                other => anyhow::bail!("{}: unknown section `{other}` (expected `model`, `train`)", bad()),
+            }
+        }
     }
     train.fold = a.fold.unwrap_or(train.fold);
     train.steps = a.steps.unwrap_or(train.steps);
@@ -88,4 +89,19 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     let best = state.best_valid_mse.map_or("n/a".to_string(), |v| format!("{v:.4} at step {}", state.best_step.unwrap_or(0)));
     eprintln!("trained {} steps; best validation MSE {best} → {}", state.step, RunDir::new(&a.out).best().display());
     Ok(())
+}
+
+/// `over` merged into `base`: objects key by key (recursively), anything else replaced.
+fn merged(base: serde_json::Value, over: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value::Object;
+    match (base, over) {
+        (Object(mut b), Object(o)) => {
+            for (k, v) in o {
+                let cur = b.remove(&k).unwrap_or(serde_json::Value::Null);
+                b.insert(k, merged(cur, v));
+            }
+            Object(b)
+        }
+        (_, o) => o,
+    }
 }

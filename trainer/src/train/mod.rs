@@ -18,7 +18,8 @@ use tch::Device;
 pub use data::PeakSource;
 pub use evaluate::{predict, Predictions};
 pub use run_dir::{RunConfig, RunDir, TrainState};
-pub use step::train_loop;
+pub use optim::AdamW;
+pub use step::{optimise, train_loop, trainable};
 
 /// Everything a training run needs besides its configuration.
 pub struct TrainOptions {

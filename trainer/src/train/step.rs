@@ -11,7 +11,7 @@ use super::evaluate::{model_input, mse, predict};
 use super::optim::AdamW;
 use super::run_dir::{load, restore_weights, save, RunConfig, RunDir, TrainState};
 use super::{split_genes, TrainOptions};
-use crate::model::{loss, Pass, Seq2Exp};
+use crate::model::{loss, LossParts, ModelInput, ModelOutput, Pass, Seq2Exp};
 
 /// The RNG seed of one step: makes mask sampling a function of (seed, step), hence resumable.
 fn step_seed(seed: u64, step: usize) -> i64 {
@@ -40,7 +40,19 @@ fn set_feature_scaling(model: &Seq2Exp, reader: &StoreReader, train: &[usize]) {
     });
 }
 
-fn trainable(model: &Seq2Exp) -> Vec<(String, Tensor)> {
+/// One optimisation step on one batch: forward (sampled mask), loss, backward, clip, AdamW.
+/// Returns the forward's output, the loss parts and the gradient norm before clipping.
+pub fn optimise(cfg: &RunConfig, model: &Seq2Exp, opt: &mut AdamW, input: &ModelInput, y: &Tensor, lr: f64) -> (ModelOutput, LossParts, f64) {
+    let out = model.forward(input, Pass::Train);
+    let parts = loss(&cfg.model, &out, y);
+    opt.zero_grad();
+    parts.total.backward();
+    let grad_norm = opt.clip_grad_norm(cfg.train.grad_clip);
+    opt.step(lr);
+    (out, parts, grad_norm)
+}
+
+pub fn trainable(model: &Seq2Exp) -> Vec<(String, Tensor)> {
     model.vs.variables().into_iter().filter(|(_, t)| t.requires_grad()).collect()
 }
 
@@ -100,13 +112,8 @@ pub fn train_loop(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &S
         let input = model_input(&batch, reader, peaks, opts.device);
         let targets: Vec<f32> = (0..batch.len()).map(|k| batch.targets[k * batch.n_targets + target]).collect();
         let y = Tensor::from_slice(&targets).to_device(opts.device);
-        let out = model.forward(&input, Pass::Train);
-        let parts = loss(&cfg.model, &out, &y);
-        opt.zero_grad();
-        parts.total.backward();
-        let grad_norm = opt.clip_grad_norm(t.grad_clip);
         let lr = t.lr_at(state.step);
-        opt.step(lr);
+        let (out, parts, grad_norm) = optimise(cfg, &model, &mut opt, &input, &y, lr);
         state.step += 1;
         state.adam_t = opt.t;
         let mask_mean = out.mask.as_ref().map(|m| m.mean(Kind::Float).double_value(&[]));

@@ -1,0 +1,91 @@
+//! `trainer bench`: training-step throughput and peak memory of a preset on synthetic batches (no store
+//! needed), for the figures the README and closing notes quote. Not a test: it only prints.
+
+use std::time::Instant;
+
+use clap::Args;
+use seq2exp_models::config::{MaskConfig, MaskMode, Preset, Seq2ExpConfig, TrainConfig};
+use tch::{Device, Kind, Tensor};
+
+use crate::model::{ModelInput, Seq2Exp};
+use crate::train::{optimise, trainable, AdamW, RunConfig};
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// tiny | paper.
+    #[arg(long, default_value = "tiny")]
+    pub preset: Preset,
+    /// soft | hard | nomask.
+    #[arg(long, default_value = "soft")]
+    pub mode: String,
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// Window length (default: the preset's).
+    #[arg(long)]
+    pub window: Option<usize>,
+    /// Timed steps (after one untimed warm-up step).
+    #[arg(long, default_value_t = 3)]
+    pub steps: usize,
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+    /// Print JSON instead of a line of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A batch of random bases, signals shaped like the real ones (mostly low, sparse peaks) and features.
+fn synthetic(b: usize, l: usize, c: usize, device: Device) -> (ModelInput, Tensor) {
+    let (b, l) = (b as i64, l as i64);
+    let peaks = Tensor::rand([b, l, c as i64], (Kind::Float, Device::Cpu)).gt(0.95).to_kind(Kind::Float);
+    let signals = (Tensor::rand([b, l, c as i64], (Kind::Float, Device::Cpu)) * 0.3 + peaks * 4.0).to_device(device);
+    let input = ModelInput {
+        dna: Tensor::randint(5, [b, l], (Kind::Int64, device)),
+        signals,
+        features: Tensor::randn([b, 9], (Kind::Float, device)),
+        blacklist: None,
+        peaks: Some(Tensor::rand([b, l], (Kind::Float, device)).gt(0.9).to_kind(Kind::Float)),
+    };
+    (input, Tensor::rand([b], (Kind::Float, device)) * 3.0)
+}
+
+pub fn run(a: BenchArgs) -> anyhow::Result<()> {
+    let device = super::device(&a.device)?;
+    let mut model_cfg = Seq2ExpConfig::preset(a.preset);
+    let mode: MaskMode = serde_json::from_value(serde_json::Value::String(a.mode.clone())).map_err(|_| anyhow::anyhow!("unknown --mode '{}'", a.mode))?;
+    model_cfg.mask = if mode == MaskMode::Hard { MaskConfig::hard() } else { MaskConfig { mode, ..MaskConfig::soft() } };
+    model_cfg.window = a.window.unwrap_or(model_cfg.window);
+    model_cfg.validate()?;
+    let cfg = RunConfig { model: model_cfg, train: TrainConfig::preset(a.preset), peaks: None };
+    tch::manual_seed(cfg.train.seed as i64);
+    let model = Seq2Exp::new(&cfg.model, device);
+    let mut opt = AdamW::new(trainable(&model), cfg.train.betas, cfg.train.weight_decay);
+    let (input, y) = synthetic(a.batch, cfg.model.window, cfg.model.signals.len(), device);
+    let n_params: i64 = trainable(&model).iter().map(|(_, t)| t.numel() as i64).sum();
+    let mut times = Vec::with_capacity(a.steps);
+    for i in 0..=a.steps {
+        let started = Instant::now();
+        let (_, parts, _) = optimise(&cfg, &model, &mut opt, &input, &y, cfg.train.lr);
+        let _ = parts.total.double_value(&[]); // waits for the device
+        if i > 0 {
+            times.push(started.elapsed().as_secs_f64());
+        }
+        tracing::info!(step = i, seconds = started.elapsed().as_secs_f64(), "bench step{}", if i == 0 { " (warm-up)" } else { "" });
+    }
+    let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
+    let rss = seq2exp_cli_util::peak_rss_bytes();
+    let report = serde_json::json!({
+        "preset": format!("{:?}", a.preset).to_lowercase(), "mode": a.mode, "device": format!("{device:?}"),
+        "batch": a.batch, "window": cfg.model.window, "parameters": n_params, "threads": tch::get_num_threads(),
+        "seconds_per_step": mean, "steps_per_s": 1.0 / mean, "bases_per_s": (a.batch * cfg.model.window) as f64 / mean,
+        "peak_rss_bytes": rss, "step_seconds": times,
+    });
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{} {} on {device:?}: batch {} × {} bp, {n_params} parameters: {mean:.3} s/step ({:.3} steps/s), peak RSS {:.0} MB",
+            report["preset"].as_str().unwrap_or(""), a.mode, a.batch, cfg.model.window, 1.0 / mean, rss as f64 / 1e6
+        );
+    }
+    Ok(())
+}
