@@ -97,3 +97,23 @@ fn wrong_input_sizes_are_refused() {
     let e = m.predict(&batch).unwrap_err().to_string();
     assert!(e.contains("signals"), "{e}");
 }
+
+/// Stock onnx + onnxruntime (the project's venv): the portable file passes the full checker and runs
+/// to the same numbers; the fast file passes the structural check.
+#[test]
+fn stock_onnxruntime_runs_the_portable_file() {
+    let Some(python) = common::venv_python() else {
+        eprintln!("SEQ2EXP_VENV not set or has no python: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(MaskMode::Soft);
+    let (dna, signals, features, blacklist) = common::inputs(&cfg, 2, 5);
+    let batch = InputBatch { batch: 2, window: cfg.window, dna: &dna, signals: &signals, features: &features, blacklist: Some(&blacklist) };
+    let ours = export(dir.path(), MaskMode::Soft, Flavour::Portable).predict(&batch).unwrap();
+    let _ = export(dir.path(), MaskMode::Soft, Flavour::Fast);
+    let theirs = common::run_python(&python, &dir.path().join("Soft-portable.onnx"), dir.path(), &batch, 3, 9).expect("python run");
+    assert!(max_abs(&ours.expression, &theirs.expression) <= 1e-5, "{:?} vs {:?}", ours.expression, theirs.expression);
+    assert!(max_abs(ours.mask.as_ref().unwrap(), theirs.mask.as_ref().unwrap()) <= 1e-5);
+    common::check_structural(&python, &dir.path().join("Soft-fast.onnx"));
+}

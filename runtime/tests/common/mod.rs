@@ -83,3 +83,35 @@ pub fn inputs(cfg: &Seq2ExpConfig, batch: usize, seed: u64) -> (Vec<u8>, Vec<f32
     let blacklist = (0..batch * l).map(|i| u8::from(i % 37 < 3)).collect();
     (dna, signals, features, blacklist)
 }
+
+/// `$SEQ2EXP_VENV/bin/python`, if there is one.
+pub fn venv_python() -> Option<std::path::PathBuf> {
+    let v = std::env::var_os("SEQ2EXP_VENV").or_else(|| option_env!("SEQ2EXP_VENV").map(Into::into))?;
+    let p = std::path::Path::new(&v).join("bin/python");
+    p.exists().then_some(p)
+}
+
+fn script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/run_portable.py")
+}
+
+/// Runs `model` in stock onnxruntime on `batch` (files in `dir`); returns its outputs.
+pub fn run_python(python: &std::path::Path, model: &std::path::Path, dir: &std::path::Path, b: &seq2exp_runtime::InputBatch, channels: usize, nf: usize) -> Option<seq2exp_runtime::Prediction> {
+    let f32s = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    std::fs::write(dir.join("dna.bin"), b.dna).unwrap();
+    std::fs::write(dir.join("signals.bin"), f32s(b.signals)).unwrap();
+    std::fs::write(dir.join("features.bin"), f32s(b.features)).unwrap();
+    let zeros = vec![0u8; b.dna.len()];
+    std::fs::write(dir.join("blacklist.bin"), b.blacklist.unwrap_or(&zeros)).unwrap();
+    let out = std::process::Command::new(python).arg(script()).arg(model).arg(dir)
+        .args([b.batch, b.window, channels, nf].map(|v| v.to_string())).output().unwrap();
+    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
+    let read = |name: &str| std::fs::read(dir.join(name)).ok().map(|v| v.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect::<Vec<f32>>());
+    Some(seq2exp_runtime::Prediction { expression: read("expression.bin")?, mask: read("mask.bin") })
+}
+
+/// `onnx.checker.check_model` (structural only) on `model`.
+pub fn check_structural(python: &std::path::Path, model: &std::path::Path) {
+    let out = std::process::Command::new(python).arg(script()).arg(model).arg(".").args(["0", "0", "0", "0", "--structural-only"]).output().unwrap();
+    assert!(out.status.success(), "structural check failed: {}", String::from_utf8_lossy(&out.stderr));
+}
