@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod eval;
+pub mod export;
 pub mod train;
 
 #[derive(Debug, Parser)]
@@ -18,12 +19,15 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Metrics of a trained run on a split; element recovery with a truth BED.
     Eval(eval::EvalArgs),
+    /// Export a trained run to ONNX (validated against the trainer before it is written).
+    Export(export::ExportArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Export(a) => export::run(a),
     }
 }
 
