@@ -122,7 +122,7 @@ fn trained_run_exports_in_both_flavours_and_matches_the_trainer() {
 }
 
 /// A run directory holding a freshly initialised model of `mode` (no training needed for parity).
-fn init_run(dir: &Path, mode: MaskMode) -> PathBuf {
+fn init_run(dir: &Path, mode: MaskMode, store: &Path) -> PathBuf {
     let cfg_path = config(dir);
     let text: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(cfg_path).unwrap()).unwrap();
     let mut rc: RunConfig = serde_json::from_value(serde_json::json!({ "model": text["model"], "train": text["train"] })).unwrap();
@@ -133,6 +133,16 @@ fn init_run(dir: &Path, mode: MaskMode) -> PathBuf {
     RunDir::new(&run).init(&rc).unwrap();
     tch::manual_seed(3);
     let model = Seq2Exp::new(&rc.model, Device::Cpu);
+    // Standardise the features as training would (raw simulated features would push outputs to ~1e3).
+    let reader = seq2exp_store::StoreReader::open(store).unwrap();
+    let f: Vec<[f32; 9]> = (0..reader.len()).map(|i| reader.features(i)).collect();
+    let n = f.len() as f32;
+    let mean: Vec<f32> = (0..9).map(|k| f.iter().map(|r| r[k]).sum::<f32>() / n).collect();
+    let std: Vec<f32> = (0..9).map(|k| (f.iter().map(|r| (r[k] - mean[k]).powi(2)).sum::<f32>() / n).sqrt().max(1e-6)).collect();
+    tch::no_grad(|| {
+        model.head.feature_mean.shallow_clone().copy_(&tch::Tensor::from_slice(&mean));
+        model.head.feature_std.shallow_clone().copy_(&tch::Tensor::from_slice(&std));
+    });
     save(&RunDir::new(&run).best(), &model, vec![], &rc, &TrainState::default()).unwrap();
     run
 }
@@ -142,7 +152,7 @@ fn hard_and_nomask_export_and_peakmask_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path());
     for mode in [MaskMode::Hard, MaskMode::Nomask] {
-        let run = init_run(dir.path(), mode);
+        let run = init_run(dir.path(), mode, &store);
         let out = dir.path().join(format!("{mode:?}.onnx"));
         let opts = ExportOptions { run: run.clone(), out: out.clone(), flavour: Flavour::Fast, store: Some(store.clone()), genes: 2, tolerance: TOL, threads: Some(2) };
         let r = export(&opts).unwrap();
@@ -156,7 +166,7 @@ fn hard_and_nomask_export_and_peakmask_is_refused() {
             assert!(mask.iter().all(|&v| v == 0.0 || v == 1.0), "hard mask is not binary");
         }
     }
-    let run = init_run(dir.path(), MaskMode::Peakmask);
+    let run = init_run(dir.path(), MaskMode::Peakmask, &store);
     let out = dir.path().join("peak.onnx");
     let opts = ExportOptions { run, out: out.clone(), flavour: Flavour::Fast, store: None, genes: 2, tolerance: TOL, threads: Some(2) };
     let e = format!("{:#}", export(&opts).unwrap_err());
