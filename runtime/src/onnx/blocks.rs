@@ -75,17 +75,21 @@ fn mamba(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: 
     let delta_low = g.op("MatMul", &[&w_dt, &xs], vec![]); // [B, R, L]
     let b = g.op("MatMul", &[&w_b, &xs], vec![]); // [B, N, L]
     let cm = g.op("MatMul", &[&w_c, &xs], vec![]);
-    let a_log = w.get(&format!("{dir}.A_log"), &[di, n])?;
-    let a_values: Vec<f32> = a_log.data.iter().map(|v| -v.exp()).collect();
     let names = [
         weight(g, w, &format!("{dir}.dt_proj.weight"), &[di, r])?,
         weight(g, w, &format!("{dir}.dt_proj.bias"), &[di])?,
         weight(g, w, &format!("{dir}.A_log"), &[di, n])?,
         weight(g, w, &format!("{dir}.D"), &[di])?,
-        // A = −exp(A_log), only read by the portable flavour (unused initialisers are dropped by ORT).
-        if flavour == Flavour::Portable { g.init_f32(&format!("{dir}.A"), &[di, n], || a_values) } else { String::new() },
     ];
-    let sv = ScanValues { u: &xs, delta_low: &delta_low, dt_weight: &names[0], dt_bias: &names[1], a_log: &names[2], b: &b, c: &cm, d: &names[3], z: &z, a: &names[4], d_inner: di, d_state: n };
+    // A = −exp(A_log), precomputed for the portable flavour (the fast op takes A_log, as the kernel).
+    let a = match flavour {
+        Flavour::Portable => {
+            let a_log = w.get(&format!("{dir}.A_log"), &[di, n])?;
+            Some(g.init_f32(&format!("{dir}.A"), &[di, n], || a_log.data.iter().map(|v| -v.exp()).collect()))
+        }
+        Flavour::Fast => None,
+    };
+    let sv = ScanValues { u: &xs, delta_low: &delta_low, dt_weight: &names[0], dt_bias: &names[1], a_log: &names[2], b: &b, c: &cm, d: &names[3], z: &z, a: a.as_deref(), d_inner: di, d_state: n };
     let y = scan(g, &sv, flavour);
     let out = weight(g, w, &format!("{proj}.out_proj.weight"), &[dm, di])?;
     Ok(g.op("MatMul", &[&out, &y], vec![]))

@@ -84,7 +84,7 @@ pub fn build_model(cfg: &Seq2ExpConfig, weights: &Weights, flavour: Flavour, ext
     };
     let hidden = blocks::stack(&mut g, weights, &cfg.predictor, "predictor", &input, flavour)?;
     let expr = head::head(&mut g, weights, cfg, &hidden, "features")?;
-    g.output(&expr, "expression", DataType::FLOAT, Some(&[batch.clone()]));
+    g.output(&expr, "expression", DataType::FLOAT, Some(std::slice::from_ref(&batch)));
     if let Some(m) = &mask {
         g.output(m, "mask", DataType::FLOAT, Some(&[batch, Dim::Fixed(l)]));
     }

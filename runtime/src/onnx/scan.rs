@@ -22,8 +22,8 @@ pub struct ScanValues<'a> {
     pub c: &'a str,
     pub d: &'a str,
     pub z: &'a str,
-    /// -exp(a_log) `[D, N]` (portable flavour only).
-    pub a: &'a str,
+    /// -exp(a_log) `[D, N]`; the portable flavour needs it.
+    pub a: Option<&'a str>,
     pub d_inner: usize,
     pub d_state: usize,
 }
@@ -37,6 +37,7 @@ pub fn scan(g: &mut Graph, s: &ScanValues, flavour: Flavour) -> String {
 
 /// δ, the recurrence as an ONNX `Scan`, then the D skip and the silu(z) gate.
 fn portable(g: &mut Graph, s: &ScanValues) -> String {
+    let a = s.a.expect("the portable scan is built with A");
     let (ax1, ax2) = (g.i64s(&[1]), g.i64s(&[2]));
     let dt_w = g.op("MatMul", &[s.dt_weight, s.delta_low], vec![]); // [B, D, L]
     let dt_b = g.op("Unsqueeze", &[s.dt_bias, &ax1], vec![]); // [D, 1]
@@ -44,7 +45,7 @@ fn portable(g: &mut Graph, s: &ScanValues) -> String {
     let delta = g.op("Softplus", &[&pre], vec![]);
     let du = g.op("Mul", &[&delta, s.u], vec![]);
     let h0 = zero_state(g, s);
-    let body = step_body(s.a, &ax1, &ax2);
+    let body = step_body(a, &ax1, &ax2);
     let attrs = vec![
         attr_graph("body", body),
         attr_int("num_scan_inputs", 4),
@@ -91,7 +92,7 @@ fn step_body(a: &str, ax1: &str, ax2: &str) -> onnx_protobuf::GraphProto {
     let ct3 = b.op("Unsqueeze", &[&ct, ax1], vec![]);
     let read = b.op("Mul", &[&h_new, &ct3], vec![]);
     let y = b.op("ReduceSum", &[&read, ax2], vec![attr_int("keepdims", 0)]);
-    b.output(&h_new, &h_new.clone(), DataType::FLOAT, None);
-    b.output(&y, &y.clone(), DataType::FLOAT, None);
+    b.output(&h_new, &h_new, DataType::FLOAT, None);
+    b.output(&y, &y, DataType::FLOAT, None);
     b.finish("selective_scan_step")
 }
