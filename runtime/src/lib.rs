@@ -1,1 +1,18 @@
-//! runtime library.
+//! libtorch-free Seq2Exp inference: an exported ONNX model run by ONNX Runtime (loaded dynamically),
+//! with the selective scan as a custom operator on the Rust kernel (`fast` flavour) or in stock ONNX
+//! (`portable`). The file format — graph signature and metadata — is defined in [`onnx`], which also
+//! builds graphs for `trainer export`.
+
+pub mod error;
+mod info;
+mod input;
+mod model;
+pub mod onnx;
+mod scan_op;
+mod session;
+
+pub use error::{GraphError, RuntimeError};
+pub use info::{ModelInfo, TensorInfo};
+pub use input::{InputBatch, Prediction};
+pub use model::{LoadOptions, Model};
+pub use onnx::Flavour;

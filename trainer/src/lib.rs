@@ -7,6 +7,7 @@ pub mod cli;
 pub mod model;
 pub mod error;
 pub mod eval;
+pub mod export;
 pub mod nn;
 pub mod scan;
 pub mod train;

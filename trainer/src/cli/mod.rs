@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 pub mod bench;
 pub mod eval;
+pub mod export;
 pub mod train;
 
 #[derive(Debug, Parser)]
@@ -19,6 +20,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Metrics of a trained run on a split; element recovery with a truth BED.
     Eval(eval::EvalArgs),
+    /// Export a trained run to ONNX (validated against the trainer before it is written).
+    Export(export::ExportArgs),
     /// Training-step time and peak memory of a preset on synthetic batches (prints figures).
     Bench(bench::BenchArgs),
 }
@@ -27,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Export(a) => export::run(a),
         Command::Bench(a) => bench::run(a),
     }
 }

@@ -1,0 +1,130 @@
+//! The Caduceus backbone as graph nodes, channel-major (`[B, d, L]`) throughout so every projection is
+//! `W[out, in] × X[B, in, L]` and the conv and scan need no transposes. The op order follows the
+//! trainer's `nn` module (SEQ2EXP.md "Network").
+
+use seq2exp_models::config::{CaduceusConfig, MambaConfig};
+
+use super::graph::{attr_int, attr_ints, Graph};
+use super::meta::Flavour;
+use super::scan::{scan, ScanValues};
+use super::weights::Weights;
+use crate::error::GraphError;
+
+/// A weight as an initialiser (once per name).
+pub fn weight(g: &mut Graph, w: &Weights, name: &str, shape: &[usize]) -> Result<String, GraphError> {
+    let t = w.get(name, shape)?;
+    Ok(g.init_f32(name, shape, || t.data.clone()))
+}
+
+/// A `[n]` weight reshaped to `[n, 1]`, to broadcast over positions of a `[B, n, L]` value.
+pub fn column(g: &mut Graph, w: &Weights, name: &str, n: usize) -> Result<String, GraphError> {
+    let t = w.get(name, &[n])?;
+    Ok(g.init_f32(&format!("{name}[:, None]"), &[n, 1], || t.data.clone()))
+}
+
+/// RMSNorm over channels: x / sqrt(mean_c(x²) + eps) · weight, in the trainer's order (x · rsqrt(·) · w).
+pub fn rmsnorm(g: &mut Graph, w: &Weights, name: &str, d: usize, eps: f64, x: &str) -> Result<String, GraphError> {
+    let weight = column(g, w, name, d)?;
+    let sq = g.op("Mul", &[x, x], vec![]);
+    let ms = g.op("ReduceMean", &[&sq], vec![attr_ints("axes", &[1]), attr_int("keepdims", 1)]);
+    let eps = g.scalar(eps as f32);
+    let ms = g.op("Add", &[&ms, &eps], vec![]);
+    let root = g.op("Sqrt", &[&ms], vec![]);
+    let inv = g.op("Reciprocal", &[&root], vec![]);
+    let y = g.op("Mul", &[x, &inv], vec![]);
+    Ok(g.op("Mul", &[&y, &weight], vec![]))
+}
+
+/// Reverses the positions (axis 2).
+pub fn flip(g: &mut Graph, x: &str) -> String {
+    let (start, end, axis, step) = (g.i64s(&[-1]), g.i64s(&[i64::MIN]), g.i64s(&[2]), g.i64s(&[-1]));
+    g.op("Slice", &[x, &start, &end, &axis, &step], vec![])
+}
+
+fn silu(g: &mut Graph, x: &str) -> String {
+    let s = g.op("Sigmoid", &[x], vec![]);
+    g.op("Mul", &[x, &s], vec![])
+}
+
+/// Rows `rows` of a 2-D weight as their own initialiser (once per name and range).
+fn weight_rows(g: &mut Graph, w: &Weights, name: &str, shape: [usize; 2], rows: std::ops::Range<usize>) -> Result<String, GraphError> {
+    let data = w.rows(name, shape, rows.clone())?;
+    Ok(g.init_f32(&format!("{name}[{}..{}]", rows.start, rows.end), &[rows.len(), shape[1]], || data))
+}
+
+/// One Mamba direction over `x: [B, d_model, L]`. `dir` holds the per-direction weights; `proj` the
+/// (tied) in/out projections.
+fn mamba(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: &str, flavour: Flavour) -> Result<String, GraphError> {
+    let (dm, di, n, r, k) = (c.d_model, c.d_inner, c.d_state, c.dt_rank, c.d_conv);
+    let in_proj = format!("{proj}.in_proj.weight");
+    let w_x = weight_rows(g, w, &in_proj, [2 * di, dm], 0..di)?;
+    let w_z = weight_rows(g, w, &in_proj, [2 * di, dm], di..2 * di)?;
+    let xs = g.op("MatMul", &[&w_x, x], vec![]); // [B, D, L]
+    let z = g.op("MatMul", &[&w_z, x], vec![]);
+    let conv_w = weight(g, w, &format!("{dir}.conv1d.weight"), &[di, 1, k])?;
+    let conv_b = weight(g, w, &format!("{dir}.conv1d.bias"), &[di])?;
+    // Causal depthwise conv: pad K−1 positions on the left only.
+    let conv_attrs = vec![attr_int("group", di as i64), attr_ints("kernel_shape", &[k as i64]), attr_ints("pads", &[k as i64 - 1, 0])];
+    let xs = g.op("Conv", &[&xs, &conv_w, &conv_b], conv_attrs);
+    let xs = silu(g, &xs);
+    let x_proj = format!("{dir}.x_proj.weight");
+    let shape = [r + 2 * n, di];
+    let w_dt = weight_rows(g, w, &x_proj, shape, 0..r)?;
+    let w_b = weight_rows(g, w, &x_proj, shape, r..r + n)?;
+    let w_c = weight_rows(g, w, &x_proj, shape, r + n..r + 2 * n)?;
+    let delta_low = g.op("MatMul", &[&w_dt, &xs], vec![]); // [B, R, L]
+    let b = g.op("MatMul", &[&w_b, &xs], vec![]); // [B, N, L]
+    let cm = g.op("MatMul", &[&w_c, &xs], vec![]);
+    let names = [
+        weight(g, w, &format!("{dir}.dt_proj.weight"), &[di, r])?,
+        weight(g, w, &format!("{dir}.dt_proj.bias"), &[di])?,
+        weight(g, w, &format!("{dir}.A_log"), &[di, n])?,
+        weight(g, w, &format!("{dir}.D"), &[di])?,
+    ];
+    // A = −exp(A_log), precomputed for the portable flavour (the fast op takes A_log, as the kernel).
+    let a = match flavour {
+        Flavour::Portable => {
+            let a_log = w.get(&format!("{dir}.A_log"), &[di, n])?;
+            Some(g.init_f32(&format!("{dir}.A"), &[di, n], || a_log.data.iter().map(|v| -v.exp()).collect()))
+        }
+        Flavour::Fast => None,
+    };
+    let sv = ScanValues { u: &xs, delta_low: &delta_low, dt_weight: &names[0], dt_bias: &names[1], a_log: &names[2], b: &b, c: &cm, d: &names[3], z: &z, a: a.as_deref(), d_inner: di, d_state: n };
+    let y = scan(g, &sv, flavour);
+    let out = weight(g, w, &format!("{proj}.out_proj.weight"), &[dm, di])?;
+    Ok(g.op("MatMul", &[&out, &y], vec![]))
+}
+
+/// BiMamba: fwd(x) + flip(rev(flip(x))), in/out projections of `mamba_fwd` shared by both.
+fn bimamba(g: &mut Graph, w: &Weights, c: &MambaConfig, layer: &str, x: &str, flavour: Flavour) -> Result<String, GraphError> {
+    let fwd_name = format!("{layer}.mixer.mamba_fwd");
+    let rev_name = format!("{layer}.mixer.mamba_rev");
+    let fwd = mamba(g, w, c, &fwd_name, &fwd_name, x, flavour)?;
+    let xr = flip(g, x);
+    let rev = mamba(g, w, c, &rev_name, &fwd_name, &xr, flavour)?;
+    let rev = flip(g, &rev);
+    Ok(g.op("Add", &[&fwd, &rev], vec![]))
+}
+
+/// A Caduceus stack fed embeddings `x: [B, d, L]`: per layer residual += hidden, hidden =
+/// BiMamba(RMSNorm(residual)); then norm_f(residual + hidden).
+pub fn stack(g: &mut Graph, w: &Weights, cfg: &CaduceusConfig, prefix: &str, x: &str, flavour: Flavour) -> Result<String, GraphError> {
+    let d = cfg.mamba.d_model;
+    let mut hidden = x.to_string();
+    let mut residual: Option<String> = None;
+    for i in 0..cfg.n_layer {
+        let r = match &residual {
+            Some(r) => g.op("Add", &[&hidden, r], vec![]),
+            None => hidden.clone(),
+        };
+        let layer = format!("{prefix}.layers.{i}");
+        let h = rmsnorm(g, w, &format!("{layer}.norm.weight"), d, cfg.rms_norm_eps, &r)?;
+        hidden = bimamba(g, w, &cfg.mamba, &layer, &h, flavour)?;
+        residual = Some(r);
+    }
+    let r = match &residual {
+        Some(r) => g.op("Add", &[&hidden, r], vec![]),
+        None => hidden,
+    };
+    rmsnorm(g, w, &format!("{prefix}.norm_f.weight"), d, cfg.rms_norm_eps, &r)
+}

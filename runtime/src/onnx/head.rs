@@ -1,0 +1,66 @@
+//! Embeddings (graph inputs → `[B, d, L]`) and the expression head (centre pooling, standardised
+//! features, MLP).
+
+use seq2exp_models::config::Seq2ExpConfig;
+
+use super::blocks::{column, weight};
+use super::graph::{attr_int, attr_ints, Graph};
+use super::weights::Weights;
+use crate::error::GraphError;
+
+/// `seq_embed(dna)` as `[B, d, L]`: a Gather on a `[5, d]` table whose rows 0..3 are the columns of
+/// the Linear(4 → d) weight and row 4 is zero, plus the bias. Equal to Linear(one-hot) + bias, where
+/// code 4 (N or anything else) has an all-zero one-hot row and so gets the bias only.
+pub fn seq_embed(g: &mut Graph, w: &Weights, d: usize, dna: &str) -> Result<String, GraphError> {
+    let lin = w.get("seq_embed.weight", &[d, 4])?;
+    let mut table = vec![0f32; 5 * d];
+    for k in 0..4 {
+        for j in 0..d {
+            table[k * d + j] = lin.data[j * 4 + k];
+        }
+    }
+    let table = g.init_f32("seq_embed.table", &[5, d], || table);
+    let idx = g.op("Cast", &[dna], vec![attr_int("to", onnx_protobuf::tensor_proto::DataType::INT64 as i64)]);
+    let rows = g.op("Gather", &[&table, &idx], vec![attr_int("axis", 0)]); // [B, L, d]
+    let rows = g.op("Transpose", &[&rows], vec![attr_ints("perm", &[0, 2, 1])]);
+    let bias = column(g, w, "seq_embed.bias", d)?;
+    Ok(g.op("Add", &[&rows, &bias], vec![]))
+}
+
+/// `sig_embed(signals)` as `[B, d, L]`: W `[d, C]` × signalsᵀ `[B, C, L]` + bias.
+pub fn sig_embed(g: &mut Graph, w: &Weights, d: usize, c: usize, signals: &str) -> Result<String, GraphError> {
+    let weight = weight(g, w, "sig_embed.weight", &[d, c])?;
+    let st = g.op("Transpose", &[signals], vec![attr_ints("perm", &[0, 2, 1])]);
+    let y = g.op("MatMul", &[&weight, &st], vec![]);
+    let bias = column(g, w, "sig_embed.bias", d)?;
+    Ok(g.op("Add", &[&y, &bias], vec![]))
+}
+
+/// Mean of `hidden: [B, d, L]` over the central `pool_width` positions, standardised features
+/// appended, then Linear–ReLU–Linear–ReLU–Linear → `[B]`.
+pub fn head(g: &mut Graph, w: &Weights, cfg: &Seq2ExpConfig, hidden: &str, features: &str) -> Result<String, GraphError> {
+    let len = cfg.window;
+    let pw = cfg.head.pool_width.min(len);
+    let start = (len - pw) / 2;
+    let (s, e, ax) = (g.i64s(&[start as i64]), g.i64s(&[(start + pw) as i64]), g.i64s(&[2]));
+    let centre = g.op("Slice", &[hidden, &s, &e, &ax], vec![]);
+    let pooled = g.op("ReduceMean", &[&centre], vec![attr_ints("axes", &[2]), attr_int("keepdims", 0)]); // [B, d]
+    let nf = cfg.head.n_features;
+    let mean = weight(g, w, "head.feature_mean", &[nf])?;
+    let std = weight(g, w, "head.feature_std", &[nf])?;
+    let f = g.op("Sub", &[features, &mean], vec![]);
+    let f = g.op("Div", &[&f, &std], vec![]);
+    let mut x = g.op("Concat", &[&pooled, &f], vec![attr_int("axis", 1)]);
+    let d = cfg.d_model();
+    let sizes = [(d + nf, cfg.head.hidden), (cfg.head.hidden, cfg.head.hidden), (cfg.head.hidden, 1)];
+    for (i, &(inp, out)) in sizes.iter().enumerate() {
+        let wt = weight(g, w, &format!("head.mlp.{}.weight", 2 * i), &[out, inp])?;
+        let b = weight(g, w, &format!("head.mlp.{}.bias", 2 * i), &[out])?;
+        x = g.op("Gemm", &[&x, &wt, &b], vec![attr_int("transB", 1)]);
+        if i + 1 < sizes.len() {
+            x = g.op("Relu", &[&x], vec![]);
+        }
+    }
+    let ax1 = g.i64s(&[1]);
+    Ok(g.op("Squeeze", &[&x, &ax1], vec![]))
+}

@@ -1,0 +1,115 @@
+//! The seq2exp ONNX file format, both directions: [`build_model`] turns a configuration and weights
+//! into a `ModelProto` (pure Rust, used by `trainer export`); [`meta`] defines the metadata keys that
+//! [`crate::Model`] reads back.
+//!
+//! # Graph signature (format version 1)
+//! | name        | type    | shape      | meaning                                                        |
+//! |-------------|---------|------------|----------------------------------------------------------------|
+//! | `dna`       | uint8   | `[B, L]`   | base codes A 0, C 1, G 2, T 3, anything else 4                 |
+//! | `signals`   | float   | `[B, L, C]`| channels in `seq2exp.signal_names` order (Hi-C expanded per base), as the store yields them |
+//! | `features`  | float   | `[B, 9]`   | the store's 9 extra features, raw (standardised inside)        |
+//! | `blacklist` | uint8   | `[B, L]`   | 1 = blacklisted base (forced out of the mask); zeros when none |
+//! | `expression`| float   | `[B]`      | predicted log10(CAGE + 1)                                      |
+//! | `mask`      | float   | `[B, L]`   | inference mask after the overrides (soft: Beta mean; hard: 1[mean ≥ threshold]); absent in `nomask` models |
+//!
+//! B is free; L is fixed to `seq2exp.window`. The hard model runs its predictor over all L positions
+//! (masked ones are zero vectors), which gives the same numbers as compacting the selected bases
+//! would, without the speed-up.
+//!
+//! # Scan flavours
+//! `fast`: each selective scan is one `ai.seq2exp:SelectiveScan` node (domain version 1) with inputs
+//! u `[B, D, L]`, delta_low `[B, R, L]`, dt_weight `[D, R]`, dt_bias `[D]`, A_log `[D, N]`,
+//! B `[B, N, L]`, C `[B, N, L]`, D `[D]`, z `[B, D, L]` and output y `[B, D, L]` (softplus, D skip and
+//! silu(z) gate included); only this crate's runtime can run it. `portable`: the same graph with the
+//! scan as stock ONNX (`Scan` over positions), runnable by any onnxruntime.
+
+mod blocks;
+mod graph;
+mod head;
+mod mask;
+pub mod meta;
+mod scan;
+mod weights;
+
+use onnx_protobuf::tensor_proto::DataType;
+use onnx_protobuf::{Message, ModelProto, OperatorSetIdProto, StringStringEntryProto};
+use seq2exp_models::config::{MaskMode, Seq2ExpConfig};
+
+pub use meta::Flavour;
+pub use weights::{WeightTensor, Weights};
+
+use crate::error::GraphError;
+use graph::{attr_int, Dim, Graph};
+
+/// ONNX opset of the default domain.
+pub const OPSET: i64 = 17;
+/// IR version 8 (ONNX 1.10+): understood by every onnxruntime that has opset 17.
+pub const IR_VERSION: i64 = 8;
+
+/// Builds the model. `extra_metadata` (e.g. provenance) is appended to the keys of [`meta`].
+pub fn build_model(cfg: &Seq2ExpConfig, weights: &Weights, flavour: Flavour, extra_metadata: &[(String, String)]) -> Result<ModelProto, GraphError> {
+    cfg.validate()?;
+    let mode = cfg.mask.mode;
+    if !matches!(mode, MaskMode::Soft | MaskMode::Hard | MaskMode::Nomask) {
+        return Err(GraphError::Unsupported(format!("mask mode '{}' (soft, hard and nomask models can be exported)", meta::mask_mode_name(mode))));
+    }
+    let mut g = Graph::new("v");
+    let (l, c, nf) = (cfg.window, cfg.signals.len(), cfg.head.n_features);
+    let batch = Dim::Named("batch");
+    g.input("dna", DataType::UINT8, &[batch.clone(), Dim::Fixed(l)]);
+    g.input("signals", DataType::FLOAT, &[batch.clone(), Dim::Fixed(l), Dim::Fixed(c)]);
+    g.input("features", DataType::FLOAT, &[batch.clone(), Dim::Fixed(nf)]);
+    g.input("blacklist", DataType::UINT8, &[batch.clone(), Dim::Fixed(l)]);
+    let d = cfg.d_model();
+    let seq = head::seq_embed(&mut g, weights, d, "dna")?;
+    let sig = head::sig_embed(&mut g, weights, d, c, "signals")?;
+    let emb = g.op("Add", &[&seq, &sig], vec![]);
+    let mask = if mode == MaskMode::Nomask {
+        None
+    } else {
+        // Soft: the generator reads the sequence embedding only; hard: sequence + signals.
+        let gen_in = if mode == MaskMode::Soft { seq.clone() } else { emb.clone() };
+        let generated = blocks::stack(&mut g, weights, &cfg.generator, "generator", &gen_in, flavour)?;
+        let bl = g.op("Cast", &["blacklist"], vec![attr_int("to", DataType::FLOAT as i64)]);
+        let x = mask::MaskInputs { generated: &generated, signals: "signals", blacklist: &bl };
+        Some(mask::mask(&mut g, weights, cfg, &x)?)
+    };
+    let input = match &mask {
+        Some(m) => {
+            let ax = g.i64s(&[1]);
+            let m3 = g.op("Unsqueeze", &[m, &ax], vec![]);
+            g.op("Mul", &[&emb, &m3], vec![])
+        }
+        None => emb,
+    };
+    let hidden = blocks::stack(&mut g, weights, &cfg.predictor, "predictor", &input, flavour)?;
+    let expr = head::head(&mut g, weights, cfg, &hidden, "features")?;
+    g.output(&expr, "expression", DataType::FLOAT, Some(std::slice::from_ref(&batch)));
+    if let Some(m) = &mask {
+        g.output(m, "mask", DataType::FLOAT, Some(&[batch, Dim::Fixed(l)]));
+    }
+    Ok(model_proto(g, cfg, flavour, extra_metadata))
+}
+
+fn model_proto(g: Graph, cfg: &Seq2ExpConfig, flavour: Flavour, extra_metadata: &[(String, String)]) -> ModelProto {
+    let mut opsets = vec![OperatorSetIdProto { domain: String::new(), version: OPSET, ..Default::default() }];
+    if flavour == Flavour::Fast {
+        opsets.push(OperatorSetIdProto { domain: meta::SCAN_DOMAIN.into(), version: 1, ..Default::default() });
+    }
+    let props = meta::model_metadata(cfg, flavour).into_iter().chain(extra_metadata.iter().cloned());
+    ModelProto {
+        ir_version: IR_VERSION,
+        opset_import: opsets,
+        producer_name: "seq2exp".into(),
+        producer_version: env!("CARGO_PKG_VERSION").into(),
+        doc_string: "Seq2Exp: gene expression from DNA and epigenomic signals. See seq2exp.* metadata.".into(),
+        graph: Some(g.finish("seq2exp")).into(),
+        metadata_props: props.map(|(key, value)| StringStringEntryProto { key, value, ..Default::default() }).collect(),
+        ..Default::default()
+    }
+}
+
+/// The serialised model.
+pub fn to_bytes(model: &ModelProto) -> Result<Vec<u8>, GraphError> {
+    model.write_to_bytes().map_err(|e| GraphError::Serialize(e.to_string()))
+}

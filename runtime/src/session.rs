@@ -1,0 +1,48 @@
+//! The ONNX Runtime side: loading the shared library once per process and opening sessions with the
+//! scan operator registered.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use ort::environment::Environment;
+use ort::operator::OperatorDomain;
+use ort::session::Session;
+
+use crate::error::RuntimeError;
+use crate::onnx::meta::SCAN_DOMAIN;
+use crate::scan_op::SelectiveScanOp;
+
+/// Where libonnxruntime is: `ORT_DYLIB_PATH` at run time, else the one this crate was built against,
+/// else the loader's search path.
+fn library_path() -> PathBuf {
+    match std::env::var("ORT_DYLIB_PATH") {
+        Ok(p) if !p.is_empty() => p.into(),
+        _ => option_env!("ORT_DYLIB_PATH").unwrap_or("libonnxruntime.so").into(),
+    }
+}
+
+static ENV: OnceLock<Result<Environment, (PathBuf, String)>> = OnceLock::new();
+
+/// The process-wide environment (the library can be loaded once).
+pub fn environment() -> Result<&'static Environment, RuntimeError> {
+    let env = ENV.get_or_init(|| {
+        let path = library_path();
+        // The library is checked before ort touches it: ort panics when it cannot load it lazily.
+        let builder = ort::init_from(&path).map_err(|e| (path.clone(), e.to_string()))?;
+        builder.with_name("seq2exp").build().map_err(|e| (path, e.to_string()))
+    });
+    env.as_ref().map_err(|(path, message)| RuntimeError::Library { path: path.clone(), message: message.clone() })
+}
+
+/// A session over `bytes` with `threads` intra-op threads and the scan op running on `pool`.
+/// (SessionBuilder errors are not `Send`; this helper turns them into plain `ort::Error`s.)
+pub fn open(env: &Environment, bytes: &[u8], threads: usize, pool: Arc<rayon::ThreadPool>) -> ort::Result<Session> {
+    let domain = OperatorDomain::new(SCAN_DOMAIN)?.add(SelectiveScanOp { pool })?;
+    let mut builder = Session::builder(env)?
+        .with_intra_threads(threads)?
+        .with_inter_threads(1)?
+        // Spinning ORT workers would compete with the scan's rayon threads for the same cores.
+        .with_intra_op_spinning(false)?
+        .with_operators(domain)?;
+    builder.commit_from_memory(bytes)
+}

@@ -1,0 +1,119 @@
+//! Both flavours of a tiny random model give the same outputs through `Model`, and the metadata and
+//! mask overrides come out as documented. (Parity with the tch forward is checked by the trainer's
+//! export test.)
+
+mod common;
+
+use seq2exp_models::config::MaskMode;
+use seq2exp_runtime::onnx::{build_model, to_bytes};
+use seq2exp_runtime::{Flavour, InputBatch, LoadOptions, Model, GraphError};
+
+fn export(dir: &std::path::Path, mode: MaskMode, flavour: Flavour) -> Model {
+    let cfg = common::config(mode);
+    let w = common::weights(&cfg, 7);
+    let proto = build_model(&cfg, &w, flavour, &[("seq2exp.provenance".into(), "{}".into())]).unwrap();
+    let path = dir.join(format!("{mode:?}-{flavour}.onnx"));
+    std::fs::write(&path, to_bytes(&proto).unwrap()).unwrap();
+    Model::load(&path, &LoadOptions { threads: Some(2) }).unwrap()
+}
+
+fn max_abs(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn fast_and_portable_agree_for_every_exportable_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    for mode in [MaskMode::Soft, MaskMode::Hard, MaskMode::Nomask] {
+        let cfg = common::config(mode);
+        let (dna, signals, features, blacklist) = common::inputs(&cfg, 3, 11);
+        let batch = InputBatch { batch: 3, window: cfg.window, dna: &dna, signals: &signals, features: &features, blacklist: Some(&blacklist) };
+        let fast = export(dir.path(), mode, Flavour::Fast);
+        let portable = export(dir.path(), mode, Flavour::Portable);
+        assert_eq!(fast.info().flavour, Flavour::Fast);
+        assert_eq!(portable.info().flavour, Flavour::Portable);
+        assert_eq!(fast.info().window, cfg.window);
+        assert_eq!(fast.info().signal_names, cfg.signals);
+        assert_eq!(fast.info().has_mask, mode != MaskMode::Nomask);
+        let a = fast.predict(&batch).unwrap();
+        let b = portable.predict(&batch).unwrap();
+        assert_eq!(a.expression.len(), 3);
+        assert!(a.expression.iter().all(|v| v.is_finite()));
+        let d = max_abs(&a.expression, &b.expression);
+        assert!(d <= 1e-5, "{mode:?}: expression differs by {d}: {:?} vs {:?}", a.expression, b.expression);
+        match (&a.mask, &b.mask) {
+            (Some(ma), Some(mb)) => {
+                assert!(max_abs(ma, mb) <= 1e-5, "{mode:?}: masks differ");
+                let (l, hw) = (cfg.window, cfg.mask.promoter_half_width);
+                for (i, &v) in ma.iter().enumerate() {
+                    let p = i % l;
+                    if (l / 2 - hw..l / 2 + hw).contains(&p) {
+                        assert_eq!(v, 1.0, "promoter base {i} must be 1");
+                    } else if blacklist[i] == 1 {
+                        assert_eq!(v, 0.0, "blacklisted base {i} must be 0");
+                    } else {
+                        assert!(v > 0.0 && v < 1.0 || mode == MaskMode::Hard && (v == 0.0 || v == 1.0), "base {i}: {v}");
+                    }
+                }
+            }
+            (None, None) => assert_eq!(mode, MaskMode::Nomask),
+            _ => panic!("{mode:?}: one flavour has a mask, the other not"),
+        }
+        // Without a blacklist: same as an all-zero one.
+        let none = InputBatch { blacklist: None, ..batch };
+        let zeros = vec![0u8; blacklist.len()];
+        let zero = InputBatch { blacklist: Some(&zeros), ..batch };
+        assert_eq!(fast.predict(&none).unwrap(), fast.predict(&zero).unwrap());
+    }
+}
+
+#[test]
+fn peakmask_and_signal_models_are_refused() {
+    for mode in [MaskMode::Peakmask, MaskMode::Signal] {
+        let cfg = common::config(mode);
+        let w = common::weights(&cfg, 1);
+        let e = build_model(&cfg, &w, Flavour::Fast, &[]).unwrap_err();
+        assert!(matches!(e, GraphError::Unsupported(_)), "{e}");
+    }
+}
+
+#[test]
+fn missing_or_misshapen_weights_are_named() {
+    let cfg = common::config(MaskMode::Soft);
+    let mut w = common::weights(&cfg, 1);
+    w.insert("predictor.norm_f.weight", vec![3], vec![1.0; 3]);
+    let e = build_model(&cfg, &w, Flavour::Fast, &[]).unwrap_err().to_string();
+    assert!(e.contains("predictor.norm_f.weight"), "{e}");
+}
+
+#[test]
+fn wrong_input_sizes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = export(dir.path(), MaskMode::Soft, Flavour::Fast);
+    let cfg = common::config(MaskMode::Soft);
+    let (dna, signals, features, _) = common::inputs(&cfg, 2, 3);
+    let batch = InputBatch { batch: 2, window: cfg.window, dna: &dna, signals: &signals[1..], features: &features, blacklist: None };
+    let e = m.predict(&batch).unwrap_err().to_string();
+    assert!(e.contains("signals"), "{e}");
+}
+
+/// Stock onnx + onnxruntime (the project's venv): the portable file passes the full checker and runs
+/// to the same numbers; the fast file passes the structural check.
+#[test]
+fn stock_onnxruntime_runs_the_portable_file() {
+    let Some(python) = common::venv_python() else {
+        eprintln!("SEQ2EXP_VENV not set or has no python: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(MaskMode::Soft);
+    let (dna, signals, features, blacklist) = common::inputs(&cfg, 2, 5);
+    let batch = InputBatch { batch: 2, window: cfg.window, dna: &dna, signals: &signals, features: &features, blacklist: Some(&blacklist) };
+    let ours = export(dir.path(), MaskMode::Soft, Flavour::Portable).predict(&batch).unwrap();
+    let _ = export(dir.path(), MaskMode::Soft, Flavour::Fast);
+    let theirs = common::run_python(&python, &dir.path().join("Soft-portable.onnx"), dir.path(), &batch, 3, 9).expect("python run");
+    assert!(max_abs(&ours.expression, &theirs.expression) <= 1e-5, "{:?} vs {:?}", ours.expression, theirs.expression);
+    assert!(max_abs(ours.mask.as_ref().unwrap(), theirs.mask.as_ref().unwrap()) <= 1e-5);
+    common::check_structural(&python, &dir.path().join("Soft-fast.onnx"));
+}

@@ -1,0 +1,175 @@
+//! `trainer export`: a trained tiny run exported in both flavours; the files reproduce the tch forward
+//! (Pass::Eval) on store genes through the runtime and through stock onnxruntime, and pass the onnx
+//! checker. Hard and nomask models export too; peakmask is refused.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{config, store, train_cmd};
+use seq2exp_models::config::{MaskConfig, MaskMode};
+use seq2exp_runtime::{Flavour, InputBatch, LoadOptions, Model, Prediction};
+use seq2exp_store::{Batch, BatchStream};
+use seq2exp_trainer::export::{export, ExportOptions};
+use seq2exp_trainer::model::{ModelInput, Pass, Seq2Exp};
+use seq2exp_trainer::train::run_dir::{save, RunConfig, RunDir, TrainState};
+use tch::{Device, Kind};
+
+const TOL: f32 = 1e-4;
+
+fn max_abs(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+fn batch(store: &Path, genes: usize, signals: &[String]) -> Batch {
+    BatchStream::spawn(store, (0..genes).collect(), genes, signals.to_vec(), 1).unwrap().next().unwrap().unwrap()
+}
+
+fn tch_forward(run: &Path, b: &Batch) -> Prediction {
+    let (net, _) = seq2exp_trainer::eval::load_run(run, Device::Cpu).unwrap();
+    let o = tch::no_grad(|| net.forward(&ModelInput::from_batch(b, Device::Cpu), Pass::Eval));
+    let mask = o.mask.map(|m| Vec::<f32>::try_from(m.to_kind(Kind::Float).flatten(0, -1)).unwrap());
+    Prediction { expression: Vec::try_from(o.pred).unwrap(), mask }
+}
+
+fn assert_close(what: &str, a: &Prediction, b: &Prediction) {
+    let d = max_abs(&a.expression, &b.expression);
+    assert!(d <= TOL, "{what}: expression |Δ| {d}: {:?} vs {:?}", a.expression, b.expression);
+    match (&a.mask, &b.mask) {
+        (Some(x), Some(y)) => {
+            let d = max_abs(x, y);
+            assert!(d <= TOL, "{what}: mask |Δ| {d}");
+        }
+        (None, None) => {}
+        _ => panic!("{what}: mask present on one side only"),
+    }
+    eprintln!("{what}: expression {:?}", b.expression);
+}
+
+fn export_cli(run: &Path, out: &Path, flavour: &str, store: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(["export", "--flavour", flavour, "--genes", "3", "--threads", "2"])
+        .arg("--run").arg(run).arg("--out").arg(out).arg("--store").arg(store)
+        .output().unwrap();
+    assert!(o.status.success(), "export {flavour}: {}", String::from_utf8_lossy(&o.stderr));
+    eprintln!("{}", String::from_utf8_lossy(&o.stdout));
+    assert!(out.exists() && !out.with_extension("onnx.tmp").exists());
+}
+
+fn python() -> Option<PathBuf> {
+    let v = std::env::var_os("SEQ2EXP_VENV")?;
+    let p = Path::new(&v).join("bin/python");
+    p.exists().then_some(p)
+}
+
+/// Stock onnxruntime on `model` (the runtime crate's script: full onnx check, then a run).
+fn run_python(py: &Path, model: &Path, dir: &Path, b: &Batch, structural: bool) -> Option<Prediction> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/python/run_portable.py");
+    let f32s = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    std::fs::write(dir.join("dna.bin"), &b.dna).unwrap();
+    std::fs::write(dir.join("signals.bin"), f32s(&b.signals)).unwrap();
+    std::fs::write(dir.join("features.bin"), f32s(&b.features)).unwrap();
+    std::fs::write(dir.join("blacklist.bin"), &b.blacklist).unwrap();
+    let mut c = Command::new(py);
+    c.arg(script).arg(model).arg(dir).args([b.len(), b.window, b.channels, b.features.len() / b.len()].map(|v| v.to_string()));
+    if structural {
+        c.arg("--structural-only");
+    }
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "python: {}", String::from_utf8_lossy(&o.stderr));
+    if structural {
+        return None;
+    }
+    let read = |n: &str| std::fs::read(dir.join(n)).ok().map(|v| v.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect());
+    Some(Prediction { expression: read("expression.bin")?, mask: read("mask.bin") })
+}
+
+#[test]
+fn trained_run_exports_in_both_flavours_and_matches_the_trainer() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let cfg = config(dir.path());
+    let run = dir.path().join("run");
+    let out = train_cmd(&store, &cfg, &run).args(["--steps", "4"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (fast, portable) = (dir.path().join("fast.onnx"), dir.path().join("portable.onnx"));
+    export_cli(&run, &fast, "fast", &store);
+    export_cli(&run, &portable, "portable", &store);
+
+    let fm = Model::load(&fast, &LoadOptions { threads: Some(2) }).unwrap();
+    let pm = Model::load(&portable, &LoadOptions { threads: Some(2) }).unwrap();
+    assert_eq!((fm.info().flavour, pm.info().flavour), (Flavour::Fast, Flavour::Portable));
+    assert_eq!(fm.info().mask_mode, "soft");
+    let prov: serde_json::Value = serde_json::from_str(&fm.info().metadata["seq2exp.provenance"]).unwrap();
+    assert_eq!(prov["checkpoint_sha256"].as_str().unwrap().len(), 64);
+    let b = batch(&store, 4, &fm.info().signal_names);
+    let reference = tch_forward(&run, &b);
+    let input = InputBatch::from_store_batch(&b);
+    assert_close("runtime fast", &reference, &fm.predict(&input).unwrap());
+    assert_close("runtime portable", &reference, &pm.predict(&input).unwrap());
+    // A mask that is not trivially constant: the soft mask varies between bases.
+    let m = reference.mask.as_ref().unwrap();
+    assert!(m.iter().any(|&v| v < 0.99), "mask is all ones");
+    if let Some(py) = python() {
+        let theirs = run_python(&py, &portable, dir.path(), &b, false).unwrap();
+        assert_close("stock onnxruntime portable", &reference, &theirs);
+        run_python(&py, &fast, dir.path(), &b, true);
+    } else {
+        eprintln!("SEQ2EXP_VENV has no python: stock onnxruntime check skipped");
+    }
+}
+
+/// A run directory holding a freshly initialised model of `mode` (no training needed for parity).
+fn init_run(dir: &Path, mode: MaskMode, store: &Path) -> PathBuf {
+    let cfg_path = config(dir);
+    let text: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(cfg_path).unwrap()).unwrap();
+    let mut rc: RunConfig = serde_json::from_value(serde_json::json!({ "model": text["model"], "train": text["train"] })).unwrap();
+    let hw = rc.model.mask.promoter_half_width;
+    rc.model.mask = if mode == MaskMode::Hard { MaskConfig::hard() } else { MaskConfig { mode, ..MaskConfig::soft() } };
+    rc.model.mask.promoter_half_width = hw;
+    let run = dir.join(format!("run-{mode:?}"));
+    RunDir::new(&run).init(&rc).unwrap();
+    tch::manual_seed(3);
+    let model = Seq2Exp::new(&rc.model, Device::Cpu);
+    // Standardise the features as training would (raw simulated features would push outputs to ~1e3).
+    let reader = seq2exp_store::StoreReader::open(store).unwrap();
+    let f: Vec<[f32; 9]> = (0..reader.len()).map(|i| reader.features(i)).collect();
+    let n = f.len() as f32;
+    let mean: Vec<f32> = (0..9).map(|k| f.iter().map(|r| r[k]).sum::<f32>() / n).collect();
+    let std: Vec<f32> = (0..9).map(|k| (f.iter().map(|r| (r[k] - mean[k]).powi(2)).sum::<f32>() / n).sqrt().max(1e-6)).collect();
+    tch::no_grad(|| {
+        model.head.feature_mean.shallow_clone().copy_(&tch::Tensor::from_slice(&mean));
+        model.head.feature_std.shallow_clone().copy_(&tch::Tensor::from_slice(&std));
+    });
+    save(&RunDir::new(&run).best(), &model, vec![], &rc, &TrainState::default()).unwrap();
+    run
+}
+
+#[test]
+fn hard_and_nomask_export_and_peakmask_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    for mode in [MaskMode::Hard, MaskMode::Nomask] {
+        let run = init_run(dir.path(), mode, &store);
+        let out = dir.path().join(format!("{mode:?}.onnx"));
+        let opts = ExportOptions { run: run.clone(), out: out.clone(), flavour: Flavour::Fast, store: Some(store.clone()), genes: 2, tolerance: TOL, threads: Some(2) };
+        let r = export(&opts).unwrap();
+        assert!(r.parity.max_abs_expression <= TOL);
+        assert_eq!(r.parity.max_abs_mask.is_some(), mode == MaskMode::Hard);
+        let m = Model::load(&out, &LoadOptions { threads: Some(2) }).unwrap();
+        let b = batch(&store, 2, &m.info().signal_names);
+        let p = m.predict(&InputBatch::from_store_batch(&b)).unwrap();
+        assert_close(&format!("{mode:?}"), &tch_forward(&run, &b), &p);
+        if let Some(mask) = &p.mask {
+            assert!(mask.iter().all(|&v| v == 0.0 || v == 1.0), "hard mask is not binary");
+        }
+    }
+    let run = init_run(dir.path(), MaskMode::Peakmask, &store);
+    let out = dir.path().join("peak.onnx");
+    let opts = ExportOptions { run, out: out.clone(), flavour: Flavour::Fast, store: None, genes: 2, tolerance: TOL, threads: Some(2) };
+    let e = format!("{:#}", export(&opts).unwrap_err());
+    assert!(e.contains("peakmask"), "{e}");
+    assert!(!out.exists() && !out.with_extension("onnx.tmp").exists());
+}
