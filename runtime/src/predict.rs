@@ -93,8 +93,10 @@ fn claim_dir(out: &Path, identity: &serde_json::Value) -> Result<(), OutputError
 pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Result<PredictSummary, PredictError> {
     let started = Instant::now();
     let reader = StoreReader::open(&o.store)?;
-    model.check_store(&o.store, reader.meta())?;
+    model.check_store(&reader)?;
     let info = model.info();
+    let cfg: seq2exp_models::config::Seq2ExpConfig =
+        serde_json::from_str(&info.config_json).map_err(|e| OutputError::invalid(model_path.display(), format!("model config: {e}")))?;
     if o.masks.is_some() && !info.has_mask {
         return Err(OutputError::invalid(model_path.display(), format!("--masks: this model ({} mode) has no mask output", info.mask_mode)).into());
     }
@@ -126,10 +128,10 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
         }
     }
     bar.finish_and_clear();
-    let target = (!reader.meta().target_names.is_empty()).then(|| info.target_index.min(reader.meta().target_names.len() - 1));
+    let target = (!reader.meta().target_names.is_empty()).then(|| cfg.target_index.min(reader.meta().target_names.len() - 1));
     let mut files = vec![log.finish(&reader, &order, target, &o.out)?];
     if let (Some(m), Some(p)) = (o.masks, parts) {
-        files.extend(finish_masks(&reader, &order, &o.out, p, &m, info.promoter_half_width)?);
+        files.extend(finish_masks(&reader, &order, &o.out, p, &m, cfg.mask.promoter_half_width)?);
     }
     Ok(PredictSummary { genes: order.len(), predicted, seconds: started.elapsed().as_secs_f64(), files })
 }

@@ -4,7 +4,13 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::{LoadOptions, Model};
+use crate::{LoadOptions, Model, TensorInfo};
+
+/// `name: dtype [B, 200000, 3]` (`?` for a dynamic dimension).
+fn tensor(t: &TensorInfo) -> String {
+    let dims: Vec<String> = t.shape.iter().map(|d| d.map_or("?".to_string(), |v| v.to_string())).collect();
+    format!("{}: {} [{}]", t.name, t.dtype, dims.join(", "))
+}
 
 #[derive(Debug, Args)]
 pub struct InfoArgs {
@@ -20,8 +26,8 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
     if a.json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({
             "flavour": format!("{:?}", i.flavour).to_lowercase(), "window": i.window, "signals": i.signal_names,
-            "mask_mode": i.mask_mode, "inputs": i.inputs.iter().map(|t| format!("{t}")).collect::<Vec<_>>(),
-            "outputs": i.outputs.iter().map(|t| format!("{t}")).collect::<Vec<_>>(), "metadata": i.metadata,
+            "mask_mode": i.mask_mode, "inputs": i.inputs.iter().map(tensor).collect::<Vec<_>>(),
+            "outputs": i.outputs.iter().map(tensor).collect::<Vec<_>>(), "metadata": i.metadata,
         }))?);
         return Ok(());
     }
@@ -31,10 +37,10 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
     println!("  signals   {}", i.signal_names.join(", "));
     println!("  mask      {}", i.mask_mode);
     for t in &i.inputs {
-        println!("  input     {t}");
+        println!("  input     {}", tensor(t));
     }
     for t in &i.outputs {
-        println!("  output    {t}");
+        println!("  output    {}", tensor(t));
     }
     for (k, v) in &i.metadata {
         let v = if v.len() > 120 { format!("{}… ({} bytes)", &v[..v.char_indices().nth(117).map_or(v.len(), |(p, _)| p)], v.len()) } else { v.clone() };
