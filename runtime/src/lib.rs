@@ -3,12 +3,16 @@
 //! (`portable`). The file format — graph signature and metadata — is defined in [`onnx`], which also
 //! builds graphs for `trainer export`.
 
+pub mod cli;
 pub mod error;
 mod info;
 mod input;
 mod model;
 pub mod onnx;
+pub mod output;
+pub mod predict;
 mod scan_op;
+pub mod select;
 mod session;
 
 pub use error::{GraphError, RuntimeError};

@@ -50,6 +50,10 @@ pub struct StoreMeta {
     /// Free-form notes (e.g. what could not be matched while building).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// `(chromosome, length)` of the genome the windows come from, in FASTA order (for genome-wide
+    /// tracks such as the runtime's mask bigWig). Empty in stores written before it was recorded.
+    #[serde(default)]
+    pub chrom_sizes: Vec<(String, u64)>,
 }
 
 impl StoreMeta {
@@ -69,6 +73,7 @@ impl StoreMeta {
             created_by: String::new(),
             compression: Default::default(),
             notes: Vec::new(),
+            chrom_sizes: Vec::new(),
         }
     }
 

@@ -115,6 +115,7 @@ fn store_meta(cfg: &BuildConfig, inputs: &Inputs, joined: &GeneJoin) -> Result<S
         }
     }
     meta.sources = sources;
+    meta.chrom_sizes = inputs.genome.chrom_lengths();
     meta.notes = inputs.notes.iter().chain(&joined.report.notes).cloned().collect();
     for n in &meta.notes {
         tracing::warn!("{n}");

@@ -1,0 +1,63 @@
+//! `runtime eval --predictions DIR/predictions.tsv --store S.h5 [--split test --fold 11] [--json]`: the
+//! same regression metrics as `trainer eval`, from a predictions file.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use clap::Args;
+use seq2exp_models::metrics::{regression_metrics, MetricsTable};
+use seq2exp_store::{Split, StoreReader};
+
+use crate::output::predictions::read_predictions;
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[arg(long)]
+    pub predictions: PathBuf,
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Only genes of this split (train | valid | test) of --fold; default: every gene in the file.
+    #[arg(long)]
+    pub split: Option<Split>,
+    #[arg(long, default_value_t = 11)]
+    pub fold: usize,
+    /// Target column of the store.
+    #[arg(long, default_value_t = 0)]
+    pub target: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: EvalArgs) -> anyhow::Result<()> {
+    let rows = read_predictions(&a.predictions)?;
+    let reader = StoreReader::open(&a.store)?;
+    let nt = reader.meta().target_names.len();
+    anyhow::ensure!(a.target < nt, "{}: no target column {} (the store has {nt})", a.store.display(), a.target);
+    let index: HashMap<&str, usize> = reader.genes().iter().enumerate().map(|(i, g)| (g.id.as_str(), i)).collect();
+    let (mut preds, mut targets) = (Vec::new(), Vec::new());
+    for r in &rows {
+        let &i = index.get(r.gene_id.as_str()).ok_or_else(|| anyhow::anyhow!("{}: gene {} is not in {}", a.predictions.display(), r.gene_id, a.store.display()))?;
+        if a.split.is_some_and(|s| reader.split(i, a.fold) != s) {
+            continue;
+        }
+        let t = reader.targets(i)[a.target];
+        if t.is_finite() {
+            preds.push(r.prediction);
+            targets.push(t as f64);
+        }
+    }
+    let label = match a.split {
+        Some(s) => format!("{s} (fold {})", a.fold),
+        None => "all".to_string(),
+    };
+    anyhow::ensure!(!preds.is_empty(), "{}: no gene of {label} has both a prediction and a target in {}", a.predictions.display(), a.store.display());
+    let metrics = regression_metrics(&preds, &targets);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "split": label, "metrics": metrics }))?);
+    } else {
+        let mut t = MetricsTable::new();
+        t.push(&label, metrics, &[]);
+        print!("{t}");
+    }
+    Ok(())
+}

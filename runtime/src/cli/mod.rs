@@ -1,0 +1,33 @@
+//! One module per `runtime` subcommand; the binary only parses and dispatches.
+
+use clap::{Parser, Subcommand};
+
+pub mod eval;
+pub mod info;
+pub mod predict;
+
+#[derive(Debug, Parser)]
+#[command(name = "runtime", version, about = "Score genes with an exported Seq2Exp model (ONNX Runtime, no libtorch)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Predict expression (and masks) for the genes of a store; rerun the same command to resume.
+    Predict(predict::PredictArgs),
+    /// Metrics of a predictions file against the store's targets.
+    Eval(eval::EvalArgs),
+    /// Inputs, outputs, metadata and flavour of an exported model.
+    Info(info::InfoArgs),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    seq2exp_cli_util::init_logging();
+    match cli.command {
+        Command::Predict(a) => predict::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Info(a) => info::run(a),
+    }
+}

@@ -1,0 +1,148 @@
+//! `runtime predict` as a library call: stream the selected genes of a store through a model, write
+//! `predictions.tsv` and, with masks, `masks.h5`, `mask.bw` and `elements.bed` — resumably (see
+//! [`crate::output`]): rerunning the same command after a kill finishes the job and gives the same files.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use seq2exp_store::{BatchStream, StoreReader};
+
+use crate::output::bigwig::{write_mask_bigwig, BIGWIG_NAME};
+use crate::output::elements::{call_elements, write_bed, ElementParams, BED_NAME};
+use crate::output::masks::{MaskFile, MaskParts};
+use crate::output::predictions::PredictionLog;
+use crate::output::{write_atomic, OutputError};
+use crate::select::{select_genes, GeneFilter, Shard};
+use crate::{InputBatch, Model, RuntimeError};
+
+pub const RUN_FILE: &str = "run.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PredictError {
+    #[error(transparent)]
+    Model(#[from] RuntimeError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Store(#[from] seq2exp_store::StoreError),
+}
+
+/// What to write besides `predictions.tsv`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MaskOutputs {
+    /// bigWig values are rounded to multiples of this.
+    pub bigwig_quantum: f32,
+    pub threshold: f32,
+    pub min_length: usize,
+}
+
+impl Default for MaskOutputs {
+    fn default() -> Self {
+        Self { bigwig_quantum: 0.01, threshold: 0.5, min_length: 50 }
+    }
+}
+
+pub struct PredictOptions {
+    pub store: PathBuf,
+    pub out: PathBuf,
+    pub filter: GeneFilter,
+    pub shard: Option<Shard>,
+    pub batch: usize,
+    pub masks: Option<MaskOutputs>,
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PredictSummary {
+    pub genes: usize,
+    /// Genes predicted by this invocation (the rest were finished by an earlier one).
+    pub predicted: usize,
+    pub seconds: f64,
+    pub files: Vec<PathBuf>,
+}
+
+/// Identity of a run: a rerun into the same directory must be the same job to resume it.
+fn run_identity(model: &Path, o: &PredictOptions, genes: &[&str]) -> serde_json::Value {
+    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string();
+    let bytes = std::fs::metadata(model).map(|m| m.len()).unwrap_or(0);
+    serde_json::json!({
+        "model": abs(model), "model_bytes": bytes, "store": abs(&o.store), "batch": o.batch, "masks": o.masks.is_some(),
+        "genes": genes.len(), "first_gene": genes.first(), "last_gene": genes.last(),
+    })
+}
+
+fn claim_dir(out: &Path, identity: &serde_json::Value) -> Result<(), OutputError> {
+    std::fs::create_dir_all(out).map_err(|e| OutputError::io(out, e))?;
+    let path = out.join(RUN_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let old: serde_json::Value = serde_json::from_str(&text).map_err(|e| OutputError::invalid(path.display(), e.to_string()))?;
+            if &old != identity {
+                return Err(OutputError::invalid(out.display(), format!("holds a run of another model, store, gene selection, batch size or mask setting ({RUN_FILE}); use a new --out")));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_atomic(&path, |tmp| {
+            std::fs::write(tmp, serde_json::to_string_pretty(identity).expect("json")).map_err(|e| OutputError::io(tmp, e))
+        }),
+        Err(e) => Err(OutputError::io(&path, e)),
+    }
+}
+
+/// Runs (or resumes) a prediction job with `model` (`model_path` is recorded for resumption checks).
+pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Result<PredictSummary, PredictError> {
+    let started = Instant::now();
+    let reader = StoreReader::open(&o.store)?;
+    model.check_store(&reader)?;
+    let info = model.info();
+    let cfg: seq2exp_models::config::Seq2ExpConfig =
+        serde_json::from_str(&info.config_json).map_err(|e| OutputError::invalid(model_path.display(), format!("model config: {e}")))?;
+    if o.masks.is_some() && !info.has_mask {
+        return Err(OutputError::invalid(model_path.display(), format!("--masks: this model ({} mode) has no mask output", info.mask_mode)).into());
+    }
+    let order = select_genes(&reader, &o.filter, o.shard)?;
+    let ids: Vec<&str> = reader.genes().iter().map(|g| g.id.as_str()).collect();
+    let selected: Vec<&str> = order.iter().map(|&i| ids[i]).collect();
+    claim_dir(&o.out, &run_identity(model_path, o, &selected))?;
+    let mut log = PredictionLog::open(&o.out, &ids)?;
+    let mut parts = o.masks.map(|_| MaskParts::open(&o.out, info.window)).transpose()?;
+    let batch = o.batch.max(1);
+    // Whole batches of the selection, always composed the same way, so a resumed gene is computed in
+    // the same batch as in an uninterrupted run.
+    let pending: Vec<usize> = order.chunks(batch).filter(|c| c.iter().any(|&g| !log.is_done(g))).flatten().copied().collect();
+    let bar = if o.progress { seq2exp_cli_util::progress(order.len() as u64, "genes") } else { indicatif::ProgressBar::hidden() };
+    bar.set_position((order.len() - pending.len()) as u64);
+    tracing::info!(genes = order.len(), pending = pending.len(), out = %o.out.display(), "predicting");
+    let mut predicted = 0;
+    if !pending.is_empty() {
+        for b in BatchStream::spawn(&o.store, pending.clone(), batch, info.signal_names.clone(), 2)? {
+            let b = b?;
+            let pred = model.predict(&InputBatch::from_store_batch(&b))?;
+            if let (Some(p), Some(mask)) = (parts.as_mut(), &pred.mask) {
+                p.write(&b.indices, mask)?;
+            }
+            let rows: Vec<(usize, &str, f32)> = b.indices.iter().zip(&pred.expression).map(|(&g, &v)| (g, ids[g], v)).collect();
+            predicted += rows.iter().filter(|r| !log.is_done(r.0)).count();
+            log.append(&rows)?;
+            bar.inc(b.indices.len() as u64);
+        }
+    }
+    bar.finish_and_clear();
+    let target = (!reader.meta().target_names.is_empty()).then(|| cfg.target_index.min(reader.meta().target_names.len() - 1));
+    let mut files = vec![log.finish(&reader, &order, target, &o.out)?];
+    if let (Some(m), Some(p)) = (o.masks, parts) {
+        files.extend(finish_masks(&reader, &order, &o.out, p, &m, cfg.mask.promoter_half_width)?);
+    }
+    Ok(PredictSummary { genes: order.len(), predicted, seconds: started.elapsed().as_secs_f64(), files })
+}
+
+fn finish_masks(reader: &StoreReader, order: &[usize], out: &Path, parts: MaskParts, m: &MaskOutputs, promoter_half_width: usize) -> Result<Vec<PathBuf>, OutputError> {
+    let h5 = parts.finish(reader, order, out)?;
+    let sizes = reader.meta().chrom_sizes.clone();
+    let params = ElementParams { threshold: m.threshold, min_length: m.min_length, promoter_half_width };
+    let elements = call_elements(&MaskFile::open(&h5)?, &sizes, &params)?;
+    write_bed(&elements, &out.join(BED_NAME))?;
+    write_mask_bigwig(MaskFile::open(&h5)?, &sizes, m.bigwig_quantum, &out.join(BIGWIG_NAME))?;
+    tracing::info!(elements = elements.len(), "wrote masks, {BIGWIG_NAME} and {BED_NAME}");
+    Ok(vec![h5, out.join(BIGWIG_NAME), out.join(BED_NAME)])
+}
