@@ -6,6 +6,7 @@ use anyhow::Context;
 use seq2exp_store::{BatchStream, Split, StoreReader, N_FEATURES};
 use tch::{Kind, Tensor};
 
+use super::autocast::bf16_autocast;
 use super::data::{step_indices, PeakSource};
 use super::evaluate::{model_input, mse, predict};
 use super::optim::AdamW;
@@ -93,6 +94,7 @@ pub fn train_loop(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &S
     let bar = if opts.progress { crate::cli::progress(t.steps as u64, "train") } else { indicatif::ProgressBar::hidden() };
     bar.set_position(state.step as u64);
     let every = opts.checkpoint_every.unwrap_or(t.validate_every).max(1);
+    let amp = t.bf16 && opts.device.is_cuda();
     for batch in stream {
         let batch = batch?;
         let started = std::time::Instant::now();
@@ -100,8 +102,12 @@ pub fn train_loop(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &S
         let input = model_input(&batch, reader, peaks, opts.device);
         let targets: Vec<f32> = (0..batch.len()).map(|k| batch.targets[k * batch.n_targets + target]).collect();
         let y = Tensor::from_slice(&targets).to_device(opts.device);
-        let out = model.forward(&input, Pass::Train);
-        let parts = loss(&cfg.model, &out, &y);
+        // Forward and loss under bf16 autocast on CUDA (backward outside it, as torch.autocast advises).
+        let (out, parts) = bf16_autocast(amp, || {
+            let out = model.forward(&input, Pass::Train);
+            let parts = loss(&cfg.model, &out, &y);
+            (out, parts)
+        });
         opt.zero_grad();
         parts.total.backward();
         let grad_norm = opt.clip_grad_norm(t.grad_clip);
