@@ -1,6 +1,6 @@
 # The two commands a user needs (README): `make demo` runs the main job, `make test` runs every test.
 # Both run scripts/setup.sh first (idempotent; cached outside the clone).
-.PHONY: demo test setup bench
+.PHONY: demo test setup bench cuda-check
 
 setup:
 	@bash scripts/setup.sh >/dev/null
@@ -13,3 +13,8 @@ test: setup
 
 bench: setup
 	cargo bench --workspace
+
+# Compiles the CUDA scan kernel with nvcc from PyPI for sm_80 and sm_90; needs no GPU.
+cuda-check:
+	@SEQ2EXP_NVCC=1 bash scripts/setup.sh >/dev/null
+	@bash scripts/cuda-check.sh

@@ -4,6 +4,7 @@
 // gradients accumulate into their .grad as usual. The Rust object behind `obj` must outlive the backward
 // pass (it is the model's own layer).
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/autograd/engine.h>
@@ -31,6 +32,25 @@ at::Tensor call(seq2exp_layer_fn f, const void* obj, const at::Tensor& x) {
   return *out;
 }
 
+// The recompute must see the first run's CUDA autocast state (bf16 training), as torch.utils.checkpoint
+// does: the backward runs on an autograd worker thread, where autocast is off. Entering it counts as a
+// nested region so that its cache of casted weights is cleared on exit: the weights change every step.
+struct AutocastAs {
+  bool was, on;
+  at::ScalarType dtype;
+  AutocastAs(bool on_, at::ScalarType d)
+      : was(at::autocast::is_autocast_enabled(at::kCUDA)), on(on_), dtype(at::autocast::get_autocast_dtype(at::kCUDA)) {
+    at::autocast::set_autocast_dtype(at::kCUDA, d);
+    at::autocast::set_autocast_enabled(at::kCUDA, on);
+    if (on) at::autocast::increment_nesting();
+  }
+  ~AutocastAs() {
+    if (on && at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_autocast_enabled(at::kCUDA, was);
+    at::autocast::set_autocast_dtype(at::kCUDA, dtype);
+  }
+};
+
 struct Checkpoint : public torch::autograd::Function<Checkpoint> {
   // `anchor` is a 0-element tensor that requires grad: it makes sure backward runs (and so parameter
   // gradients are produced) even when `x` itself needs no gradient.
@@ -38,6 +58,8 @@ struct Checkpoint : public torch::autograd::Function<Checkpoint> {
     ctx->save_for_backward({x});
     ctx->saved_data["fn"] = fn;
     ctx->saved_data["obj"] = obj;
+    ctx->saved_data["autocast"] = at::autocast::is_autocast_enabled(at::kCUDA);
+    ctx->saved_data["autocast_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_dtype(at::kCUDA));
     return call(reinterpret_cast<seq2exp_layer_fn>(fn), reinterpret_cast<const void*>(obj), x);
   }
 
@@ -55,6 +77,8 @@ struct Checkpoint : public torch::autograd::Function<Checkpoint> {
     torch::autograd::Edge root;
     {
       at::AutoGradMode enable(true);
+      const AutocastAs autocast(ctx->saved_data["autocast"].toBool(),
+                                static_cast<at::ScalarType>(ctx->saved_data["autocast_dtype"].toInt()));
       at::Tensor out = call(fn, obj, xd);
       TORCH_CHECK(out.sizes() == grad.sizes(), "checkpointed layer: the recomputed output's shape differs from the first run");
       root = torch::autograd::impl::gradient_edge(out);

@@ -1,6 +1,8 @@
 // A libtorch autograd node around the Rust selective-scan kernel (seq2exp-models). tch has no custom
 // autograd API, so this thin C++ file defines torch::autograd::Function<SelectiveScan>; its forward and
-// backward call the Rust kernel through the extern "C" functions below (defined in src/scan/ffi.rs).
+// backward call the Rust kernel through the extern "C" functions below (defined in src/scan/ffi.rs) for CPU
+// tensors and, when built with the `cuda` feature (SEQ2EXP_CUDA), the CUDA kernel for CUDA tensors
+// (scan_node_cuda.cpp, scan_cuda.cu).
 // Keep it small and stable: it is compiled against the libtorch headers of the torch wheel.
 // δ comes in one of two forms: `delta` [B, D, L], or (low-rank, Mamba's dt_proj fused into the kernel)
 // `delta_low` [B, R, L] and `dt_weight` [D, R]; the unused form travels as 0-element tensors.
@@ -9,6 +11,10 @@
 
 #include <cstring>
 #include <exception>
+
+#ifdef SEQ2EXP_CUDA
+#include "scan_node_cuda.h"
+#endif
 
 extern "C" {
 // rank = R for a low-rank δ (then `delta` points at delta_low and `dt_weight` is set), 0 for a full one.
@@ -69,6 +75,8 @@ void check_shapes(const at::Tensor& u, const at::Tensor& delta, const at::Tensor
   TORCH_CHECK(!present(d) || (d.dim() == 1 && d.size(0) == D), "D must be [", D, "], got ", d.sizes());
   TORCH_CHECK(!present(bias) || (bias.dim() == 1 && bias.size(0) == D), "delta_bias must be [", D, "], got ", bias.sizes());
   TORCH_CHECK(u.device() == b.device() && u.device() == c.device() && u.device() == a_log.device(), "scan inputs must be on one device");
+  for (const at::Tensor* t : {&d, &z, &bias})
+    TORCH_CHECK(!present(*t) || t->device() == u.device(), "scan inputs must be on one device");
 }
 
 Seq2expScanShape shape_of(const at::Tensor& u, const at::Tensor& dt_weight, const at::Tensor& a_log, int64_t chunk,
@@ -80,6 +88,7 @@ Seq2expScanShape shape_of(const at::Tensor& u, const at::Tensor& dt_weight, cons
 
 void check_rc(int32_t rc, const char* err) { TORCH_CHECK(rc == 0, "selective scan kernel: ", err); }
 
+// With the `cuda` feature, CUDA tensors go to the CUDA kernel (scan_node_cuda.cpp).
 void check_device(const at::Tensor& u) {
 #ifdef SEQ2EXP_CUDA
   (void)u;
@@ -94,6 +103,18 @@ struct SelectiveScan : public torch::autograd::Function<SelectiveScan> {
                             at::Tensor z, at::Tensor bias, bool softplus, int64_t chunk, bool need_grad) {
     check_shapes(u, delta, delta_low, dt_weight, a_log, b, c, d, z, bias);
     check_device(u);
+    ctx->saved_data["softplus"] = softplus;
+    ctx->saved_data["chunk"] = chunk;
+#ifdef SEQ2EXP_CUDA
+    if (u.is_cuda()) {
+      seq2exp::ScanTensors t{u, delta, delta_low, dt_weight, a_log, b, c, d, z, bias};
+      seq2exp::cuda_prep(t);
+      at::Tensor ckpt;
+      auto y = seq2exp::cuda_forward(t, softplus, chunk, need_grad ? &ckpt : nullptr);
+      ctx->save_for_backward({t.u, t.delta, t.delta_low, t.dt_weight, t.a_log, t.b, t.c, t.d, t.z, t.bias, ckpt});
+      return y;
+    }
+#endif
     // Reduced-precision inputs (bf16 autocast) are scanned in f32; f64 stays f64 (gradient checks).
     const auto st = u.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
     u = prep(u, st), delta = prep(delta, st), a_log = prep(a_log, st), b = prep(b, st), c = prep(c, st);
@@ -113,8 +134,6 @@ struct SelectiveScan : public torch::autograd::Function<SelectiveScan> {
                               cptr(d), cptr(z), cptr(bias), y.data_ptr(), mptr(ckpt), err, sizeof err),
              err);
     ctx->save_for_backward({u, delta, delta_low, dt_weight, a_log, b, c, d, z, bias, ckpt});
-    ctx->saved_data["softplus"] = softplus;
-    ctx->saved_data["chunk"] = chunk;
     return y;
   }
 
@@ -123,6 +142,14 @@ struct SelectiveScan : public torch::autograd::Function<SelectiveScan> {
     auto &u = s[0], &delta = s[1], &delta_low = s[2], &dt_weight = s[3], &a_log = s[4], &b = s[5], &c = s[6];
     auto &d = s[7], &z = s[8], &bias = s[9], &ckpt = s[10];
     TORCH_CHECK(ckpt.defined(), "selective scan: backward without checkpoints (forward ran without grad)");
+#ifdef SEQ2EXP_CUDA
+    if (u.is_cuda()) {
+      auto g = seq2exp::cuda_backward({u, delta, delta_low, dt_weight, a_log, b, c, d, z, bias}, ckpt, grad_outputs[0],
+                                      ctx->saved_data["softplus"].toBool(), ctx->saved_data["chunk"].toInt());
+      g.resize(13);  // no gradient for softplus, chunk, need_grad
+      return g;
+    }
+#endif
     auto shape = shape_of(u, dt_weight, a_log, ctx->saved_data["chunk"].toInt(), ctx->saved_data["softplus"].toBool());
     auto dy = grad_outputs[0].to(u.scalar_type()).contiguous();  // often stride-0 (from a sum)
     auto du = like(u), ddelta = like(delta), ddelta_low = like(delta_low), ddt_weight = like(dt_weight);

@@ -61,10 +61,12 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let mut opt = AdamW::new(trainable(&model), cfg.train.betas, cfg.train.weight_decay);
     let (input, y) = synthetic(a.batch, cfg.model.window, cfg.model.signals.len(), device);
     let n_params: i64 = trainable(&model).iter().map(|(_, t)| t.numel() as i64).sum();
+    // The paper preset trains under bf16 autocast on CUDA; CPU steps stay f32.
+    let amp = cfg.train.bf16 && device.is_cuda();
     let mut times = Vec::with_capacity(a.steps);
     for i in 0..=a.steps {
         let started = Instant::now();
-        let (_, parts, _) = optimise(&cfg, &model, &mut opt, &input, &y, cfg.train.lr);
+        let (_, parts, _) = optimise(&cfg, &model, &mut opt, &input, &y, cfg.train.lr, amp);
         let _ = parts.total.double_value(&[]); // waits for the device
         if i > 0 {
             times.push(started.elapsed().as_secs_f64());

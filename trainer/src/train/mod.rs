@@ -3,6 +3,7 @@
 //! of (seed, step), and `last.safetensors` holds weights, AdamW moments and the step, so a run killed at
 //! any point and restarted produces bit-identical weights on CPU.
 
+mod autocast;
 pub mod data;
 pub mod evaluate;
 pub mod optim;
@@ -15,6 +16,7 @@ use anyhow::{bail, Context};
 use seq2exp_store::{Selection, Split, StoreReader};
 use tch::Device;
 
+pub use autocast::bf16_autocast;
 pub use data::PeakSource;
 pub use evaluate::{predict, Predictions};
 pub use run_dir::{RunConfig, RunDir, TrainState};

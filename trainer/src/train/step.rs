@@ -6,6 +6,7 @@ use anyhow::Context;
 use seq2exp_store::{BatchStream, Split, StoreReader, N_FEATURES};
 use tch::{Kind, Tensor};
 
+use super::autocast::bf16_autocast;
 use super::data::{step_indices, PeakSource};
 use super::evaluate::{model_input, mse, predict};
 use super::optim::AdamW;
@@ -40,11 +41,15 @@ fn set_feature_scaling(model: &Seq2Exp, reader: &StoreReader, train: &[usize]) {
     });
 }
 
-/// One optimisation step on one batch: forward (sampled mask), loss, backward, clip, AdamW.
+/// One optimisation step on one batch: forward (sampled mask), loss, backward, clip, AdamW; `amp` runs
+/// forward and loss under bf16 autocast (CUDA; backward outside it, as torch.autocast advises).
 /// Returns the forward's output, the loss parts and the gradient norm before clipping.
-pub fn optimise(cfg: &RunConfig, model: &Seq2Exp, opt: &mut AdamW, input: &ModelInput, y: &Tensor, lr: f64) -> (ModelOutput, LossParts, f64) {
-    let out = model.forward(input, Pass::Train);
-    let parts = loss(&cfg.model, &out, y);
+pub fn optimise(cfg: &RunConfig, model: &Seq2Exp, opt: &mut AdamW, input: &ModelInput, y: &Tensor, lr: f64, amp: bool) -> (ModelOutput, LossParts, f64) {
+    let (out, parts) = bf16_autocast(amp, || {
+        let out = model.forward(input, Pass::Train);
+        let parts = loss(&cfg.model, &out, y);
+        (out, parts)
+    });
     opt.zero_grad();
     parts.total.backward();
     let grad_norm = opt.clip_grad_norm(cfg.train.grad_clip);
@@ -105,6 +110,7 @@ pub fn train_loop(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &S
     let bar = if opts.progress { crate::cli::progress(t.steps as u64, "train") } else { indicatif::ProgressBar::hidden() };
     bar.set_position(state.step as u64);
     let every = opts.checkpoint_every.unwrap_or(t.validate_every).max(1);
+    let amp = t.bf16 && opts.device.is_cuda();
     for batch in stream {
         let batch = batch?;
         let started = std::time::Instant::now();
@@ -113,7 +119,7 @@ pub fn train_loop(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &S
         let targets: Vec<f32> = (0..batch.len()).map(|k| batch.targets[k * batch.n_targets + target]).collect();
         let y = Tensor::from_slice(&targets).to_device(opts.device);
         let lr = t.lr_at(state.step);
-        let (out, parts, grad_norm) = optimise(cfg, &model, &mut opt, &input, &y, lr);
+        let (out, parts, grad_norm) = optimise(cfg, &model, &mut opt, &input, &y, lr, amp);
         state.step += 1;
         state.adam_t = opt.t;
         let mask_mean = out.mask.as_ref().map(|m| m.mean(Kind::Float).double_value(&[]));
