@@ -9,8 +9,8 @@ use seq2exp_store::{BatchStream, StoreReader};
 
 use crate::output::bigwig::{write_mask_bigwig, BIGWIG_NAME};
 use crate::output::elements::{call_elements, write_bed, ElementParams, BED_NAME};
-use crate::output::masks::{MaskFile, MaskParts};
-use crate::output::predictions::PredictionLog;
+use crate::output::masks::{MaskFile, MaskParts, MASKS_NAME};
+use crate::output::predictions::{PredictionLog, LOG_NAME, TSV_NAME};
 use crate::output::{write_atomic, OutputError};
 use crate::select::{select_genes, GeneFilter, Shard};
 use crate::{InputBatch, Model, RuntimeError};
@@ -104,6 +104,10 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
     let ids: Vec<&str> = reader.genes().iter().map(|g| g.id.as_str()).collect();
     let selected: Vec<&str> = order.iter().map(|&i| ids[i]).collect();
     claim_dir(&o.out, &run_identity(model_path, o, &selected))?;
+    if let Some(files) = finished(&o.out, o.masks.is_some()) {
+        tracing::info!(out = %o.out.display(), "this job is already complete");
+        return Ok(PredictSummary { genes: order.len(), predicted: 0, seconds: started.elapsed().as_secs_f64(), files });
+    }
     let mut log = PredictionLog::open(&o.out, &ids)?;
     let mut parts = o.masks.map(|_| MaskParts::open(&o.out, info.window)).transpose()?;
     let batch = o.batch.max(1);
@@ -129,11 +133,26 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
     }
     bar.finish_and_clear();
     let target = (!reader.meta().target_names.is_empty()).then(|| cfg.target_index.min(reader.meta().target_names.len() - 1));
-    let mut files = vec![log.finish(&reader, &order, target, &o.out)?];
+    // The mask files first, predictions.tsv last: its presence (with the log gone) marks a finished job.
+    let mut files = Vec::new();
     if let (Some(m), Some(p)) = (o.masks, parts) {
         files.extend(finish_masks(&reader, &order, &o.out, p, &m, cfg.mask.promoter_half_width)?);
     }
+    files.insert(0, log.finish(&reader, &order, target, &o.out)?);
     Ok(PredictSummary { genes: order.len(), predicted, seconds: started.elapsed().as_secs_f64(), files })
+}
+
+/// The files of a job that already finished in `out` (`predictions.tsv` present, its log gone).
+fn finished(out: &Path, masks: bool) -> Option<Vec<PathBuf>> {
+    let tsv = out.join(TSV_NAME);
+    if !tsv.is_file() || out.join(LOG_NAME).exists() {
+        return None;
+    }
+    let mut files = vec![tsv];
+    if masks {
+        files.extend([MASKS_NAME, BIGWIG_NAME, BED_NAME].map(|n| out.join(n)));
+    }
+    files.iter().all(|f| f.is_file()).then_some(files)
 }
 
 fn finish_masks(reader: &StoreReader, order: &[usize], out: &Path, parts: MaskParts, m: &MaskOutputs, promoter_half_width: usize) -> Result<Vec<PathBuf>, OutputError> {

@@ -25,14 +25,14 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
     let i = model.info();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({
-            "flavour": format!("{:?}", i.flavour).to_lowercase(), "window": i.window, "signals": i.signal_names,
+            "flavour": i.flavour.to_string(), "window": i.window, "signals": i.signal_names,
             "mask_mode": i.mask_mode, "inputs": i.inputs.iter().map(tensor).collect::<Vec<_>>(),
             "outputs": i.outputs.iter().map(tensor).collect::<Vec<_>>(), "metadata": i.metadata,
         }))?);
         return Ok(());
     }
     println!("{}", a.model.display());
-    println!("  flavour   {:?}", i.flavour);
+    println!("  flavour   {}", i.flavour);
     println!("  window    {} bp", i.window);
     println!("  signals   {}", i.signal_names.join(", "));
     println!("  mask      {}", i.mask_mode);

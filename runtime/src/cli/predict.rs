@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Args;
 use seq2exp_store::Split;
 
@@ -62,7 +61,8 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
         (None, Some(split)) => GeneFilter::Split { fold: a.fold, split },
         (None, None) => GeneFilter::All,
     };
-    let model = Model::load(&a.model, &LoadOptions { threads: a.threads }).with_context(|| format!("loading {}", a.model.display()))?;
+    // Every load error names the file.
+    let model = Model::load(&a.model, &LoadOptions { threads: a.threads })?;
     let masks = a.masks.then_some(MaskOutputs { bigwig_quantum: a.bigwig_quantum, threshold: a.element_threshold, min_length: a.element_min_length });
     let opts = PredictOptions { store: a.store, out: a.out, filter, shard: a.shard, batch: a.batch, masks, progress: !a.quiet };
     let s = predict_store(&model, &a.model, &opts)?;

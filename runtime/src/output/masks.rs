@@ -72,6 +72,11 @@ impl MaskParts {
     /// Merges the parts into `dir/masks.h5` in `order` (each gene must be present) and removes them.
     pub fn finish(self, reader: &StoreReader, order: &[usize], dir: &Path) -> Result<PathBuf, OutputError> {
         let out = dir.join(MASKS_NAME);
+        // A kill after the merge's rename and the parts' removal: the merged file is complete.
+        if out.is_file() && parts_in(&self.dir)?.is_empty() {
+            let _ = std::fs::remove_dir(&self.dir);
+            return Ok(out);
+        }
         let row_of: HashMap<usize, usize> = order.iter().enumerate().map(|(r, &g)| (g, r)).collect();
         write_atomic(&out, |tmp| {
             let f = create_masks_file(tmp, reader, order, self.window)?;
