@@ -173,3 +173,36 @@ fn hard_and_nomask_export_and_peakmask_is_refused() {
     assert!(e.contains("peakmask"), "{e}");
     assert!(!out.exists() && !out.with_extension("onnx.tmp").exists());
 }
+
+/// `runtime predict` (the library driver) on the store gives, gene by gene, the tch forward (Pass::Eval)
+/// of the exported run, to 1e-4.
+#[test]
+fn runtime_predict_matches_the_trainer_forward_on_every_gene() {
+    use seq2exp_runtime::predict::{predict_store, PredictOptions};
+    use seq2exp_runtime::select::GeneFilter;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let run = init_run(dir.path(), MaskMode::Soft, &store);
+    let onnx = dir.path().join("soft.onnx");
+    let opts = ExportOptions { run: run.clone(), out: onnx.clone(), flavour: Flavour::Fast, store: Some(store.clone()), genes: 2, tolerance: TOL, threads: Some(2) };
+    export(&opts).unwrap();
+    let model = Model::load(&onnx, &LoadOptions { threads: Some(2) }).unwrap();
+    let out = dir.path().join("predict");
+    let p = PredictOptions { store: store.clone(), out: out.clone(), filter: GeneFilter::All, shard: None, batch: 3, masks: None, progress: false };
+    let summary = predict_store(&model, &onnx, &p).unwrap();
+    let reader = seq2exp_store::StoreReader::open(&store).unwrap();
+    let n = reader.len();
+    assert_eq!((summary.genes, summary.predicted), (n, n));
+    let text = std::fs::read_to_string(out.join("predictions.tsv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let (gi, pi) = (header.iter().position(|h| *h == "gene_id").unwrap(), header.iter().position(|h| *h == "prediction").unwrap());
+    let rows: Vec<(String, f32)> = lines.map(|l| l.split('\t').collect::<Vec<_>>()).map(|c| (c[gi].to_string(), c[pi].parse().unwrap())).collect();
+    let ids: Vec<String> = reader.genes().iter().map(|g| g.id.clone()).collect();
+    assert_eq!(rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(), ids);
+    let reference = tch_forward(&run, &batch(&store, n, &model.info().signal_names));
+    for ((id, got), want) in rows.iter().zip(&reference.expression) {
+        assert!((got - want).abs() <= TOL, "gene {id}: runtime predict {got}, tch forward {want}");
+    }
+    assert!(reference.expression.iter().any(|&v| (v - reference.expression[0]).abs() > 1e-3), "constant predictions: the comparison is vacuous");
+}
