@@ -85,7 +85,7 @@ impl Combiner {
 /// Writes `out` (a bigWig) from every gene of `masks`. `chrom_sizes` come from the store; chromosomes
 /// it lacks (older stores) get the end of their last window as their size.
 pub fn write_mask_bigwig(masks: MaskFile, chrom_sizes: &[(String, u64)], quantum: f32, out: &Path) -> Result<(), OutputError> {
-    if !(quantum > 0.0) {
+    if !quantum.is_finite() || quantum <= 0.0 {
         return Err(OutputError::invalid("--bigwig-quantum", "must be > 0"));
     }
     let mut sizes: HashMap<String, u64> = chrom_sizes.iter().cloned().collect();
