@@ -20,6 +20,7 @@ fn main() {
         .file("csrc/scan_autograd.cpp")
         .file("csrc/checkpoint.cpp")
         .file("csrc/autocast.cpp")
+        .file("csrc/cuda_memory.cpp")
         .include(root.join("include"))
         .include(root.join("include/torch/csrc/api/include"))
         .flag("-std=c++17")

@@ -1,5 +1,6 @@
 //! `trainer bench`: training-step throughput and peak memory of a preset on synthetic batches (no store
-//! needed), for the figures the README and closing notes quote. Not a test: it only prints.
+//! needed), for the figures the README and closing notes quote; on CUDA also the peak GPU memory of the
+//! timed steps. Not a test: it only prints.
 
 use std::time::Instant;
 
@@ -31,6 +32,20 @@ pub struct BenchArgs {
     /// Print JSON instead of a line of text.
     #[arg(long)]
     pub json: bool,
+}
+
+extern "C" {
+    fn seq2exp_cuda_peak_bytes(device: i32, which: i32) -> i64;
+    fn seq2exp_cuda_reset_peak(device: i32) -> i32;
+}
+
+/// Peak GPU bytes (allocated to tensors, reserved by libtorch's allocator) since the last reset; None on
+/// CPU or without the `cuda` feature.
+fn gpu_peak(device: Device) -> Option<(u64, u64)> {
+    let Device::Cuda(i) = device else { return None };
+    // SAFETY: plain integers in and out; the C++ side catches every exception (csrc/cuda_memory.cpp).
+    let (a, r) = unsafe { (seq2exp_cuda_peak_bytes(i as i32, 0), seq2exp_cuda_peak_bytes(i as i32, 1)) };
+    (a >= 0 && r >= 0).then_some((a as u64, r as u64))
 }
 
 /// A batch of random bases, signals shaped like the real ones (mostly low, sparse peaks) and features.
@@ -70,16 +85,22 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         let _ = parts.total.double_value(&[]); // waits for the device
         if i > 0 {
             times.push(started.elapsed().as_secs_f64());
+        } else if let Device::Cuda(d) = device {
+            // Measure the steady state: forget the warm-up's peak.
+            // SAFETY: as in gpu_peak.
+            unsafe { seq2exp_cuda_reset_peak(d as i32) };
         }
         tracing::info!(step = i, seconds = started.elapsed().as_secs_f64(), "bench step{}", if i == 0 { " (warm-up)" } else { "" });
     }
     let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
     let rss = seq2exp_cli_util::peak_rss_bytes();
+    let gpu = gpu_peak(device);
     let report = serde_json::json!({
         "preset": format!("{:?}", a.preset).to_lowercase(), "mode": a.mode, "device": format!("{device:?}"),
         "batch": a.batch, "window": cfg.model.window, "parameters": n_params, "threads": tch::get_num_threads(),
         "seconds_per_step": mean, "steps_per_s": 1.0 / mean, "bases_per_s": (a.batch * cfg.model.window) as f64 / mean,
         "peak_rss_bytes": rss, "step_seconds": times,
+        "peak_gpu_allocated_bytes": gpu.map(|g| g.0), "peak_gpu_reserved_bytes": gpu.map(|g| g.1),
     });
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -88,6 +109,9 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             "{} {} on {device:?}: batch {} × {} bp, {n_params} parameters: {mean:.3} s/step ({:.3} steps/s), peak RSS {:.0} MB",
             report["preset"].as_str().unwrap_or(""), a.mode, a.batch, cfg.model.window, 1.0 / mean, rss as f64 / 1e6
         );
+        if let Some((alloc, reserved)) = gpu {
+            println!("peak GPU memory: {:.2} GB allocated, {:.2} GB reserved", alloc as f64 / 1e9, reserved as f64 / 1e9);
+        }
     }
     Ok(())
 }
