@@ -3,6 +3,7 @@
 //! (`portable`). The file format — graph signature and metadata — is defined in [`onnx`], which also
 //! builds graphs for `trainer export`.
 
+pub mod bench;
 pub mod cli;
 pub mod error;
 mod info;

@@ -46,3 +46,9 @@ pub fn open(env: &Environment, bytes: &[u8], threads: usize, pool: Arc<rayon::Th
         .with_operators(domain)?;
     builder.commit_from_memory(bytes)
 }
+
+/// A session over `bytes` without the scan operator (plain ONNX models, e.g. the benchmark's SGEMM).
+pub fn open_plain(env: &Environment, bytes: &[u8], threads: usize) -> ort::Result<Session> {
+    let mut builder = Session::builder(env)?.with_intra_threads(threads)?.with_inter_threads(1)?;
+    builder.commit_from_memory(bytes)
+}

@@ -3,10 +3,12 @@
 //! and `tiny` (CPU-sized, for tests and the demo).
 
 mod caduceus;
+mod flops;
 mod seq2exp;
 mod train;
 
 pub use caduceus::{CaduceusConfig, MambaConfig};
+pub use flops::{inference_flops, InferenceFlops};
 pub use seq2exp::{HeadConfig, Loss, MaskConfig, MaskMode, Posterior, Seq2ExpConfig};
 pub use train::TrainConfig;
 

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod bench;
 pub mod eval;
 pub mod info;
 pub mod predict;
@@ -21,6 +22,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Inputs, outputs, metadata and flavour of an exported model.
     Info(info::InfoArgs),
+    /// genes/s and GFLOP/s of a model at its window, beside this machine's SGEMM (prints figures).
+    Bench(bench::BenchArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -29,5 +32,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Predict(a) => predict::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Info(a) => info::run(a),
+        Command::Bench(a) => bench::run(a),
     }
 }

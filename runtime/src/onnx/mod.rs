@@ -24,7 +24,7 @@
 //! scan as stock ONNX (`Scan` over positions), runnable by any onnxruntime.
 
 mod blocks;
-mod graph;
+pub(crate) mod graph;
 mod head;
 mod mask;
 pub mod meta;

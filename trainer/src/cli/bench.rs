@@ -8,7 +8,7 @@ use clap::Args;
 use seq2exp_models::config::{MaskConfig, MaskMode, Preset, Seq2ExpConfig, TrainConfig};
 use tch::{Device, Kind, Tensor};
 
-use crate::model::{ModelInput, Seq2Exp};
+use crate::model::{ModelInput, Pass, Seq2Exp};
 use crate::train::{optimise, trainable, AdamW, RunConfig};
 
 #[derive(Debug, Args)]
@@ -29,6 +29,10 @@ pub struct BenchArgs {
     pub steps: usize,
     #[arg(long, default_value = "auto")]
     pub device: String,
+    /// Time the inference forward (deterministic mask, no gradients) instead of a training step: the tch
+    /// figure `runtime bench` is compared with.
+    #[arg(long)]
+    pub forward: bool,
     /// Print JSON instead of a line of text.
     #[arg(long)]
     pub json: bool,
@@ -81,8 +85,13 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let mut times = Vec::with_capacity(a.steps);
     for i in 0..=a.steps {
         let started = Instant::now();
-        let (_, parts, _) = optimise(&cfg, &model, &mut opt, &input, &y, cfg.train.lr, amp);
-        let _ = parts.total.double_value(&[]); // waits for the device
+        if a.forward {
+            let out = tch::no_grad(|| model.forward(&input, Pass::Eval));
+            let _ = out.pred.sum(Kind::Float).double_value(&[]); // waits for the device
+        } else {
+            let (_, parts, _) = optimise(&cfg, &model, &mut opt, &input, &y, cfg.train.lr, amp);
+            let _ = parts.total.double_value(&[]); // waits for the device
+        }
         if i > 0 {
             times.push(started.elapsed().as_secs_f64());
         } else if let Device::Cuda(d) = device {
@@ -96,7 +105,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let rss = seq2exp_cli_util::peak_rss_bytes();
     let gpu = gpu_peak(device);
     let report = serde_json::json!({
-        "preset": format!("{:?}", a.preset).to_lowercase(), "mode": a.mode, "device": format!("{device:?}"),
+        "preset": format!("{:?}", a.preset).to_lowercase(), "mode": a.mode, "what": if a.forward { "forward" } else { "training step" }, "device": format!("{device:?}"),
         "batch": a.batch, "window": cfg.model.window, "parameters": n_params, "threads": tch::get_num_threads(),
         "seconds_per_step": mean, "steps_per_s": 1.0 / mean, "bases_per_s": (a.batch * cfg.model.window) as f64 / mean,
         "peak_rss_bytes": rss, "step_seconds": times,
@@ -106,8 +115,8 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "{} {} on {device:?}: batch {} × {} bp, {n_params} parameters: {mean:.3} s/step ({:.3} steps/s), peak RSS {:.0} MB",
-            report["preset"].as_str().unwrap_or(""), a.mode, a.batch, cfg.model.window, 1.0 / mean, rss as f64 / 1e6
+            "{} {} {} on {device:?}: batch {} × {} bp, {n_params} parameters: {mean:.3} s/step ({:.3} steps/s), peak RSS {:.0} MB",
+            report["preset"].as_str().unwrap_or(""), a.mode, report["what"].as_str().unwrap_or(""), a.batch, cfg.model.window, 1.0 / mean, rss as f64 / 1e6
         );
         if let Some((alloc, reserved)) = gpu {
             println!("peak GPU memory: {:.2} GB allocated, {:.2} GB reserved", alloc as f64 / 1e9, reserved as f64 / 1e9);

@@ -1,0 +1,90 @@
+//! Analytic cost of one gene's inference forward pass, for the benchmarks' GFLOP/s figures.
+//!
+//! Counted per position: 2 FLOPs per multiply-add of every projection (embeddings, in_proj, x_proj,
+//! dt_proj, out_proj, mask head), 2 per tap of the depthwise conv, and the selective scan at 7 FLOPs per
+//! state update (δ·A, exp, h·decay, δ·x·B, +, C·h, +; the exp counted once). Elementwise work (norms,
+//! gates, softplus, the Beta mean) is counted at one FLOP per element and op. Both stacks run over the
+//! whole window (no compaction); the head MLP is negligible and left out.
+
+use super::{CaduceusConfig, MaskMode, Seq2ExpConfig};
+
+/// FLOPs of one gene, by kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InferenceFlops {
+    /// Dense projections (what an SGEMM-bound implementation is limited by).
+    pub matmul: f64,
+    /// Selective-scan state updates × 7.
+    pub scan: f64,
+    pub elementwise: f64,
+}
+
+impl InferenceFlops {
+    pub fn total(&self) -> f64 {
+        self.matmul + self.scan + self.elementwise
+    }
+}
+
+/// Per position, for one Caduceus stack.
+fn stack(c: &CaduceusConfig) -> InferenceFlops {
+    let m = &c.mamba;
+    let (dm, d, n, r, k) = (m.d_model as f64, m.d_inner as f64, m.d_state as f64, m.dt_rank as f64, m.d_conv as f64);
+    // One direction of one layer.
+    let matmul = 2.0 * dm * 2.0 * d + 2.0 * d * (r + 2.0 * n) + 2.0 * r * d + 2.0 * d * dm + 2.0 * d * k;
+    let scan = 7.0 * d * n;
+    let elementwise = 8.0 * d; // softplus(δ), silu(x), silu(z)·y, D skip
+    let layers = c.n_layer as f64;
+    // Two directions per layer, plus RMSNorm (4·dm), the residual add and the sum of directions.
+    InferenceFlops {
+        matmul: layers * 2.0 * matmul,
+        scan: layers * 2.0 * scan,
+        elementwise: layers * (2.0 * elementwise + 6.0 * dm) + 4.0 * dm,
+    }
+}
+
+/// FLOPs of the inference forward pass over one gene's window.
+pub fn inference_flops(cfg: &Seq2ExpConfig) -> InferenceFlops {
+    let l = cfg.window as f64;
+    let dm = cfg.d_model() as f64;
+    let c = cfg.signals.len() as f64;
+    let learned = matches!(cfg.mask.mode, MaskMode::Soft | MaskMode::Hard);
+    let mut per_pos = stack(&cfg.predictor);
+    // Embeddings (one-hot DNA as a 4-wide matmul, signals), the masked sum.
+    per_pos.matmul += 2.0 * 4.0 * dm + 2.0 * c * dm;
+    per_pos.elementwise += 2.0 * dm;
+    if learned {
+        let g = stack(&cfg.generator);
+        per_pos.matmul += g.matmul + 2.0 * dm * 2.0; // + mask head
+        per_pos.scan += g.scan;
+        per_pos.elementwise += g.elementwise + 2.0 * c + 10.0; // signal prior, softplus, Beta mean, overrides
+    }
+    InferenceFlops { matmul: per_pos.matmul * l, scan: per_pos.scan * l, elementwise: per_pos.elementwise * l }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Preset;
+
+    #[test]
+    fn paper_preset_cost_matches_a_hand_count() {
+        let cfg = Seq2ExpConfig::preset(Preset::Paper);
+        let f = inference_flops(&cfg);
+        // One direction of one layer, per position: in_proj 2·128·512 = 131072, x_proj 2·256·40 = 20480,
+        // dt_proj 2·8·256 = 4096, out_proj 2·256·128 = 65536, conv 2·256·4 = 2048 → 223232; × 2 directions
+        // × 8 layers = 3571712; + embeddings 2·4·128 + 2·3·128 = 1792; + mask head 512.
+        let per_pos = 3_571_712.0 + 1792.0 + 512.0;
+        assert_eq!(f.matmul, per_pos * 200_000.0);
+        // 16 scans × 256 × 16 states × 7 FLOPs per update.
+        assert_eq!(f.scan, 16.0 * 256.0 * 16.0 * 7.0 * 200_000.0);
+        assert!(f.elementwise < 0.05 * f.total());
+    }
+
+    #[test]
+    fn nomask_has_no_generator() {
+        let mut cfg = Seq2ExpConfig::preset(Preset::Paper);
+        let soft = inference_flops(&cfg);
+        cfg.mask.mode = MaskMode::Nomask;
+        let nomask = inference_flops(&cfg);
+        assert!((soft.scan / nomask.scan - 2.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,123 @@
+//! `runtime bench`: throughput of a model at its full window on synthetic genes, in genes/s and in
+//! achieved GFLOP/s (the model's FLOPs counted analytically, `seq2exp_models::config::inference_flops`),
+//! beside the SGEMM GFLOP/s of this machine measured through ONNX Runtime's own MatMul in the same
+//! process and with the same threads — the roofline an SGEMM-bound implementation could reach.
+
+use std::time::Instant;
+
+use onnx_protobuf::tensor_proto::DataType;
+use onnx_protobuf::{ModelProto, OperatorSetIdProto};
+use ort::value::Tensor;
+use seq2exp_models::config::{CaduceusConfig, Seq2ExpConfig};
+
+use crate::onnx::graph::{Dim, Graph};
+use crate::onnx::{to_bytes, Weights, IR_VERSION, OPSET};
+use crate::{InputBatch, Model, RuntimeError};
+
+/// Deterministic pseudo-random weights of the right names and shapes (a benchmark needs the shapes, not
+/// a trained model): A_log = ln(1..N) per row, small δ biases, the rest uniform in ±0.1.
+pub fn random_weights(cfg: &Seq2ExpConfig, seed: u64) -> Weights {
+    let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
+    let mut rnd = move || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    };
+    let (d, c, nf, h) = (cfg.d_model(), cfg.signals.len(), cfg.head.n_features, cfg.head.hidden);
+    let mut shapes: Vec<(String, Vec<usize>)> = vec![
+        ("seq_embed.weight".into(), vec![d, 4]),
+        ("seq_embed.bias".into(), vec![d]),
+        ("sig_embed.weight".into(), vec![d, c]),
+        ("sig_embed.bias".into(), vec![d]),
+        ("mask_head.weight".into(), vec![2, d]),
+        ("mask_head.bias".into(), vec![2]),
+        ("head.mlp.0.weight".into(), vec![h, d + nf]),
+        ("head.mlp.0.bias".into(), vec![h]),
+        ("head.mlp.2.weight".into(), vec![h, h]),
+        ("head.mlp.2.bias".into(), vec![h]),
+        ("head.mlp.4.weight".into(), vec![1, h]),
+        ("head.mlp.4.bias".into(), vec![1]),
+    ];
+    let stacks: [(&str, &CaduceusConfig); 2] = [("generator", &cfg.generator), ("predictor", &cfg.predictor)];
+    for (p, stack) in stacks {
+        shapes.extend(stack.parameter_shapes().into_iter().map(|(n, s)| (format!("{p}.{n}"), s)));
+    }
+    let mut w = Weights::new();
+    for (name, shape) in shapes {
+        let n: usize = shape.iter().product();
+        let data = if name.ends_with("A_log") {
+            (0..n).map(|i| ((i % shape[1] + 1) as f32).ln()).collect()
+        } else if name.ends_with("dt_proj.bias") {
+            (0..n).map(|_| -4.0 + rnd()).collect()
+        } else {
+            (0..n).map(|_| 0.1 * rnd()).collect()
+        };
+        w.insert(name, shape, data);
+    }
+    w.insert("head.feature_mean", vec![nf], vec![0.0; nf]);
+    w.insert("head.feature_std", vec![nf], vec![1.0; nf]);
+    w
+}
+
+/// Synthetic inputs of `genes` genes at `window` bp: bases cycling through codes 0–4, sparse peaks.
+pub struct SyntheticBatch {
+    pub dna: Vec<u8>,
+    pub signals: Vec<f32>,
+    pub features: Vec<f32>,
+    pub genes: usize,
+    pub window: usize,
+}
+
+impl SyntheticBatch {
+    pub fn new(genes: usize, window: usize, channels: usize, n_features: usize) -> Self {
+        let dna = (0..genes * window).map(|i| ((i * 7 + i / 13) % 5) as u8).collect();
+        let signals = (0..genes * window * channels).map(|i| if (i / channels) % 997 < 40 { 4.0 } else { 0.1 }).collect();
+        Self { dna, signals, features: vec![0.1; genes * n_features], genes, window }
+    }
+
+    pub fn input(&self) -> InputBatch<'_> {
+        InputBatch { batch: self.genes, window: self.window, dna: &self.dna, signals: &self.signals, features: &self.features, blacklist: None }
+    }
+}
+
+/// Seconds per gene of `model` over `repeats` timed batches of `batch` genes (after one warm-up).
+pub fn seconds_per_gene(model: &Model, batch: usize, repeats: usize) -> Result<f64, RuntimeError> {
+    let i = model.info();
+    let inputs = SyntheticBatch::new(batch, i.window, i.signal_names.len(), i.n_features);
+    model.predict(&inputs.input())?;
+    let started = Instant::now();
+    for _ in 0..repeats.max(1) {
+        model.predict(&inputs.input())?;
+    }
+    Ok(started.elapsed().as_secs_f64() / (repeats.max(1) * batch) as f64)
+}
+
+/// SGEMM GFLOP/s of ONNX Runtime's MatMul (`n`×`n` by `n`×`n`, f32) on `threads` threads, best of 3.
+pub fn sgemm_gflops(n: usize, threads: usize) -> Result<f64, RuntimeError> {
+    let mut g = Graph::new("sgemm_");
+    let dims = [Dim::Fixed(n), Dim::Fixed(n)];
+    g.input("a", DataType::FLOAT, &dims);
+    g.input("b", DataType::FLOAT, &dims);
+    let c = g.op("MatMul", &["a", "b"], vec![]);
+    g.output(&c, "c", DataType::FLOAT, Some(&dims));
+    let proto = ModelProto {
+        ir_version: IR_VERSION,
+        opset_import: vec![OperatorSetIdProto { domain: String::new(), version: OPSET, ..Default::default() }],
+        graph: Some(g.finish("sgemm")).into(),
+        ..Default::default()
+    };
+    let here = std::path::PathBuf::from("<sgemm>");
+    let ort_err = |e: ort::Error| RuntimeError::Ort { path: here.clone(), message: e.to_string() };
+    let bytes = to_bytes(&proto).map_err(|e| RuntimeError::Ort { path: here.clone(), message: e.to_string() })?;
+    let mut session = crate::session::open_plain(crate::session::environment()?, &bytes, threads).map_err(ort_err)?;
+    let a: Vec<f32> = (0..n * n).map(|i| ((i % 17) as f32 - 8.0) / 8.0).collect();
+    let mut best = f64::INFINITY;
+    for _ in 0..4 {
+        let inputs = ort::inputs!["a" => Tensor::from_array(([n, n], a.clone())).map_err(ort_err)?, "b" => Tensor::from_array(([n, n], a.clone())).map_err(ort_err)?];
+        let started = Instant::now();
+        let out = session.run(inputs).map_err(ort_err)?;
+        let secs = started.elapsed().as_secs_f64();
+        drop(out);
+        best = best.min(secs);
+    }
+    Ok(2.0 * (n as f64).powi(3) / best / 1e9)
+}

@@ -1,0 +1,99 @@
+//! `runtime bench [--model M.onnx | --preset paper] [--flavour fast|portable] [--window L] [--threads T]`:
+//! genes/s and achieved GFLOP/s at the model's window, beside this machine's SGEMM GFLOP/s.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use seq2exp_models::config::{inference_flops, Preset, Seq2ExpConfig};
+
+use crate::bench::{random_weights, seconds_per_gene, sgemm_gflops};
+use crate::onnx::{build_model, to_bytes};
+use crate::{Flavour, LoadOptions, Model};
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// An exported model; without it, a model of --preset with random weights is built.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    #[arg(long, default_value = "paper")]
+    pub preset: Preset,
+    /// fast | portable (for the built model).
+    #[arg(long, default_value = "fast")]
+    pub flavour: String,
+    /// Window of the built model (default: the preset's).
+    #[arg(long)]
+    pub window: Option<usize>,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// Timed batches after one warm-up batch.
+    #[arg(long, default_value_t = 1)]
+    pub repeats: usize,
+    /// Size of the SGEMM reference (n × n by n × n).
+    #[arg(long, default_value_t = 2048)]
+    pub sgemm: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The model to time: the given file, or a random-weights one written to a temporary file.
+fn model_file(a: &BenchArgs) -> anyhow::Result<(PathBuf, Option<Cleanup>)> {
+    if let Some(m) = &a.model {
+        return Ok((m.clone(), None));
+    }
+    let flavour = match a.flavour.as_str() {
+        "fast" => Flavour::Fast,
+        "portable" => Flavour::Portable,
+        other => anyhow::bail!("unknown --flavour '{other}' (fast, portable)"),
+    };
+    let mut cfg = Seq2ExpConfig::preset(a.preset);
+    if let Some(w) = a.window {
+        cfg.window = w;
+        cfg.head.pool_width = cfg.head.pool_width.min(w / 2);
+        cfg.mask.promoter_half_width = cfg.mask.promoter_half_width.min(w / 4);
+    }
+    cfg.validate()?;
+    let path = std::env::temp_dir().join(format!("seq2exp-bench-{}-{}.onnx", a.flavour, std::process::id()));
+    std::fs::write(&path, to_bytes(&build_model(&cfg, &random_weights(&cfg, 1), flavour, &[])?)?)?;
+    Ok((path.clone(), Some(Cleanup(path))))
+}
+
+/// Deletes the built model file when dropped.
+struct Cleanup(PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+pub fn run(a: BenchArgs) -> anyhow::Result<()> {
+    let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let (path, _guard) = model_file(&a)?;
+    let model = Model::load(&path, &LoadOptions { threads: Some(threads) })?;
+    let info = model.info();
+    let cfg: Seq2ExpConfig = serde_json::from_str(&info.config_json)?;
+    let flops = inference_flops(&cfg);
+    let secs = seconds_per_gene(&model, a.batch, a.repeats)?;
+    let sgemm = sgemm_gflops(a.sgemm, threads)?;
+    let achieved = flops.total() / secs / 1e9;
+    let report = serde_json::json!({
+        "flavour": info.flavour.to_string(), "window": info.window, "mask_mode": info.mask_mode, "threads": threads,
+        "batch": a.batch, "seconds_per_gene": secs, "genes_per_s": 1.0 / secs,
+        "gflop_per_gene": flops.total() / 1e9, "gflop_matmul": flops.matmul / 1e9, "gflop_scan": flops.scan / 1e9,
+        "achieved_gflops": achieved, "sgemm_gflops": sgemm, "fraction_of_sgemm": achieved / sgemm,
+        "peak_rss_bytes": seq2exp_cli_util::peak_rss_bytes(),
+    });
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{} flavour, window {}, {threads} threads: {secs:.2} s/gene ({:.4} genes/s); {:.2} GFLOP/gene ({:.2} matmul, {:.2} scan) → {achieved:.1} GFLOP/s = {:.0}% of SGEMM ({sgemm:.1} GFLOP/s, n = {}); peak RSS {:.2} GB",
+            info.flavour, info.window, 1.0 / secs, flops.total() / 1e9, flops.matmul / 1e9, flops.scan / 1e9,
+            100.0 * achieved / sgemm, a.sgemm, seq2exp_cli_util::peak_rss_bytes() as f64 / 1e9
+        );
+    }
+    Ok(())
+}
