@@ -4,7 +4,7 @@
 //!
 //! It does NOT hold yet, so the test is ignored (run it with `cargo test -p seq2exp-trainer --test
 //! acceptance -- --ignored --nocapture`). Measured so far (see the issue 4 notes): (1) holds on this
-//! genome (soft 0.093 vs nomask 0.116), (2) does not — the learned mask ranks causal elements and
+//! genome (soft 0.093 vs nomask 0.116, the latter trained at lr 1e-2), (2) does not — the learned mask ranks causal elements and
 //! accessible decoys alike (mean mask 0.17 vs 0.18), i.e. the generator has not learned the motif in
 //! 300 steps, and the mask's AUPRC (0.25) stays below peaks (0.51) and DNase (0.56). The bar stays.
 
