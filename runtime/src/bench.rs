@@ -8,43 +8,29 @@ use std::time::Instant;
 use onnx_protobuf::tensor_proto::DataType;
 use onnx_protobuf::{ModelProto, OperatorSetIdProto};
 use ort::value::Tensor;
-use seq2exp_models::config::{CaduceusConfig, Seq2ExpConfig};
+use seq2exp_models::config::Seq2ExpConfig;
 
 use crate::onnx::graph::{Dim, Graph};
 use crate::onnx::{to_bytes, Weights, IR_VERSION, OPSET};
 use crate::{InputBatch, Model, RuntimeError};
 
 /// Deterministic pseudo-random weights of the right names and shapes (a benchmark needs the shapes, not
-/// a trained model): A_log = ln(1..N) per row, small δ biases, the rest uniform in ±0.1.
+/// a trained model): A_log = ln(1..N) per row, small δ biases, identity feature scaling, the rest
+/// uniform in ±0.1.
 pub fn random_weights(cfg: &Seq2ExpConfig, seed: u64) -> Weights {
     let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
     let mut rnd = move || {
         s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     };
-    let (d, c, nf, h) = (cfg.d_model(), cfg.signals.len(), cfg.head.n_features, cfg.head.hidden);
-    let mut shapes: Vec<(String, Vec<usize>)> = vec![
-        ("seq_embed.weight".into(), vec![d, 4]),
-        ("seq_embed.bias".into(), vec![d]),
-        ("sig_embed.weight".into(), vec![d, c]),
-        ("sig_embed.bias".into(), vec![d]),
-        ("mask_head.weight".into(), vec![2, d]),
-        ("mask_head.bias".into(), vec![2]),
-        ("head.mlp.0.weight".into(), vec![h, d + nf]),
-        ("head.mlp.0.bias".into(), vec![h]),
-        ("head.mlp.2.weight".into(), vec![h, h]),
-        ("head.mlp.2.bias".into(), vec![h]),
-        ("head.mlp.4.weight".into(), vec![1, h]),
-        ("head.mlp.4.bias".into(), vec![1]),
-    ];
-    let stacks: [(&str, &CaduceusConfig); 2] = [("generator", &cfg.generator), ("predictor", &cfg.predictor)];
-    for (p, stack) in stacks {
-        shapes.extend(stack.parameter_shapes().into_iter().map(|(n, s)| (format!("{p}.{n}"), s)));
-    }
     let mut w = Weights::new();
-    for (name, shape) in shapes {
+    for (name, shape) in cfg.weight_shapes() {
         let n: usize = shape.iter().product();
-        let data = if name.ends_with("A_log") {
+        let data = if name == "head.feature_mean" {
+            vec![0.0; n]
+        } else if name == "head.feature_std" {
+            vec![1.0; n]
+        } else if name.ends_with("A_log") {
             (0..n).map(|i| ((i % shape[1] + 1) as f32).ln()).collect()
         } else if name.ends_with("dt_proj.bias") {
             (0..n).map(|_| -4.0 + rnd()).collect()
@@ -53,8 +39,6 @@ pub fn random_weights(cfg: &Seq2ExpConfig, seed: u64) -> Weights {
         };
         w.insert(name, shape, data);
     }
-    w.insert("head.feature_mean", vec![nf], vec![0.0; nf]);
-    w.insert("head.feature_std", vec![nf], vec![1.0; nf]);
     w
 }
 

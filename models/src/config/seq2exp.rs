@@ -170,6 +170,30 @@ impl Seq2ExpConfig {
         self.predictor.mamba.d_model
     }
 
+    /// Every tensor of this model's state dict, with its shape: embeddings, the generator and mask head
+    /// (learned masks only), the predictor (all but `signal`), the head MLP and its feature-scaling
+    /// buffers. Tied twins (`mamba_rev.{in,out}_proj`) are listed, as in a PyTorch state dict.
+    pub fn weight_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let (d, c, nf, h) = (self.d_model(), self.signals.len(), self.head.n_features, self.head.hidden);
+        let learned = matches!(self.mask.mode, MaskMode::Soft | MaskMode::Hard);
+        let sequence_model = self.mask.mode != MaskMode::Signal;
+        let mut out: Vec<(String, Vec<usize>)> =
+            vec![("seq_embed.weight".into(), vec![d, 4]), ("seq_embed.bias".into(), vec![d]), ("sig_embed.weight".into(), vec![d, c]), ("sig_embed.bias".into(), vec![d])];
+        if learned {
+            out.extend(self.generator.parameter_shapes().into_iter().map(|(n, s)| (format!("generator.{n}"), s)));
+            out.extend([("mask_head.weight".into(), vec![2, d]), ("mask_head.bias".into(), vec![2])]);
+        }
+        if sequence_model {
+            out.extend(self.predictor.parameter_shapes().into_iter().map(|(n, s)| (format!("predictor.{n}"), s)));
+        }
+        let pooled = if sequence_model { d } else { 2 * c };
+        for (i, (inp, o)) in [(pooled + nf, h), (h, h), (h, 1)].into_iter().enumerate() {
+            out.extend([(format!("head.mlp.{}.weight", 2 * i), vec![o, inp]), (format!("head.mlp.{}.bias", 2 * i), vec![o])]);
+        }
+        out.extend([("head.feature_mean".into(), vec![nf]), ("head.feature_std".into(), vec![nf])]);
+        out
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
         positive("window", self.window)?;
         positive("signals", self.signals.len())?;
@@ -191,5 +215,39 @@ impl Seq2ExpConfig {
             positive_f("loss.beta", beta)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Trainable parameters: the state dict without tied twins and the head's buffers.
+    fn trainable(cfg: &Seq2ExpConfig) -> usize {
+        cfg.weight_shapes()
+            .iter()
+            .filter(|(n, _)| !n.contains("mamba_rev.in_proj") && !n.contains("mamba_rev.out_proj") && !n.starts_with("head.feature_"))
+            .map(|(_, s)| s.iter().product::<usize>())
+            .sum()
+    }
+
+    #[test]
+    fn paper_soft_has_the_reference_parameter_count() {
+        // 1,114,243: what `trainer bench --preset paper` counts on the tch model (SEQ2EXP.md: ≈ 1.11 M).
+        assert_eq!(trainable(&Seq2ExpConfig::preset(Preset::Paper)), 1_114_243);
+    }
+
+    #[test]
+    fn baselines_drop_what_they_do_not_have() {
+        let mut cfg = Seq2ExpConfig::preset(Preset::Tiny);
+        cfg.mask.mode = MaskMode::Nomask;
+        let names: Vec<String> = cfg.weight_shapes().into_iter().map(|(n, _)| n).collect();
+        assert!(!names.iter().any(|n| n.starts_with("generator.") || n.starts_with("mask_head")));
+        assert!(names.iter().any(|n| n.starts_with("predictor.")));
+        cfg.mask.mode = MaskMode::Signal;
+        let shapes = cfg.weight_shapes();
+        assert!(!shapes.iter().any(|(n, _)| n.starts_with("predictor.")));
+        let first = shapes.iter().find(|(n, _)| n == "head.mlp.0.weight").unwrap();
+        assert_eq!(first.1, vec![cfg.head.hidden, 2 * cfg.signals.len() + cfg.head.n_features]);
     }
 }
