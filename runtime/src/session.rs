@@ -2,7 +2,7 @@
 //! scan operator registered.
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ort::environment::Environment;
 use ort::operator::OperatorDomain;
@@ -34,9 +34,15 @@ pub fn environment() -> Result<&'static Environment, RuntimeError> {
     env.as_ref().map_err(|(path, message)| RuntimeError::Library { path: path.clone(), message: message.clone() })
 }
 
+/// Serialises session creation with custom operators: ONNX Runtime records a custom domain in a
+/// process-global (ONNX) domain-version map with an unlocked check-then-insert, so two sessions
+/// registering `ai.seq2exp` at once can fail with "domain is already exist".
+static REGISTER: Mutex<()> = Mutex::new(());
+
 /// A session over `bytes` with `threads` intra-op threads and the scan op running on `pool`.
 /// (SessionBuilder errors are not `Send`; this helper turns them into plain `ort::Error`s.)
 pub fn open(env: &Environment, bytes: &[u8], threads: usize, pool: Arc<rayon::ThreadPool>) -> ort::Result<Session> {
+    let _guard = REGISTER.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let domain = OperatorDomain::new(SCAN_DOMAIN)?.add(SelectiveScanOp { pool })?;
     let mut builder = Session::builder(env)?
         .with_intra_threads(threads)?

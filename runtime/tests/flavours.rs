@@ -117,3 +117,30 @@ fn stock_onnxruntime_runs_the_portable_file() {
     assert!(max_abs(ours.mask.as_ref().unwrap(), theirs.mask.as_ref().unwrap()) <= 1e-5);
     common::check_structural(&python, &dir.path().join("Soft-fast.onnx"));
 }
+
+/// ONNX Runtime registers a custom domain in a process-global map without a lock; `Model::load`
+/// must serialise that, or concurrent loads fail with "domain is already exist".
+#[test]
+fn fast_models_load_concurrently() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(MaskMode::Soft);
+    let proto = build_model(&cfg, &common::weights(&cfg, 3), Flavour::Fast, &[]).unwrap();
+    let path = dir.path().join("fast.onnx");
+    std::fs::write(&path, to_bytes(&proto).unwrap()).unwrap();
+    let barrier = std::sync::Barrier::new(8);
+    std::thread::scope(|s| {
+        let loads: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    (0..4).map(|_| Model::load(&path, &LoadOptions { threads: Some(1) }).map(|_| ())).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for load in loads {
+            for result in load.join().unwrap() {
+                result.unwrap_or_else(|e| panic!("concurrent load failed: {e}"));
+            }
+        }
+    });
+}
