@@ -50,6 +50,10 @@ pub fn open(env: &Environment, bytes: &[u8], threads: usize, pool: Arc<rayon::Th
         // Spinning ORT workers would compete with the scan's rayon threads for the same cores.
         .with_intra_op_spinning(false)?
         .with_operators(domain)?;
+    // Per-operator timings for performance work: ORT writes `{prefix}_<date>.json` when the session ends.
+    if let Some(prefix) = std::env::var_os("SEQ2EXP_ORT_PROFILE") {
+        builder = builder.with_profiling(prefix)?;
+    }
     builder.commit_from_memory(bytes)
 }
 
