@@ -12,6 +12,7 @@ mod model;
 pub mod onnx;
 pub mod output;
 pub mod predict;
+mod conv_op;
 mod scan_op;
 pub mod select;
 mod session;

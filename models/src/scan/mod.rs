@@ -49,6 +49,7 @@
 
 mod backward;
 mod backward_chunk;
+mod conv;
 mod delta;
 mod dims;
 mod error;
@@ -61,6 +62,7 @@ pub mod reference;
 mod vec16;
 
 pub use backward::{scan_backward, scan_backward_with};
+pub use conv::causal_conv1d_silu;
 pub use delta::{Delta, DeltaGrad};
 pub use dims::{checkpoint_len, ScanDims, ScanGrads, ScanInputs};
 pub use error::ScanError;

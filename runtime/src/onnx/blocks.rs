@@ -5,7 +5,7 @@
 use seq2exp_models::config::{CaduceusConfig, MambaConfig};
 
 use super::graph::{attr_int, attr_ints, Graph};
-use super::meta::Flavour;
+use super::meta::{Flavour, CONV_OP, SCAN_DOMAIN};
 use super::scan::{scan, ScanValues};
 use super::weights::Weights;
 use crate::error::GraphError;
@@ -46,6 +46,19 @@ fn silu(g: &mut Graph, x: &str) -> String {
     g.op("Mul", &[x, &s], vec![])
 }
 
+/// silu(causal depthwise conv1d(x)): the fused custom node in the fast flavour, else a grouped
+/// `Conv` padded by K−1 positions on the left only, then SiLU.
+fn conv_silu(g: &mut Graph, x: &str, w: &str, b: &str, d: usize, k: usize, flavour: Flavour) -> String {
+    match flavour {
+        Flavour::Fast => g.node_n(CONV_OP, SCAN_DOMAIN, &[x, w, b], 1, vec![]).remove(0),
+        Flavour::Portable => {
+            let attrs = vec![attr_int("group", d as i64), attr_ints("kernel_shape", &[k as i64]), attr_ints("pads", &[k as i64 - 1, 0])];
+            let y = g.op("Conv", &[x, w, b], attrs);
+            silu(g, &y)
+        }
+    }
+}
+
 /// Rows `rows` of a 2-D weight as their own initialiser (once per name and range).
 fn weight_rows(g: &mut Graph, w: &Weights, name: &str, shape: [usize; 2], rows: std::ops::Range<usize>) -> Result<String, GraphError> {
     let data = w.rows(name, shape, rows.clone())?;
@@ -63,10 +76,7 @@ fn mamba(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: 
     let z = g.op("MatMul", &[&w_z, x], vec![]);
     let conv_w = weight(g, w, &format!("{dir}.conv1d.weight"), &[di, 1, k])?;
     let conv_b = weight(g, w, &format!("{dir}.conv1d.bias"), &[di])?;
-    // Causal depthwise conv: pad K−1 positions on the left only.
-    let conv_attrs = vec![attr_int("group", di as i64), attr_ints("kernel_shape", &[k as i64]), attr_ints("pads", &[k as i64 - 1, 0])];
-    let xs = g.op("Conv", &[&xs, &conv_w, &conv_b], conv_attrs);
-    let xs = silu(g, &xs);
+    let xs = conv_silu(g, &xs, &conv_w, &conv_b, di, k, flavour);
     let x_proj = format!("{dir}.x_proj.weight");
     let shape = [r + 2 * n, di];
     let w_dt = weight_rows(g, w, &x_proj, shape, 0..r)?;

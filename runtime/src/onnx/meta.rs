@@ -28,6 +28,8 @@ pub const PROVENANCE: &str = "seq2exp.provenance";
 /// Domain and type of the fast flavour's custom node.
 pub const SCAN_DOMAIN: &str = "ai.seq2exp";
 pub const SCAN_OP: &str = "SelectiveScan";
+/// The fast flavour's fused causal depthwise conv1d + SiLU, in the same domain.
+pub const CONV_OP: &str = "CausalConv1dSilu";
 
 /// How the selective scan is expressed in the graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
