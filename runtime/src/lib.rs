@@ -12,8 +12,7 @@ mod model;
 pub mod onnx;
 pub mod output;
 pub mod predict;
-mod conv_op;
-mod scan_op;
+mod ops;
 pub mod select;
 mod session;
 

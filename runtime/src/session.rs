@@ -5,13 +5,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use ort::environment::Environment;
-use ort::operator::OperatorDomain;
 use ort::session::Session;
 
 use crate::error::RuntimeError;
-use crate::onnx::meta::SCAN_DOMAIN;
-use crate::conv_op::CausalConvOp;
-use crate::scan_op::SelectiveScanOp;
 
 /// Where libonnxruntime is: `ORT_DYLIB_PATH` at run time, else the one this crate was built against,
 /// else the loader's search path.
@@ -44,7 +40,7 @@ static REGISTER: Mutex<()> = Mutex::new(());
 /// (SessionBuilder errors are not `Send`; this helper turns them into plain `ort::Error`s.)
 pub fn open(env: &Environment, bytes: &[u8], threads: usize, pool: Arc<rayon::ThreadPool>) -> ort::Result<Session> {
     let _guard = REGISTER.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let domain = OperatorDomain::new(SCAN_DOMAIN)?.add(SelectiveScanOp { pool: pool.clone() })?.add(CausalConvOp { pool })?;
+    let domain = crate::ops::domain(pool)?;
     let mut builder = Session::builder(env)?
         .with_intra_threads(threads)?
         .with_inter_threads(1)?

@@ -51,9 +51,16 @@ pub trait ScanFloat:
     /// 1 / (1 + e^−self) as the kernel computes it.
     #[doc(hidden)]
     fn sigmoid_k<const F: bool>(self) -> Self;
+    /// √self (IEEE, a vector instruction in the ISA paths).
+    #[doc(hidden)]
+    fn sqrt_k(self) -> Self;
 }
 
 impl ScanFloat for f32 {
+    #[inline(always)]
+    fn sqrt_k(self) -> Self {
+        self.sqrt()
+    }
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     #[inline(always)]
@@ -87,6 +94,10 @@ impl ScanFloat for f32 {
 }
 
 impl ScanFloat for f64 {
+    #[inline(always)]
+    fn sqrt_k(self) -> Self {
+        self.sqrt()
+    }
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     #[inline(always)]

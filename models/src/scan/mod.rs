@@ -49,20 +49,18 @@
 
 mod backward;
 mod backward_chunk;
-mod conv;
 mod delta;
-mod dims;
+pub(crate) mod dims;
 mod error;
 mod float;
 mod forward;
-mod isa;
+pub(crate) mod isa;
 pub mod math;
 mod prep;
 pub mod reference;
 mod vec16;
 
 pub use backward::{scan_backward, scan_backward_with};
-pub use conv::causal_conv1d_silu;
 pub use delta::{Delta, DeltaGrad};
 pub use dims::{checkpoint_len, ScanDims, ScanGrads, ScanInputs};
 pub use error::ScanError;

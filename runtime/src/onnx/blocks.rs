@@ -4,8 +4,8 @@
 
 use seq2exp_models::config::{CaduceusConfig, MambaConfig};
 
-use super::graph::{attr_int, attr_ints, Graph};
-use super::meta::{Flavour, CONV_OP, SCAN_DOMAIN};
+use super::graph::{attr_float, attr_int, attr_ints, Graph};
+use super::meta::{Flavour, CONV_OP, FLIP_OP, RMSNORM_OP, SCAN_DOMAIN};
 use super::scan::{scan, ScanValues};
 use super::weights::Weights;
 use crate::error::GraphError;
@@ -22,8 +22,13 @@ pub fn column(g: &mut Graph, w: &Weights, name: &str, n: usize) -> Result<String
     Ok(g.init_f32(&format!("{name}[:, None]"), &[n, 1], || t.data.clone()))
 }
 
-/// RMSNorm over channels: x / sqrt(mean_c(x²) + eps) · weight, in the trainer's order (x · rsqrt(·) · w).
-pub fn rmsnorm(g: &mut Graph, w: &Weights, name: &str, d: usize, eps: f64, x: &str) -> Result<String, GraphError> {
+/// RMSNorm over channels: x / sqrt(mean_c(x²) + eps) · weight, in the trainer's order (x · rsqrt(·) · w);
+/// one fused node in the fast flavour.
+pub fn rmsnorm(g: &mut Graph, w: &Weights, name: &str, d: usize, eps: f64, x: &str, flavour: Flavour) -> Result<String, GraphError> {
+    if flavour == Flavour::Fast {
+        let weight = weight(g, w, name, &[d])?;
+        return Ok(g.node_n(RMSNORM_OP, SCAN_DOMAIN, &[x, &weight], 1, vec![attr_float("epsilon", eps as f32)]).remove(0));
+    }
     let weight = column(g, w, name, d)?;
     let sq = g.op("Mul", &[x, x], vec![]);
     let ms = g.op("ReduceMean", &[&sq], vec![attr_ints("axes", &[1]), attr_int("keepdims", 1)]);
@@ -35,8 +40,11 @@ pub fn rmsnorm(g: &mut Graph, w: &Weights, name: &str, d: usize, eps: f64, x: &s
     Ok(g.op("Mul", &[&y, &weight], vec![]))
 }
 
-/// Reverses the positions (axis 2).
-pub fn flip(g: &mut Graph, x: &str) -> String {
+/// Reverses the positions (axis 2): a fused node in the fast flavour, else `Slice` with step −1.
+pub fn flip(g: &mut Graph, x: &str, flavour: Flavour) -> String {
+    if flavour == Flavour::Fast {
+        return g.node_n(FLIP_OP, SCAN_DOMAIN, &[x], 1, vec![]).remove(0);
+    }
     let (start, end, axis, step) = (g.i64s(&[-1]), g.i64s(&[i64::MIN]), g.i64s(&[2]), g.i64s(&[-1]));
     g.op("Slice", &[x, &start, &end, &axis, &step], vec![])
 }
@@ -110,9 +118,9 @@ fn bimamba(g: &mut Graph, w: &Weights, c: &MambaConfig, layer: &str, x: &str, fl
     let fwd_name = format!("{layer}.mixer.mamba_fwd");
     let rev_name = format!("{layer}.mixer.mamba_rev");
     let fwd = mamba(g, w, c, &fwd_name, &fwd_name, x, flavour)?;
-    let xr = flip(g, x);
+    let xr = flip(g, x, flavour);
     let rev = mamba(g, w, c, &rev_name, &fwd_name, &xr, flavour)?;
-    let rev = flip(g, &rev);
+    let rev = flip(g, &rev, flavour);
     Ok(g.op("Add", &[&fwd, &rev], vec![]))
 }
 
@@ -128,7 +136,7 @@ pub fn stack(g: &mut Graph, w: &Weights, cfg: &CaduceusConfig, prefix: &str, x: 
             None => hidden.clone(),
         };
         let layer = format!("{prefix}.layers.{i}");
-        let h = rmsnorm(g, w, &format!("{layer}.norm.weight"), d, cfg.rms_norm_eps, &r)?;
+        let h = rmsnorm(g, w, &format!("{layer}.norm.weight"), d, cfg.rms_norm_eps, &r, flavour)?;
         hidden = bimamba(g, w, &cfg.mamba, &layer, &h, flavour)?;
         residual = Some(r);
     }
@@ -136,5 +144,5 @@ pub fn stack(g: &mut Graph, w: &Weights, cfg: &CaduceusConfig, prefix: &str, x: 
         Some(r) => g.op("Add", &[&hidden, r], vec![]),
         None => hidden,
     };
-    rmsnorm(g, w, &format!("{prefix}.norm_f.weight"), d, cfg.rms_norm_eps, &r)
+    rmsnorm(g, w, &format!("{prefix}.norm_f.weight"), d, cfg.rms_norm_eps, &r, flavour)
 }

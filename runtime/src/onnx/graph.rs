@@ -33,6 +33,10 @@ pub fn attr_int(name: &str, v: i64) -> AttributeProto {
     AttributeProto { name: name.into(), type_: AttributeType::INT.into(), i: v, ..Default::default() }
 }
 
+pub fn attr_float(name: &str, v: f32) -> AttributeProto {
+    AttributeProto { name: name.into(), type_: AttributeType::FLOAT.into(), f: v, ..Default::default() }
+}
+
 pub fn attr_ints(name: &str, v: &[i64]) -> AttributeProto {
     AttributeProto { name: name.into(), type_: AttributeType::INTS.into(), ints: v.to_vec(), ..Default::default() }
 }

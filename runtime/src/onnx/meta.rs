@@ -30,6 +30,8 @@ pub const SCAN_DOMAIN: &str = "ai.seq2exp";
 pub const SCAN_OP: &str = "SelectiveScan";
 /// The fast flavour's fused causal depthwise conv1d + SiLU, in the same domain.
 pub const CONV_OP: &str = "CausalConv1dSilu";
+pub const RMSNORM_OP: &str = "RmsNorm";
+pub const FLIP_OP: &str = "Flip";
 
 /// How the selective scan is expressed in the graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -20,8 +20,10 @@
 //! `fast`: each selective scan is one `ai.seq2exp:SelectiveScan` node (domain version 1) with inputs
 //! u `[B, D, L]`, delta_low `[B, R, L]`, dt_weight `[D, R]`, dt_bias `[D]`, A_log `[D, N]`,
 //! B `[B, N, L]`, C `[B, N, L]`, D `[D]`, z `[B, D, L]` and output y `[B, D, L]` (softplus, D skip and
-//! silu(z) gate included), and each causal conv1d + SiLU before it is one `ai.seq2exp:CausalConv1dSilu`
-//! node (x `[B, D, L]`, weight `[D, 1, K]`, bias `[D]`); only this crate's runtime can run them. `portable`: the same graph with the
+//! silu(z) gate included). Three more steps are fused nodes of the same domain: the causal conv1d + SiLU
+//! before each scan (`CausalConv1dSilu`: x `[B, D, L]`, weight `[D, 1, K]`, bias `[D]`), RMSNorm over
+//! channels (`RmsNorm`: x `[B, C, L]`, weight `[C]`, attribute `epsilon`) and the reversal of positions
+//! for BiMamba's reverse direction (`Flip`). Only this crate's runtime (`crate::ops`) can run them. `portable`: the same graph with the
 //! scan as stock ONNX (`Scan` over positions), runnable by any onnxruntime.
 
 mod blocks;

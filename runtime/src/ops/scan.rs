@@ -1,5 +1,5 @@
-//! `ai.seq2exp:SelectiveScan`: the fast flavour's custom ONNX Runtime operator, running the Rust
-//! kernel of `seq2exp_models::scan` (the same one the trainer differentiates through).
+//! `ai.seq2exp:SelectiveScan`: the selective scan on the Rust kernel of `seq2exp_models::scan` (the
+//! same one the trainer differentiates through).
 //!
 //! Inputs (all float): u `[B, D, L]`, delta_low `[B, R, L]`, dt_weight `[D, R]`, dt_bias `[D]`,
 //! A_log `[D, N]`, B `[B, N, L]`, C `[B, N, L]`, D `[D]`, z `[B, D, L]`; output y `[B, D, L]`.
@@ -12,10 +12,9 @@ use ort::operator::{ComputeContext, Kernel, KernelContext, Operator, OperatorInp
 use ort::value::TensorElementType;
 use seq2exp_models::scan::{scan_forward, Delta, ScanDims, ScanInputs, DEFAULT_CHUNK};
 
+use super::{dims3, err, input};
 use crate::onnx::meta::SCAN_OP;
 
-/// The operator; its kernels run on `pool` (sized with the session's intra-op threads; ORT's own
-/// threads are idle while the node runs because the session executes nodes one at a time).
 pub struct SelectiveScanOp {
     pub pool: Arc<rayon::ThreadPool>,
 }
@@ -46,10 +45,6 @@ pub struct ScanKernel {
     pool: Arc<rayon::ThreadPool>,
 }
 
-fn err(msg: impl Into<String>) -> ort::Error {
-    ort::Error::new(format!("{SCAN_OP}: {}", msg.into()))
-}
-
 /// `[B, N, L]` → `[B, L, N]`.
 fn to_position_major(x: &[f32], b: usize, n: usize, l: usize) -> Vec<f32> {
     let mut out = vec![0f32; x.len()];
@@ -64,30 +59,23 @@ fn to_position_major(x: &[f32], b: usize, n: usize, l: usize) -> Vec<f32> {
     out
 }
 
-fn dims3(shape: &[i64], name: &str) -> ort::Result<[usize; 3]> {
-    match shape {
-        [a, b, c] => Ok([*a as usize, *b as usize, *c as usize]),
-        _ => Err(err(format!("{name} must be rank 3, got shape {shape:?}"))),
-    }
-}
-
 impl Kernel for ScanKernel {
     fn compute(&mut self, ctx: &ComputeContext) -> ort::Result<()> {
         let mut inputs = Vec::with_capacity(N_INPUTS);
         for i in 0..N_INPUTS {
-            inputs.push(ctx.input(i)?.ok_or_else(|| err(format!("input {i} is missing")))?);
+            inputs.push(input(ctx, SCAN_OP, i)?);
         }
         let mut data: Vec<(Vec<i64>, &[f32])> = Vec::with_capacity(N_INPUTS);
         for v in &inputs {
             let (shape, values) = v.try_extract_tensor::<f32>()?;
             data.push((shape.to_vec(), values));
         }
-        let [batch, dim, len] = dims3(&data[0].0, "u")?;
-        let [_, rank, _] = dims3(&data[1].0, "delta_low")?;
-        let [_, state, _] = dims3(&data[5].0, "B")?;
+        let [batch, dim, len] = dims3(SCAN_OP, "u", &data[0].0)?;
+        let [_, rank, _] = dims3(SCAN_OP, "delta_low", &data[1].0)?;
+        let [_, state, _] = dims3(SCAN_OP, "B", &data[5].0)?;
         for (i, name) in [(5, "B"), (6, "C")] {
             if data[i].0 != [batch as i64, state as i64, len as i64] {
-                return Err(err(format!("{name} has shape {:?}, expected [{batch}, {state}, {len}]", data[i].0)));
+                return Err(err(SCAN_OP, format!("{name} has shape {:?}, expected [{batch}, {state}, {len}]", data[i].0)));
             }
         }
         let b = to_position_major(data[5].1, batch, state, len);
@@ -104,9 +92,8 @@ impl Kernel for ScanKernel {
             delta_softplus: true,
         };
         let dims = ScanDims::new(batch, dim, len, state);
-        let mut out = ctx.output(0, data[0].0.clone())?.ok_or_else(|| err("no output"))?;
+        let mut out = ctx.output(0, data[0].0.clone())?.ok_or_else(|| err(SCAN_OP, "no output"))?;
         let (_, y) = out.try_extract_tensor_mut::<f32>()?;
-        // Size errors (a malformed graph) come back as an ORT error, never a panic across the FFI.
-        self.pool.install(|| scan_forward(dims, &scan_inputs, y, None, DEFAULT_CHUNK)).map_err(|e| err(e.to_string()))
+        self.pool.install(|| scan_forward(dims, &scan_inputs, y, None, DEFAULT_CHUNK)).map_err(|e| err(SCAN_OP, e))
     }
 }

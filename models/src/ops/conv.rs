@@ -8,11 +8,9 @@
 
 use rayon::prelude::*;
 
-use super::dims::check;
-use super::error::ScanError;
-use super::float::ScanFloat;
-use super::isa::isa_dispatch;
-use super::Isa;
+use crate::scan::dims::check;
+use crate::scan::isa::isa_dispatch;
+use crate::scan::{Isa, ScanError, ScanFloat};
 
 /// Positions per block: the block's accumulators stay in L1 while the K taps pass over them.
 const BLOCK: usize = 1024;
