@@ -86,13 +86,8 @@ fn mamba(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: 
     let conv_b = weight(g, w, &format!("{dir}.conv1d.bias"), &[di])?;
     let xs = conv_silu(g, &xs, &conv_w, &conv_b, di, k, flavour);
     let x_proj = format!("{dir}.x_proj.weight");
-    let shape = [r + 2 * n, di];
-    let w_dt = weight_rows(g, w, &x_proj, shape, 0..r)?;
-    let w_b = weight_rows(g, w, &x_proj, shape, r..r + n)?;
-    let w_c = weight_rows(g, w, &x_proj, shape, r + n..r + 2 * n)?;
-    let delta_low = g.op("MatMul", &[&w_dt, &xs], vec![]); // [B, R, L]
-    let b = g.op("MatMul", &[&w_b, &xs], vec![]); // [B, N, L]
-    let cm = g.op("MatMul", &[&w_c, &xs], vec![]);
+    let w_xp = weight(g, w, &x_proj, &[r + 2 * n, di])?;
+    let x_dbl = g.op("MatMul", &[&w_xp, &xs], vec![]); // [B, R + 2N, L]
     let names = [
         weight(g, w, &format!("{dir}.dt_proj.weight"), &[di, r])?,
         weight(g, w, &format!("{dir}.dt_proj.bias"), &[di])?,
@@ -107,7 +102,7 @@ fn mamba(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: 
         }
         Flavour::Fast => None,
     };
-    let sv = ScanValues { u: &xs, delta_low: &delta_low, dt_weight: &names[0], dt_bias: &names[1], a_log: &names[2], b: &b, c: &cm, d: &names[3], z: &z, a: a.as_deref(), d_inner: di, d_state: n };
+    let sv = ScanValues { u: &xs, x_dbl: &x_dbl, dt_weight: &names[0], dt_bias: &names[1], a_log: &names[2], d: &names[3], z: &z, a: a.as_deref(), d_inner: di, d_state: n, dt_rank: r };
     let y = scan(g, &sv, flavour);
     let out = weight(g, w, &format!("{proj}.out_proj.weight"), &[dm, di])?;
     Ok(g.op("MatMul", &[&out, &y], vec![]))

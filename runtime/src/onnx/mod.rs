@@ -18,8 +18,8 @@
 //!
 //! # Scan flavours
 //! `fast`: each selective scan is one `ai.seq2exp:SelectiveScan` node (domain version 1) with inputs
-//! u `[B, D, L]`, delta_low `[B, R, L]`, dt_weight `[D, R]`, dt_bias `[D]`, A_log `[D, N]`,
-//! B `[B, N, L]`, C `[B, N, L]`, D `[D]`, z `[B, D, L]` and output y `[B, D, L]` (softplus, D skip and
+//! u `[B, D, L]`, x_dbl `[B, R + 2N, L]` (x_proj's output: delta_low, B and C stacked), dt_weight `[D, R]`,
+//! dt_bias `[D]`, A_log `[D, N]`, D `[D]`, z `[B, D, L]` and output y `[B, D, L]` (softplus, D skip and
 //! silu(z) gate included). Three more steps are fused nodes of the same domain: the causal conv1d + SiLU
 //! before each scan (`CausalConv1dSilu`: x `[B, D, L]`, weight `[D, 1, K]`, bias `[D]`), RMSNorm over
 //! channels (`RmsNorm`: x `[B, C, L]`, weight `[C]`, attribute `epsilon`) and the reversal of positions

@@ -2,8 +2,8 @@
 //! - fast: one `ai.seq2exp:SelectiveScan` node (this crate's kernel, see `scan_op`);
 //! - portable: stock ONNX, an ONNX `Scan` over positions with the state `[B, D, N]` as its carry.
 //!
-//! Inputs (channel-major, as the rest of the graph): u, z `[B, D, L]`; delta_low `[B, R, L]`;
-//! b, c `[B, N, L]`; and the weights dt_weight `[D, R]`, dt_bias `[D]`, a_log `[D, N]`, d `[D]`.
+//! Inputs (channel-major, as the rest of the graph): u, z `[B, D, L]`; x_dbl `[B, R + 2N, L]`, x_proj's
+//! output, whose rows are delta_low `[B, R, L]`, b and c `[B, N, L]`; and the weights dt_weight `[D, R]`, dt_bias `[D]`, a_log `[D, N]`, d `[D]`.
 //! Output y `[B, D, L]` = (scan(u; δ = softplus(dt_weight·delta_low + dt_bias)) + D·u) · silu(z).
 
 use onnx_protobuf::tensor_proto::DataType;
@@ -14,23 +14,23 @@ use super::meta::{Flavour, SCAN_DOMAIN, SCAN_OP};
 /// Value names of one scan's inputs.
 pub struct ScanValues<'a> {
     pub u: &'a str,
-    pub delta_low: &'a str,
+    /// x_proj(u) `[B, R + 2N, L]`: delta_low, B and C stacked.
+    pub x_dbl: &'a str,
     pub dt_weight: &'a str,
     pub dt_bias: &'a str,
     pub a_log: &'a str,
-    pub b: &'a str,
-    pub c: &'a str,
     pub d: &'a str,
     pub z: &'a str,
     /// -exp(a_log) `[D, N]`; the portable flavour needs it.
     pub a: Option<&'a str>,
     pub d_inner: usize,
     pub d_state: usize,
+    pub dt_rank: usize,
 }
 
 pub fn scan(g: &mut Graph, s: &ScanValues, flavour: Flavour) -> String {
     match flavour {
-        Flavour::Fast => g.node_n(SCAN_OP, SCAN_DOMAIN, &[s.u, s.delta_low, s.dt_weight, s.dt_bias, s.a_log, s.b, s.c, s.d, s.z], 1, vec![]).remove(0),
+        Flavour::Fast => g.node_n(SCAN_OP, SCAN_DOMAIN, &[s.u, s.x_dbl, s.dt_weight, s.dt_bias, s.a_log, s.d, s.z], 1, vec![]).remove(0),
         Flavour::Portable => portable(g, s),
     }
 }
@@ -39,7 +39,13 @@ pub fn scan(g: &mut Graph, s: &ScanValues, flavour: Flavour) -> String {
 fn portable(g: &mut Graph, s: &ScanValues) -> String {
     let a = s.a.expect("the portable scan is built with A");
     let (ax1, ax2) = (g.i64s(&[1]), g.i64s(&[2]));
-    let dt_w = g.op("MatMul", &[s.dt_weight, s.delta_low], vec![]); // [B, D, L]
+    let (r, n) = (s.dt_rank as i64, s.d_state as i64);
+    let rows = |g: &mut Graph, from: i64, to: i64| {
+        let (start, end) = (g.i64s(&[from]), g.i64s(&[to]));
+        g.op("Slice", &[s.x_dbl, &start, &end, &ax1], vec![])
+    };
+    let (delta_low, b, c) = (rows(g, 0, r), rows(g, r, r + n), rows(g, r + n, r + 2 * n));
+    let dt_w = g.op("MatMul", &[s.dt_weight, &delta_low], vec![]); // [B, D, L]
     let dt_b = g.op("Unsqueeze", &[s.dt_bias, &ax1], vec![]); // [D, 1]
     let pre = g.op("Add", &[&dt_w, &dt_b], vec![]);
     let delta = g.op("Softplus", &[&pre], vec![]);
@@ -52,7 +58,7 @@ fn portable(g: &mut Graph, s: &ScanValues) -> String {
         attr_ints("scan_input_axes", &[2, 2, 2, 2]),
         attr_ints("scan_output_axes", &[2]),
     ];
-    let outs = g.node_n("Scan", "", &[&h0, &delta, &du, s.b, s.c], 2, attrs);
+    let outs = g.node_n("Scan", "", &[&h0, &delta, &du, &b, &c], 2, attrs);
     let y = &outs[1]; // [B, D, L]
     let d = g.op("Unsqueeze", &[s.d, &ax1], vec![]);
     let skip = g.op("Mul", &[s.u, &d], vec![]);

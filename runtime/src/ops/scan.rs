@@ -1,10 +1,11 @@
 //! `ai.seq2exp:SelectiveScan`: the selective scan on the Rust kernel of `seq2exp_models::scan` (the
 //! same one the trainer differentiates through).
 //!
-//! Inputs (all float): u `[B, D, L]`, delta_low `[B, R, L]`, dt_weight `[D, R]`, dt_bias `[D]`,
-//! A_log `[D, N]`, B `[B, N, L]`, C `[B, N, L]`, D `[D]`, z `[B, D, L]`; output y `[B, D, L]`.
-//! B and C arrive channel-major like the rest of the graph and are transposed here to the kernel's
-//! `[B, L, N]` (B·L·N values, small next to the scan's B·D·L·N work).
+//! Inputs (all float): u `[B, D, L]`, x_dbl `[B, R + 2N, L]` (x_proj's whole output: δ_low, B, C
+//! stacked, so x_proj is one MatMul — three thin ones ran at a third of its speed), dt_weight `[D, R]`,
+//! dt_bias `[D]`, A_log `[D, N]`, D `[D]`, z `[B, D, L]`; output y `[B, D, L]`. B and C arrive
+//! channel-major like the rest of the graph and are transposed here to the kernel's `[B, L, N]`
+//! (B·L·N values, small next to the scan's B·D·L·N work).
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ pub struct SelectiveScanOp {
     pub pool: Arc<rayon::ThreadPool>,
 }
 
-const N_INPUTS: usize = 9;
+const N_INPUTS: usize = 7;
 
 impl Operator for SelectiveScanOp {
     type Kernel<'attr> = ScanKernel;
@@ -45,15 +46,22 @@ pub struct ScanKernel {
     pool: Arc<rayon::ThreadPool>,
 }
 
-/// `[B, N, L]` → `[B, L, N]`.
-fn to_position_major(x: &[f32], b: usize, n: usize, l: usize) -> Vec<f32> {
-    let mut out = vec![0f32; x.len()];
-    for bi in 0..b {
-        let (src, dst) = (&x[bi * n * l..(bi + 1) * n * l], &mut out[bi * n * l..(bi + 1) * n * l]);
-        for ni in 0..n {
-            for t in 0..l {
-                dst[t * n + ni] = src[ni * l + t];
+/// Rows `rows` of every batch of a `[B, M, L]` tensor, as `[B, rows, L]` (`position_major`: `[B, L, rows]`,
+/// the kernel's layout of B and C).
+fn rows_of(x: &[f32], m: usize, l: usize, rows: std::ops::Range<usize>, position_major: bool) -> Vec<f32> {
+    let (batch, n) = (x.len() / (m * l), rows.len());
+    let mut out = vec![0f32; batch * n * l];
+    for b in 0..batch {
+        let src = &x[(b * m + rows.start) * l..(b * m + rows.end) * l];
+        let dst = &mut out[b * n * l..(b + 1) * n * l];
+        if position_major {
+            for (ni, row) in src.chunks_exact(l).enumerate() {
+                for (t, &v) in row.iter().enumerate() {
+                    dst[t * n + ni] = v;
+                }
             }
+        } else {
+            dst.copy_from_slice(src);
         }
     }
     out
@@ -71,23 +79,26 @@ impl Kernel for ScanKernel {
             data.push((shape.to_vec(), values));
         }
         let [batch, dim, len] = dims3(SCAN_OP, "u", &data[0].0)?;
-        let [_, rank, _] = dims3(SCAN_OP, "delta_low", &data[1].0)?;
-        let [_, state, _] = dims3(SCAN_OP, "B", &data[5].0)?;
-        for (i, name) in [(5, "B"), (6, "C")] {
-            if data[i].0 != [batch as i64, state as i64, len as i64] {
-                return Err(err(SCAN_OP, format!("{name} has shape {:?}, expected [{batch}, {state}, {len}]", data[i].0)));
-            }
+        let (rank, state) = match (&data[2].0[..], &data[4].0[..]) {
+            ([_, r], [_, n]) => (*r as usize, *n as usize),
+            _ => return Err(err(SCAN_OP, format!("dt_weight {:?} and A_log {:?} must be rank 2", data[2].0, data[4].0))),
+        };
+        let m = rank + 2 * state;
+        if data[1].0 != [batch as i64, m as i64, len as i64] {
+            return Err(err(SCAN_OP, format!("x_dbl has shape {:?}, expected [{batch}, {m}, {len}]", data[1].0)));
         }
-        let b = to_position_major(data[5].1, batch, state, len);
-        let c = to_position_major(data[6].1, batch, state, len);
+        let x_dbl = data[1].1;
+        let low = rows_of(x_dbl, m, len, 0..rank, false);
+        let b = rows_of(x_dbl, m, len, rank..rank + state, true);
+        let c = rows_of(x_dbl, m, len, rank + state..m, true);
         let scan_inputs = ScanInputs {
             u: data[0].1,
-            delta: Delta::LowRank { low: data[1].1, weight: data[2].1, rank },
+            delta: Delta::LowRank { low: &low, weight: data[2].1, rank },
             a_log: data[4].1,
             b: &b,
             c: &c,
-            d_skip: Some(data[7].1),
-            z: Some(data[8].1),
+            d_skip: Some(data[5].1),
+            z: Some(data[6].1),
             delta_bias: Some(data[3].1),
             delta_softplus: true,
         };
