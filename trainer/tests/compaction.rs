@@ -54,7 +54,7 @@ fn compacted_inference_equals_the_predictor_on_the_gathered_bases() {
         tch::no_grad(|| {
             // Non-zero embedding biases, so zero vectors and absent bases differ as much as they can.
             let v = net.vs.variables();
-            let _ = v["seq_embed.bias"].shallow_clone().copy_(&(Tensor::arange(16, (Kind::Float, Device::Cpu)) * 0.05 - 0.4));
+            v["seq_embed.bias"].shallow_clone().copy_(&(Tensor::arange(cfg.d_model() as i64, (Kind::Float, Device::Cpu)) * 0.05 - 0.4));
         });
         let x = input();
         let out = tch::no_grad(|| net.forward(&x, Pass::Eval));
