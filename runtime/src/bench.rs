@@ -15,8 +15,8 @@ use crate::onnx::{to_bytes, Weights, IR_VERSION, OPSET};
 use crate::{InputBatch, Model, RuntimeError};
 
 /// Deterministic pseudo-random weights of the right names and shapes (a benchmark needs the shapes, not
-/// a trained model): A_log = ln(1..N) per row, small δ biases, identity feature scaling, the rest
-/// uniform in ±0.1.
+/// a trained model): A_log = ln(1..N) per row, small δ biases, identity feature scaling, a mask head
+/// that selects every base, the rest uniform in ±0.1.
 pub fn random_weights(cfg: &Seq2ExpConfig, seed: u64) -> Weights {
     let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
     let mut rnd = move || {
@@ -32,6 +32,10 @@ pub fn random_weights(cfg: &Seq2ExpConfig, seed: u64) -> Weights {
             vec![1.0; n]
         } else if name.ends_with("A_log") {
             (0..n).map(|i| ((i % shape[1] + 1) as f32).ln()).collect()
+        } else if name == "mask_head.bias" {
+            // β logit −30, α logit +30: the Beta mean is ≈ 1 at every base, so a hard mask selects
+            // everything but the blacklist and the benchmark controls the mask ratio.
+            vec![-30.0, 30.0]
         } else if name.ends_with("dt_proj.bias") {
             (0..n).map(|_| -4.0 + rnd()).collect()
         } else {
@@ -42,11 +46,13 @@ pub fn random_weights(cfg: &Seq2ExpConfig, seed: u64) -> Weights {
     w
 }
 
-/// Synthetic inputs of `genes` genes at `window` bp: bases cycling through codes 0–4, sparse peaks.
+/// Synthetic inputs of `genes` genes at `window` bp: bases cycling through codes 0–4, sparse peaks, and
+/// optionally a blacklist.
 pub struct SyntheticBatch {
     pub dna: Vec<u8>,
     pub signals: Vec<f32>,
     pub features: Vec<f32>,
+    pub blacklist: Option<Vec<u8>>,
     pub genes: usize,
     pub window: usize,
 }
@@ -55,24 +61,65 @@ impl SyntheticBatch {
     pub fn new(genes: usize, window: usize, channels: usize, n_features: usize) -> Self {
         let dna = (0..genes * window).map(|i| ((i * 7 + i / 13) % 5) as u8).collect();
         let signals = (0..genes * window * channels).map(|i| if (i / channels) % 997 < 40 { 4.0 } else { 0.1 }).collect();
-        Self { dna, signals, features: vec![0.1; genes * n_features], genes, window }
+        Self { dna, signals, features: vec![0.1; genes * n_features], blacklist: None, genes, window }
     }
 
     pub fn input(&self) -> InputBatch<'_> {
-        InputBatch { batch: self.genes, window: self.window, dna: &self.dna, signals: &self.signals, features: &self.features, blacklist: None }
+        InputBatch { batch: self.genes, window: self.window, dna: &self.dna, signals: &self.signals, features: &self.features, blacklist: self.blacklist.as_deref() }
     }
+}
+
+/// A per-gene blacklist `[window]` that leaves `ratio` of the bases unlisted: 1 − ratio of them listed in
+/// pseudo-random contiguous runs (chunks of `run` bases, shuffled; adjacent chunks merge), never inside
+/// the promoter `[window/2 − half_width, window/2 + half_width)`. The ratio is clamped to what the
+/// promoter allows.
+pub fn blacklist_for_ratio(window: usize, promoter_half_width: usize, ratio: f64, seed: u64) -> Vec<u8> {
+    let p0 = (window / 2).saturating_sub(promoter_half_width);
+    let p1 = (p0 + 2 * promoter_half_width).min(window);
+    let outside = window - (p1 - p0);
+    let target = (((1.0 - ratio.clamp(0.0, 1.0)) * window as f64).round() as usize).min(outside);
+    let run = 250;
+    let mut chunks: Vec<std::ops::Range<usize>> = (0..p0).step_by(run).map(|s| s..(s + run).min(p0)).collect();
+    chunks.extend((p1..window).step_by(run).map(|s| s..(s + run).min(window)));
+    // Fisher–Yates with a fixed LCG: the same layout on every run.
+    let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
+    for i in (1..chunks.len()).rev() {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        chunks.swap(i, (s >> 33) as usize % (i + 1));
+    }
+    let mut out = vec![0u8; window];
+    let mut left = target;
+    for c in chunks {
+        let take = c.len().min(left);
+        out[c.start..c.start + take].iter_mut().for_each(|v| *v = 1);
+        left -= take;
+    }
+    out
+}
+
+/// One timing: seconds per gene, and the fraction of bases the model's mask selected (None without a
+/// mask).
+pub struct Timing {
+    pub seconds_per_gene: f64,
+    pub mask_ratio: Option<f64>,
+}
+
+/// Times `model` over `repeats` timed batches of `inputs` (after one warm-up).
+pub fn time_batch(model: &Model, inputs: &SyntheticBatch, repeats: usize) -> Result<Timing, RuntimeError> {
+    let warm = model.predict(&inputs.input())?;
+    let mask_ratio = warm.mask.as_ref().map(|m| m.iter().filter(|&&v| v >= 0.5).count() as f64 / m.len().max(1) as f64);
+    let started = Instant::now();
+    for _ in 0..repeats.max(1) {
+        model.predict(&inputs.input())?;
+    }
+    Ok(Timing { seconds_per_gene: started.elapsed().as_secs_f64() / (repeats.max(1) * inputs.genes) as f64, mask_ratio })
 }
 
 /// Seconds per gene of `model` over `repeats` timed batches of `batch` genes (after one warm-up).
 pub fn seconds_per_gene(model: &Model, batch: usize, repeats: usize) -> Result<f64, RuntimeError> {
     let i = model.info();
     let inputs = SyntheticBatch::new(batch, i.window, i.signal_names.len(), i.n_features);
-    model.predict(&inputs.input())?;
-    let started = Instant::now();
-    for _ in 0..repeats.max(1) {
-        model.predict(&inputs.input())?;
-    }
-    Ok(started.elapsed().as_secs_f64() / (repeats.max(1) * batch) as f64)
+    Ok(time_batch(model, &inputs, repeats)?.seconds_per_gene)
 }
 
 /// SGEMM GFLOP/s of ONNX Runtime's MatMul (`n`×`n` by `n`×`n`, f32) on `threads` threads, best of 3.

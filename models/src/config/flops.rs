@@ -4,7 +4,8 @@
 //! dt_proj, out_proj, mask head), 2 per tap of the depthwise conv, and the selective scan at 7 FLOPs per
 //! state update (δ·A, exp, h·decay, δ·x·B, +, C·h, +; the exp counted once). Elementwise work (norms,
 //! gates, softplus, the Beta mean) is counted at one FLOP per element and op. Both stacks run over the
-//! whole window (no compaction); the head MLP is negligible and left out.
+//! whole window, except a hard model's predictor when a mask ratio is given (compaction,
+//! [`inference_flops_at`]); the head MLP is negligible and left out.
 
 use super::{CaduceusConfig, MaskMode, Seq2ExpConfig};
 
@@ -41,23 +42,37 @@ fn stack(c: &CaduceusConfig) -> InferenceFlops {
     }
 }
 
-/// FLOPs of the inference forward pass over one gene's window.
+/// FLOPs of the inference forward pass over one gene's window, every stack over all L positions (for a
+/// hard model: as if every base were selected).
 pub fn inference_flops(cfg: &Seq2ExpConfig) -> InferenceFlops {
+    inference_flops_at(cfg, None)
+}
+
+/// As [`inference_flops`], with the hard variant's compaction: given the mask ratio r (selected bases /
+/// L), a hard model's predictor runs over r·L positions; the embeddings, generator and mask stay at L.
+/// Other modes, or `None`, ignore the ratio.
+pub fn inference_flops_at(cfg: &Seq2ExpConfig, mask_ratio: Option<f64>) -> InferenceFlops {
     let l = cfg.window as f64;
     let dm = cfg.d_model() as f64;
     let c = cfg.signals.len() as f64;
     let learned = matches!(cfg.mask.mode, MaskMode::Soft | MaskMode::Hard);
-    let mut per_pos = stack(&cfg.predictor);
+    let ratio = match (cfg.mask.mode, mask_ratio) {
+        (MaskMode::Hard, Some(r)) => r.clamp(0.0, 1.0),
+        _ => 1.0,
+    };
+    let p = stack(&cfg.predictor);
+    let mut full = InferenceFlops { matmul: 0.0, scan: 0.0, elementwise: 0.0 };
     // Embeddings (one-hot DNA as a 4-wide matmul, signals), the masked sum.
-    per_pos.matmul += 2.0 * 4.0 * dm + 2.0 * c * dm;
-    per_pos.elementwise += 2.0 * dm;
+    full.matmul += 2.0 * 4.0 * dm + 2.0 * c * dm;
+    full.elementwise += 2.0 * dm;
     if learned {
         let g = stack(&cfg.generator);
-        per_pos.matmul += g.matmul + 2.0 * dm * 2.0; // + mask head
-        per_pos.scan += g.scan;
-        per_pos.elementwise += g.elementwise + 2.0 * c + 10.0; // signal prior, softplus, Beta mean, overrides
+        full.matmul += g.matmul + 2.0 * dm * 2.0; // + mask head
+        full.scan += g.scan;
+        full.elementwise += g.elementwise + 2.0 * c + 10.0; // signal prior, softplus, Beta mean, overrides
     }
-    InferenceFlops { matmul: per_pos.matmul * l, scan: per_pos.scan * l, elementwise: per_pos.elementwise * l }
+    let lp = l * ratio;
+    InferenceFlops { matmul: full.matmul * l + p.matmul * lp, scan: full.scan * l + p.scan * lp, elementwise: full.elementwise * l + p.elementwise * lp }
 }
 
 #[cfg(test)]
@@ -86,5 +101,20 @@ mod tests {
         cfg.mask.mode = MaskMode::Nomask;
         let nomask = inference_flops(&cfg);
         assert!((soft.scan / nomask.scan - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn hard_predictor_scales_with_the_mask_ratio() {
+        let mut cfg = Seq2ExpConfig::preset(Preset::Paper);
+        let soft = inference_flops(&cfg);
+        assert_eq!(inference_flops_at(&cfg, Some(0.1)), soft, "soft models ignore the ratio");
+        cfg.mask.mode = MaskMode::Hard;
+        let full = inference_flops_at(&cfg, Some(1.0));
+        assert_eq!(full, inference_flops(&cfg));
+        let quarter = inference_flops_at(&cfg, Some(0.25));
+        // Generator and predictor stacks are the same size: the scan falls to (1 + 0.25) / 2 of the full count.
+        assert!((quarter.scan / full.scan - 0.625).abs() < 1e-12);
+        let none = inference_flops_at(&cfg, Some(0.0));
+        assert!(none.matmul < full.matmul / 1.9 && none.matmul > full.matmul / 2.1);
     }
 }

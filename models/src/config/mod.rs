@@ -8,7 +8,7 @@ mod seq2exp;
 mod train;
 
 pub use caduceus::{CaduceusConfig, MambaConfig};
-pub use flops::{inference_flops, InferenceFlops};
+pub use flops::{inference_flops, inference_flops_at, InferenceFlops};
 pub use seq2exp::{HeadConfig, Loss, MaskConfig, MaskMode, Posterior, Seq2ExpConfig};
 pub use train::TrainConfig;
 

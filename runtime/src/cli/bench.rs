@@ -1,12 +1,15 @@
-//! `runtime bench [--model M.onnx | --preset paper] [--flavour fast|portable] [--window L] [--threads T]`:
-//! genes/s and achieved GFLOP/s at the model's window, beside this machine's SGEMM GFLOP/s.
+//! `runtime bench [--model M.onnx | --preset paper] [--flavour fast|portable] [--mode soft|hard]
+//! [--mask-ratio r] [--window L] [--threads T]`: genes/s and achieved GFLOP/s at the model's window,
+//! beside this machine's SGEMM GFLOP/s. A hard model compacts, so its predictor's cost follows the mask
+//! ratio: `--mask-ratio r` blacklists 1 − r of each gene (contiguous runs, never the promoter); the built
+//! model's mask head selects every other base, so the ratio is exactly r.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use seq2exp_models::config::{inference_flops, Preset, Seq2ExpConfig};
+use seq2exp_models::config::{inference_flops_at, MaskConfig, MaskMode, Preset, Seq2ExpConfig};
 
-use crate::bench::{random_weights, seconds_per_gene, sgemm_gflops};
+use crate::bench::{blacklist_for_ratio, random_weights, sgemm_gflops, time_batch, SyntheticBatch};
 use crate::onnx::{build_model, to_bytes};
 use crate::{Flavour, LoadOptions, Model};
 
@@ -20,6 +23,12 @@ pub struct BenchArgs {
     /// fast | portable (for the built model).
     #[arg(long, default_value = "fast")]
     pub flavour: String,
+    /// soft | hard (for the built model).
+    #[arg(long, default_value = "soft")]
+    pub mode: String,
+    /// Hard models only: the fraction of bases selected (the rest blacklisted), in (0, 1].
+    #[arg(long)]
+    pub mask_ratio: Option<f64>,
     /// Window of the built model (default: the preset's).
     #[arg(long)]
     pub window: Option<usize>,
@@ -49,13 +58,19 @@ fn model_file(a: &BenchArgs) -> anyhow::Result<(PathBuf, Option<Cleanup>)> {
         other => anyhow::bail!("unknown --flavour '{other}' (fast, portable)"),
     };
     let mut cfg = Seq2ExpConfig::preset(a.preset);
+    let hw = cfg.mask.promoter_half_width;
+    cfg.mask = match a.mode.as_str() {
+        "soft" => MaskConfig { promoter_half_width: hw, ..MaskConfig::soft() },
+        "hard" => MaskConfig { promoter_half_width: hw, ..MaskConfig::hard() },
+        other => anyhow::bail!("unknown --mode '{other}' (soft, hard)"),
+    };
     if let Some(w) = a.window {
         cfg.window = w;
         cfg.head.pool_width = cfg.head.pool_width.min(w / 2);
         cfg.mask.promoter_half_width = cfg.mask.promoter_half_width.min(w / 4);
     }
     cfg.validate()?;
-    let path = std::env::temp_dir().join(format!("seq2exp-bench-{}-{}.onnx", a.flavour, std::process::id()));
+    let path = std::env::temp_dir().join(format!("seq2exp-bench-{}-{}-{}.onnx", a.mode, a.flavour, std::process::id()));
     std::fs::write(&path, to_bytes(&build_model(&cfg, &random_weights(&cfg, 1), flavour, &[])?)?)?;
     Ok((path.clone(), Some(Cleanup(path))))
 }
@@ -69,19 +84,37 @@ impl Drop for Cleanup {
     }
 }
 
+/// The timed genes: synthetic, with a blacklist leaving `--mask-ratio` of each gene selectable.
+fn inputs(a: &BenchArgs, cfg: &Seq2ExpConfig) -> anyhow::Result<SyntheticBatch> {
+    let mut b = SyntheticBatch::new(a.batch, cfg.window, cfg.signals.len(), cfg.head.n_features);
+    if let Some(r) = a.mask_ratio {
+        if cfg.mask.mode != MaskMode::Hard {
+            anyhow::bail!("--mask-ratio needs a hard model (--mode hard)");
+        }
+        if !(r > 0.0 && r <= 1.0) {
+            anyhow::bail!("--mask-ratio must be in (0, 1], got {r}");
+        }
+        b.blacklist = Some(blacklist_for_ratio(cfg.window, cfg.mask.promoter_half_width, r, 7).repeat(a.batch));
+    }
+    Ok(b)
+}
+
 pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let (path, _guard) = model_file(&a)?;
     let model = Model::load(&path, &LoadOptions { threads: Some(threads) })?;
     let info = model.info();
     let cfg: Seq2ExpConfig = serde_json::from_str(&info.config_json)?;
-    let flops = inference_flops(&cfg);
-    let secs = seconds_per_gene(&model, a.batch, a.repeats)?;
+    let timing = time_batch(&model, &inputs(&a, &cfg)?, a.repeats)?;
+    let secs = timing.seconds_per_gene;
+    // Only a hard mask has a ratio of selected bases (a soft one weights every base).
+    let ratio = timing.mask_ratio.filter(|_| cfg.mask.mode == MaskMode::Hard);
+    let flops = inference_flops_at(&cfg, ratio);
     let sgemm = sgemm_gflops(a.sgemm, threads)?;
     let achieved = flops.total() / secs / 1e9;
     let report = serde_json::json!({
         "flavour": info.flavour.to_string(), "window": info.window, "mask_mode": info.mask_mode, "threads": threads,
-        "batch": a.batch, "seconds_per_gene": secs, "genes_per_s": 1.0 / secs,
+        "batch": a.batch, "mask_ratio": ratio, "seconds_per_gene": secs, "genes_per_s": 1.0 / secs,
         "gflop_per_gene": flops.total() / 1e9, "gflop_matmul": flops.matmul / 1e9, "gflop_scan": flops.scan / 1e9,
         "achieved_gflops": achieved, "sgemm_gflops": sgemm, "fraction_of_sgemm": achieved / sgemm,
         "peak_rss_bytes": seq2exp_cli_util::peak_rss_bytes(),
@@ -90,8 +123,8 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "{} flavour, window {}, {threads} threads: {secs:.2} s/gene ({:.4} genes/s); {:.2} GFLOP/gene ({:.2} matmul, {:.2} scan) → {achieved:.1} GFLOP/s = {:.0}% of SGEMM ({sgemm:.1} GFLOP/s, n = {}); peak RSS {:.2} GB",
-            info.flavour, info.window, 1.0 / secs, flops.total() / 1e9, flops.matmul / 1e9, flops.scan / 1e9,
+            "{} flavour, {} model, window {}{}, {threads} threads: {secs:.2} s/gene ({:.4} genes/s); {:.2} GFLOP/gene ({:.2} matmul, {:.2} scan) → {achieved:.1} GFLOP/s = {:.0}% of SGEMM ({sgemm:.1} GFLOP/s, n = {}); peak RSS {:.2} GB",
+            info.flavour, info.mask_mode, info.window, ratio.map_or(String::new(), |r| format!(", mask ratio {r:.3}")), 1.0 / secs, flops.total() / 1e9, flops.matmul / 1e9, flops.scan / 1e9,
             100.0 * achieved / sgemm, a.sgemm, seq2exp_cli_util::peak_rss_bytes() as f64 / 1e9
         );
     }

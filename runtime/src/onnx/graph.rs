@@ -171,6 +171,13 @@ impl Graph {
         name
     }
 
+    /// A rank-0 body input (a `Loop` body's iteration number and condition must have known shapes).
+    pub fn scalar_input(&mut self, elem: DataType) -> String {
+        let name = self.fresh();
+        self.inputs.push(value_info(&name, elem, Some(&[])));
+        name
+    }
+
     pub fn finish(self, name: &str) -> GraphProto {
         GraphProto { name: name.into(), node: self.nodes, initializer: self.initializers, input: self.inputs, output: self.outputs, ..Default::default() }
     }

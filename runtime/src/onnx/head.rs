@@ -1,4 +1,4 @@
-//! Embeddings (graph inputs → `[B, d, L]`) and the expression head (centre pooling, standardised
+//! Embeddings (graph inputs → `[B, d, L]`), centre pooling and the expression head (standardised
 //! features, MLP).
 
 use seq2exp_models::config::Seq2ExpConfig;
@@ -36,21 +36,28 @@ pub fn sig_embed(g: &mut Graph, w: &Weights, d: usize, c: usize, signals: &str) 
     Ok(g.op("Add", &[&y, &bias], vec![]))
 }
 
-/// Mean of `hidden: [B, d, L]` over the central `pool_width` positions, standardised features
-/// appended, then Linear–ReLU–Linear–ReLU–Linear → `[B]`.
-pub fn head(g: &mut Graph, w: &Weights, cfg: &Seq2ExpConfig, hidden: &str, features: &str) -> Result<String, GraphError> {
-    let len = cfg.window;
-    let pw = cfg.head.pool_width.min(len);
-    let start = (len - pw) / 2;
+/// The pooled window in original positions: (start, width), `pool_width` centred (as the trainer's head).
+pub fn pool_range(cfg: &Seq2ExpConfig) -> (usize, usize) {
+    let pw = cfg.head.pool_width.min(cfg.window);
+    ((cfg.window - pw) / 2, pw)
+}
+
+/// Mean of `hidden: [B, d, L]` over the central `pool_width` positions → `[B, d]`.
+pub fn pool(g: &mut Graph, cfg: &Seq2ExpConfig, hidden: &str) -> String {
+    let (start, pw) = pool_range(cfg);
     let (s, e, ax) = (g.i64s(&[start as i64]), g.i64s(&[(start + pw) as i64]), g.i64s(&[2]));
     let centre = g.op("Slice", &[hidden, &s, &e, &ax], vec![]);
-    let pooled = g.op("ReduceMean", &[&centre], vec![attr_ints("axes", &[2]), attr_int("keepdims", 0)]); // [B, d]
+    g.op("ReduceMean", &[&centre], vec![attr_ints("axes", &[2]), attr_int("keepdims", 0)])
+}
+
+/// `pooled: [B, d]` with the standardised features appended, then Linear–ReLU–Linear–ReLU–Linear → `[B]`.
+pub fn head(g: &mut Graph, w: &Weights, cfg: &Seq2ExpConfig, pooled: &str, features: &str) -> Result<String, GraphError> {
     let nf = cfg.head.n_features;
     let mean = weight(g, w, "head.feature_mean", &[nf])?;
     let std = weight(g, w, "head.feature_std", &[nf])?;
     let f = g.op("Sub", &[features, &mean], vec![]);
     let f = g.op("Div", &[&f, &std], vec![]);
-    let mut x = g.op("Concat", &[&pooled, &f], vec![attr_int("axis", 1)]);
+    let mut x = g.op("Concat", &[pooled, &f], vec![attr_int("axis", 1)]);
     let d = cfg.d_model();
     let sizes = [(d + nf, cfg.head.hidden), (cfg.head.hidden, cfg.head.hidden), (cfg.head.hidden, 1)];
     for (i, &(inp, out)) in sizes.iter().enumerate() {

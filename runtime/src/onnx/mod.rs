@@ -12,9 +12,10 @@
 //! | `expression`| float   | `[B]`      | predicted log10(CAGE + 1)                                      |
 //! | `mask`      | float   | `[B, L]`   | inference mask after the overrides (soft: Beta mean; hard: 1[mean ≥ threshold]); absent in `nomask` models |
 //!
-//! B is free; L is fixed to `seq2exp.window`. The hard model runs its predictor over all L positions
-//! (masked ones are zero vectors), which gives the same numbers as compacting the selected bases
-//! would, without the speed-up.
+//! B is free; L is fixed to `seq2exp.window`. Soft models run the predictor over all L positions
+//! (masked bases are zero vectors). Hard models compact: per gene (an ONNX `Loop` over the batch), the
+//! predictor runs on the selected bases only, gathered in order, and the head pools the selected bases
+//! of its centre window (see `compact`); unselected bases cost nothing and cannot change the result.
 //!
 //! # Scan flavours
 //! `fast`: each selective scan is one `ai.seq2exp:SelectiveScan` node (domain version 1) with inputs
@@ -27,6 +28,7 @@
 //! scan as stock ONNX (`Scan` over positions), runnable by any onnxruntime.
 
 mod blocks;
+mod compact;
 pub(crate) mod graph;
 mod head;
 mod mask;
@@ -77,16 +79,23 @@ pub fn build_model(cfg: &Seq2ExpConfig, weights: &Weights, flavour: Flavour, ext
         let x = mask::MaskInputs { generated: &generated, signals: "signals", blacklist: &bl };
         Some(mask::mask(&mut g, weights, cfg, &x)?)
     };
-    let input = match &mask {
+    let pooled = match &mask {
+        // Hard: the predictor runs per gene on the selected bases only (compaction).
+        Some(m) if mode == MaskMode::Hard => compact::compacted_pool(&mut g, weights, cfg, &emb, m, flavour)?,
+        // Soft: masked bases become zero vectors (biases included), as in the reference.
         Some(m) => {
             let ax = g.i64s(&[1]);
             let m3 = g.op("Unsqueeze", &[m, &ax], vec![]);
-            g.op("Mul", &[&emb, &m3], vec![])
+            let input = g.op("Mul", &[&emb, &m3], vec![]);
+            let hidden = blocks::stack(&mut g, weights, &cfg.predictor, "predictor", &input, flavour)?;
+            head::pool(&mut g, cfg, &hidden)
         }
-        None => emb,
+        None => {
+            let hidden = blocks::stack(&mut g, weights, &cfg.predictor, "predictor", &emb, flavour)?;
+            head::pool(&mut g, cfg, &hidden)
+        }
     };
-    let hidden = blocks::stack(&mut g, weights, &cfg.predictor, "predictor", &input, flavour)?;
-    let expr = head::head(&mut g, weights, cfg, &hidden, "features")?;
+    let expr = head::head(&mut g, weights, cfg, &pooled, "features")?;
     g.output(&expr, "expression", DataType::FLOAT, Some(std::slice::from_ref(&batch)));
     if let Some(m) = &mask {
         g.output(m, "mask", DataType::FLOAT, Some(&[batch, Dim::Fixed(l)]));

@@ -35,11 +35,16 @@ impl Head {
         Self { cfg: cfg.clone(), layers, feature_mean, feature_std }
     }
 
+    /// The pooled window of a sequence of `len` positions: (start, width), centred.
+    pub fn pool_range(&self, len: i64) -> (i64, i64) {
+        let w = (self.cfg.pool_width as i64).min(len);
+        ((len - w) / 2, w)
+    }
+
     /// Mean of `hidden: [B, L, d]` over the central `pool_width` positions.
     pub fn pool(&self, hidden: &Tensor) -> Tensor {
-        let len = hidden.size()[1];
-        let w = (self.cfg.pool_width as i64).min(len);
-        hidden.narrow(1, (len - w) / 2, w).mean_dim([1].as_slice(), false, Kind::Float)
+        let (start, w) = self.pool_range(hidden.size()[1]);
+        hidden.narrow(1, start, w).mean_dim([1].as_slice(), false, Kind::Float)
     }
 
     /// `pooled: [B, d]`, `features: [B, n_features]` → `[B]`.

@@ -6,6 +6,7 @@ use tch::{Device, Kind, Tensor};
 
 use seq2exp_models::config::{MaskMode, Seq2ExpConfig};
 
+use super::compact::compacted_pool;
 use super::head::Head;
 use super::mask::{apply_overrides, draw, MaskHead, Pass};
 use crate::nn::{linear, CaduceusStack};
@@ -115,14 +116,20 @@ impl Seq2Exp {
                 (Some(apply_overrides(&raw, x.blacklist.as_ref(), m.promoter_half_width)), post.kl)
             }
         };
-        // Masked bases become zero vectors (biases included), as in the reference.
-        let input = match &mask {
-            Some(mk) => &emb * mk.unsqueeze(-1),
-            None => emb,
+        let pooled = match &mask {
+            // Hard inference compacts: the predictor runs on the selected bases only.
+            Some(mk) if m.mode == MaskMode::Hard && pass == Pass::Eval => compacted_pool(predictor, &self.head, &emb, mk),
+            // Masked bases become zero vectors (biases included), as in the reference.
+            Some(mk) => self.head.pool(&predictor.forward(&(&emb * mk.unsqueeze(-1)))),
+            None => self.head.pool(&predictor.forward(&emb)),
         };
-        let hidden = predictor.forward(&input);
-        let pred = self.head.forward(&self.head.pool(&hidden), &x.features);
+        let pred = self.head.forward(&pooled, &x.features);
         ModelOutput { pred, mask, kl }
+    }
+
+    /// The predictor stack (None for the signal-only baseline).
+    pub fn predictor(&self) -> Option<&CaduceusStack> {
+        self.predictor.as_ref()
     }
 
     /// Signal-only baseline: per channel, the mean over the pooled centre and over the whole window.
