@@ -81,15 +81,16 @@ fn mamba(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: 
         weight(g, w, &format!("{dir}.A_log"), &[di, n])?,
         weight(g, w, &format!("{dir}.D"), &[di])?,
     ];
-    // A = −exp(A_log), precomputed for the portable flavour (the fast op takes A_log, as the kernel).
-    let a = match flavour {
+    // Aᵀ = −exp(A_log)ᵀ `[N, D]`, precomputed for the portable flavour (the fast op takes A_log, as the
+    // kernel); transposed because the portable scan keeps its state as `[B, N, D]`.
+    let a_t = match flavour {
         Flavour::Portable => {
             let a_log = w.get(&format!("{dir}.A_log"), &[di, n])?;
-            Some(g.init_f32(&format!("{dir}.A"), &[di, n], || a_log.data.iter().map(|v| -v.exp()).collect()))
+            Some(g.init_f32(&format!("{dir}.A_T"), &[n, di], || (0..n * di).map(|i| -a_log.data[(i % di) * n + i / di].exp()).collect()))
         }
         Flavour::Fast => None,
     };
-    let sv = ScanValues { u: &xs, delta_low: &delta_low, dt_weight: &names[0], dt_bias: &names[1], a_log: &names[2], b: &b, c: &cm, d: &names[3], z: &z, a: a.as_deref(), d_inner: di, d_state: n };
+    let sv = ScanValues { u: &xs, delta_low: &delta_low, dt_weight: &names[0], dt_bias: &names[1], a_log: &names[2], b: &b, c: &cm, d: &names[3], z: &z, a_t: a_t.as_deref(), d_inner: di, d_state: n };
     let y = scan(g, &sv, flavour);
     let out = weight(g, w, &format!("{proj}.out_proj.weight"), &[dm, di])?;
     Ok(g.op("MatMul", &[&out, &y], vec![]))
