@@ -6,7 +6,7 @@ use seq2exp_models::config::{CaduceusConfig, MambaConfig};
 
 use super::graph::{attr_int, attr_ints, Graph};
 use super::meta::Flavour;
-use super::scan::{scan, ScanValues};
+use super::scan::{scan_pair, ScanValues};
 use super::weights::Weights;
 use crate::error::GraphError;
 
@@ -52,9 +52,9 @@ fn weight_rows(g: &mut Graph, w: &Weights, name: &str, shape: [usize; 2], rows: 
     Ok(g.init_f32(&format!("{name}[{}..{}]", rows.start, rows.end), &[rows.len(), shape[1]], || data))
 }
 
-/// One Mamba direction over `x: [B, d_model, L]`. `dir` holds the per-direction weights; `proj` the
-/// (tied) in/out projections.
-fn mamba(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: &str, flavour: Flavour) -> Result<String, GraphError> {
+/// One Mamba direction over `x: [B, d_model, L]` up to its scan: the scan's inputs. `dir` holds the
+/// per-direction weights; `proj` the (tied) in/out projections.
+fn mamba_in(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: &str, flavour: Flavour) -> Result<ScanValues, GraphError> {
     let (dm, di, n, r, k) = (c.d_model, c.d_inner, c.d_state, c.dt_rank, c.d_conv);
     let in_proj = format!("{proj}.in_proj.weight");
     let w_x = weight_rows(g, w, &in_proj, [2 * di, dm], 0..di)?;
@@ -82,7 +82,7 @@ fn mamba(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: 
         weight(g, w, &format!("{dir}.D"), &[di])?,
     ];
     // Aᵀ = −exp(A_log)ᵀ `[N, D]`, precomputed for the portable flavour (the fast op takes A_log, as the
-    // kernel); transposed because the portable scan keeps its state as `[B, N, D]`.
+    // kernel); transposed because the portable scan keeps its state as `[B, G, N, D]`.
     let a_t = match flavour {
         Flavour::Portable => {
             let a_log = w.get(&format!("{dir}.A_log"), &[di, n])?;
@@ -90,19 +90,26 @@ fn mamba(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: 
         }
         Flavour::Fast => None,
     };
-    let sv = ScanValues { u: &xs, delta_low: &delta_low, dt_weight: &names[0], dt_bias: &names[1], a_log: &names[2], b: &b, c: &cm, d: &names[3], z: &z, a_t: a_t.as_deref(), d_inner: di, d_state: n };
-    let y = scan(g, &sv, flavour);
-    let out = weight(g, w, &format!("{proj}.out_proj.weight"), &[dm, di])?;
-    Ok(g.op("MatMul", &[&out, &y], vec![]))
+    let [dt_weight, dt_bias, a_log, d] = names;
+    Ok(ScanValues { u: xs, delta_low, dt_weight, dt_bias, a_log, b, c: cm, d, z, a_t, d_inner: di, d_state: n })
+}
+
+/// A direction's scan output `[B, D, L]` through the (tied) out projection.
+fn mamba_out(g: &mut Graph, w: &Weights, c: &MambaConfig, proj: &str, y: &str) -> Result<String, GraphError> {
+    let out = weight(g, w, &format!("{proj}.out_proj.weight"), &[c.d_model, c.d_inner])?;
+    Ok(g.op("MatMul", &[&out, y], vec![]))
 }
 
 /// BiMamba: fwd(x) + flip(rev(flip(x))), in/out projections of `mamba_fwd` shared by both.
 fn bimamba(g: &mut Graph, w: &Weights, c: &MambaConfig, layer: &str, x: &str, flavour: Flavour) -> Result<String, GraphError> {
     let fwd_name = format!("{layer}.mixer.mamba_fwd");
     let rev_name = format!("{layer}.mixer.mamba_rev");
-    let fwd = mamba(g, w, c, &fwd_name, &fwd_name, x, flavour)?;
+    let fwd = mamba_in(g, w, c, &fwd_name, &fwd_name, x, flavour)?;
     let xr = flip(g, x);
-    let rev = mamba(g, w, c, &rev_name, &fwd_name, &xr, flavour)?;
+    let rev = mamba_in(g, w, c, &rev_name, &fwd_name, &xr, flavour)?;
+    let [y_fwd, y_rev] = scan_pair(g, &fwd, &rev, flavour);
+    let fwd = mamba_out(g, w, c, &fwd_name, &y_fwd)?;
+    let rev = mamba_out(g, w, c, &fwd_name, &y_rev)?;
     let rev = flip(g, &rev);
     Ok(g.op("Add", &[&fwd, &rev], vec![]))
 }

@@ -24,48 +24,66 @@ use super::meta::{Flavour, SCAN_DOMAIN, SCAN_OP};
 pub const CHUNK: usize = 64;
 
 /// Value names of one scan's inputs.
-pub struct ScanValues<'a> {
-    pub u: &'a str,
-    pub delta_low: &'a str,
-    pub dt_weight: &'a str,
-    pub dt_bias: &'a str,
-    pub a_log: &'a str,
-    pub b: &'a str,
-    pub c: &'a str,
-    pub d: &'a str,
-    pub z: &'a str,
+pub struct ScanValues {
+    pub u: String,
+    pub delta_low: String,
+    pub dt_weight: String,
+    pub dt_bias: String,
+    pub a_log: String,
+    pub b: String,
+    pub c: String,
+    pub d: String,
+    pub z: String,
     /// A transposed, -exp(a_log)ᵀ `[N, D]`; the portable flavour needs it.
-    pub a_t: Option<&'a str>,
+    pub a_t: Option<String>,
     pub d_inner: usize,
     pub d_state: usize,
 }
 
-pub fn scan(g: &mut Graph, s: &ScanValues, flavour: Flavour) -> String {
+/// The two directions of a BiMamba layer (independent scans of the same size). The portable flavour
+/// runs them as one scan over a `[B, 2, N, D]` state: half the sequential steps, each twice as wide.
+pub fn scan_pair(g: &mut Graph, fwd: &ScanValues, rev: &ScanValues, flavour: Flavour) -> [String; 2] {
     match flavour {
-        Flavour::Fast => g.node_n(SCAN_OP, SCAN_DOMAIN, &[s.u, s.delta_low, s.dt_weight, s.dt_bias, s.a_log, s.b, s.c, s.d, s.z], 1, vec![]).remove(0),
-        Flavour::Portable => portable(g, s),
+        Flavour::Fast => [fast(g, fwd), fast(g, rev)],
+        Flavour::Portable => {
+            let mut ys = portable(g, &[fwd, rev]);
+            let rev_y = ys.pop().expect("two directions");
+            [ys.pop().expect("two directions"), rev_y]
+        }
     }
 }
 
-/// δ, the chunked recurrence, then the D skip and the silu(z) gate.
-fn portable(g: &mut Graph, s: &ScanValues) -> String {
-    let a_t = s.a_t.expect("the portable scan is built with Aᵀ");
-    let ax1 = g.i64s(&[1]);
-    let dt_w = g.op("MatMul", &[s.dt_weight, s.delta_low], vec![]); // [B, D, L]
-    let dt_b = g.op("Unsqueeze", &[s.dt_bias, &ax1], vec![]); // [D, 1]
-    let pre = g.op("Add", &[&dt_w, &dt_b], vec![]);
-    let delta = g.op("Softplus", &[&pre], vec![]);
-    let du = g.op("Mul", &[&delta, s.u], vec![]);
-    let y = chunked_scan(g, s, a_t, &delta, &du);
-    let d = g.op("Unsqueeze", &[s.d, &ax1], vec![]);
-    let skip = g.op("Mul", &[s.u, &d], vec![]);
-    let y = g.op("Add", &[&y, &skip], vec![]);
-    let gate = g.op("Sigmoid", &[s.z], vec![]);
-    let gate = g.op("Mul", &[s.z, &gate], vec![]);
-    g.op("Mul", &[&y, &gate], vec![])
+fn fast(g: &mut Graph, s: &ScanValues) -> String {
+    let inputs = [&s.u, &s.delta_low, &s.dt_weight, &s.dt_bias, &s.a_log, &s.b, &s.c, &s.d, &s.z].map(|v| v.as_str());
+    g.node_n(SCAN_OP, SCAN_DOMAIN, &inputs, 1, vec![]).remove(0)
 }
 
-/// Chunk geometry, computed from u's shape at run time: L, the end padding, and the chunk count.
+/// δ, the chunked recurrence of all `scans` at once, then each one's D skip and silu(z) gate.
+fn portable(g: &mut Graph, scans: &[&ScanValues]) -> Vec<String> {
+    let ax1 = g.i64s(&[1]);
+    let mut deltas = Vec::new();
+    let mut dus = Vec::new();
+    for s in scans {
+        let dt_w = g.op("MatMul", &[&s.dt_weight, &s.delta_low], vec![]); // [B, D, L]
+        let dt_b = g.op("Unsqueeze", &[&s.dt_bias, &ax1], vec![]); // [D, 1]
+        let pre = g.op("Add", &[&dt_w, &dt_b], vec![]);
+        let delta = g.op("Softplus", &[&pre], vec![]);
+        dus.push(g.op("Mul", &[&delta, &s.u], vec![]));
+        deltas.push(delta);
+    }
+    let ys = chunked_scan(g, scans, &deltas, &dus);
+    scans.iter().zip(ys).map(|(s, y)| {
+        let d = g.op("Unsqueeze", &[&s.d, &ax1], vec![]);
+        let skip = g.op("Mul", &[&s.u, &d], vec![]);
+        let y = g.op("Add", &[&y, &skip], vec![]);
+        let gate = g.op("Sigmoid", &[&s.z], vec![]);
+        let gate = g.op("Mul", &[&s.z, &gate], vec![]);
+        g.op("Mul", &[&y, &gate], vec![])
+    }).collect()
+}
+
+/// Chunk geometry, computed from u's shape at run time: L, the end padding of a `[B, G, X, L]` value,
+/// and the chunk count.
 struct Chunks {
     len: String,
     pads: String,
@@ -82,50 +100,69 @@ fn chunks(g: &mut Graph, u: &str) -> Chunks {
     let count = g.op("Div", &[&up, &t_c], vec![]); // ⌈L / T⌉ (integer division)
     let padded = g.op("Mul", &[&count, &t_c], vec![]);
     let extra = g.op("Sub", &[&padded, &len], vec![]);
-    let front = g.i64s(&[0, 0, 0, 0, 0]);
+    let front = g.i64s(&[0, 0, 0, 0, 0, 0, 0]);
     let pads = g.op("Concat", &[&front, &extra], vec![attr_int("axis", 0)]);
     Chunks { len, pads, count }
 }
 
-/// `[B, X, L]` → `[L/T, T, B, X]`, zero-padded at the end of L.
-fn to_chunks(g: &mut Graph, k: &Chunks, x: &str, width: usize) -> String {
-    let padded = g.op("Pad", &[x, &k.pads], vec![]);
-    let (head, tail) = (g.i64s(&[0, width as i64]), g.i64s(&[CHUNK as i64]));
+/// `[B, X, L]` per scan → `[L/T, T, B, G, X]`, the G scans stacked and L zero-padded at the end.
+fn to_chunks(g: &mut Graph, k: &Chunks, xs: &[String], width: usize) -> String {
+    let ax1 = g.i64s(&[1]);
+    let each: Vec<String> = xs.iter().map(|x| g.op("Unsqueeze", &[x, &ax1], vec![])).collect();
+    let stacked = if each.len() == 1 { each[0].clone() } else { g.op("Concat", &refs(&each), vec![attr_int("axis", 1)]) };
+    let padded = g.op("Pad", &[&stacked, &k.pads], vec![]);
+    let (head, tail) = (g.i64s(&[0, xs.len() as i64, width as i64]), g.i64s(&[CHUNK as i64]));
     let shape = g.op("Concat", &[&head, &k.count, &tail], vec![attr_int("axis", 0)]);
-    let split = g.op("Reshape", &[&padded, &shape], vec![]); // [B, X, L/T, T]
-    g.op("Transpose", &[&split], vec![attr_ints("perm", &[2, 3, 0, 1])])
+    let split = g.op("Reshape", &[&padded, &shape], vec![]); // [B, G, X, L/T, T]
+    g.op("Transpose", &[&split], vec![attr_ints("perm", &[3, 4, 0, 1, 2])])
 }
 
-/// The recurrence over all positions, y `[B, D, L]` from δ and δ·u `[B, D, L]`.
-fn chunked_scan(g: &mut Graph, s: &ScanValues, a_t: &str, delta: &str, du: &str) -> String {
-    let k = chunks(g, s.u);
-    let inputs = [(delta, s.d_inner), (du, s.d_inner), (s.b, s.d_state), (s.c, s.d_state)].map(|(x, w)| to_chunks(g, &k, x, w));
-    let h0 = zero_state(g, s);
-    let axes = [g.i64s(&[2]), g.i64s(&[3])];
-    let body = chunk_body(a_t, &axes);
+/// The recurrence of G scans over all positions: y `[B, D, L]` per scan from its δ and δ·u `[B, D, L]`.
+fn chunked_scan(g: &mut Graph, scans: &[&ScanValues], deltas: &[String], dus: &[String]) -> Vec<String> {
+    let (di, n, groups) = (scans[0].d_inner, scans[0].d_state, scans.len());
+    let k = chunks(g, &scans[0].u);
+    let bs: Vec<String> = scans.iter().map(|s| s.b.clone()).collect();
+    let cs: Vec<String> = scans.iter().map(|s| s.c.clone()).collect();
+    let a_ts: Vec<String> = scans.iter().map(|s| s.a_t.clone().expect("the portable scan is built with Aᵀ")).collect();
+    let inputs = [(deltas, di), (dus, di), (&bs[..], n), (&cs[..], n)].map(|(x, w)| to_chunks(g, &k, x, w));
+    let ax0 = g.i64s(&[0]);
+    let a_each: Vec<String> = a_ts.iter().map(|a| g.op("Unsqueeze", &[a, &ax0], vec![])).collect();
+    let a_t = g.op("Concat", &refs(&a_each), vec![attr_int("axis", 0)]); // [G, N, D]
+    let h0 = zero_state(g, &scans[0].u, &[groups, n, di]);
+    let axes = [g.i64s(&[3]), g.i64s(&[4])];
+    let body = chunk_body(&a_t, &axes);
     let attrs = vec![attr_graph("body", body), attr_int("num_scan_inputs", 4)];
     let outs = g.node_n("Scan", "", &[&h0, &inputs[0], &inputs[1], &inputs[2], &inputs[3]], 2, attrs);
-    let y = g.op("Transpose", &[&outs[1]], vec![attr_ints("perm", &[2, 3, 0, 1])]); // [B, D, L/T, T]
-    let shape = g.i64s(&[0, s.d_inner as i64, -1]);
+    let y = g.op("Transpose", &[&outs[1]], vec![attr_ints("perm", &[2, 3, 4, 0, 1])]); // [B, G, D, L/T, T]
+    let shape = g.i64s(&[0, groups as i64, di as i64, -1]);
     let y = g.op("Reshape", &[&y, &shape], vec![]);
-    let (start, axis) = (g.i64s(&[0]), g.i64s(&[2]));
-    g.op("Slice", &[&y, &start, &k.len, &axis], vec![])
+    let (start, axis) = (g.i64s(&[0]), g.i64s(&[3]));
+    let y = g.op("Slice", &[&y, &start, &k.len, &axis], vec![]); // [B, G, D, L]
+    let ax1 = g.i64s(&[1]);
+    let parts = if groups == 1 { vec![y] } else { g.node_n("Split", "", &[&y], groups, vec![attr_int("axis", 1)]) };
+    parts.iter().map(|p| g.op("Squeeze", &[p, &ax1], vec![])).collect()
 }
 
-/// Zeros `[B, N, D]`, B taken from u at run time.
-fn zero_state(g: &mut Graph, s: &ScanValues) -> String {
-    let shape = g.op("Shape", &[s.u], vec![]);
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Zeros `[B, dims..]`, B taken from u at run time.
+fn zero_state(g: &mut Graph, u: &str, dims: &[usize]) -> String {
+    let shape = g.op("Shape", &[u], vec![]);
     let (start, end, axis) = (g.i64s(&[0]), g.i64s(&[1]), g.i64s(&[0]));
     let batch = g.op("Slice", &[&shape, &start, &end, &axis], vec![]);
-    let nd = g.i64s(&[s.d_state as i64, s.d_inner as i64]);
-    let full = g.op("Concat", &[&batch, &nd], vec![attr_int("axis", 0)]);
+    let dims: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+    let rest = g.i64s(&dims);
+    let full = g.op("Concat", &[&batch, &rest], vec![attr_int("axis", 0)]);
     g.op("ConstantOfShape", &[&full], vec![attr_tensor("value", tensor_f32("", &[1], &[0.0]))])
 }
 
-/// One chunk of T positions: carry h `[B, N, D]`; scanned δ, δ·u `[T, B, D]` and B, C `[T, B, N]`;
-/// outputs the last state and y `[T, B, D]`. Reads Aᵀ and the axes `[2]`, `[3]` from the outer graph.
+/// One chunk of T positions of G stacked scans: carry h `[B, G, N, D]`; scanned δ, δ·u `[T, B, G, D]`
+/// and B, C `[T, B, G, N]`; outputs the last state and y `[T, B, G, D]`. Reads Aᵀ `[G, N, D]` and the axes
+/// `[3]`, `[4]` from the outer graph.
 fn chunk_body(a_t: &str, axes: &[String; 2]) -> onnx_protobuf::GraphProto {
-    let [ax2, ax3] = axes;
+    let [ax3, ax4] = axes;
     let mut b = Graph::new("scan_chunk_");
     let h = b.untyped_shape_input(DataType::FLOAT);
     let delta = b.untyped_shape_input(DataType::FLOAT);
@@ -133,17 +170,17 @@ fn chunk_body(a_t: &str, axes: &[String; 2]) -> onnx_protobuf::GraphProto {
     let bt = b.untyped_shape_input(DataType::FLOAT);
     let ct = b.untyped_shape_input(DataType::FLOAT);
     // D last, so the broadcasts below run over contiguous rows of D.
-    let delta4 = b.op("Unsqueeze", &[&delta, ax2], vec![]); // [T, B, 1, D]
-    let da = b.op("Mul", &[&delta4, a_t], vec![]);
-    let decay = b.op("Exp", &[&da], vec![]); // [T, B, N, D]
-    let du4 = b.op("Unsqueeze", &[&du, ax2], vec![]);
-    let bt4 = b.op("Unsqueeze", &[&bt, ax3], vec![]); // [T, B, N, 1]
-    let inject = b.op("Mul", &[&du4, &bt4], vec![]);
+    let delta5 = b.op("Unsqueeze", &[&delta, ax3], vec![]); // [T, B, G, 1, D]
+    let da = b.op("Mul", &[&delta5, a_t], vec![]);
+    let decay = b.op("Exp", &[&da], vec![]); // [T, B, G, N, D]
+    let du5 = b.op("Unsqueeze", &[&du, ax3], vec![]);
+    let bt5 = b.op("Unsqueeze", &[&bt, ax4], vec![]); // [T, B, G, N, 1]
+    let inject = b.op("Mul", &[&du5, &bt5], vec![]);
     let attrs = vec![attr_graph("body", step_body()), attr_int("num_scan_inputs", 2)];
     let outs = b.node_n("Scan", "", &[&h, &decay, &inject], 2, attrs);
-    let ct4 = b.op("Unsqueeze", &[&ct, ax2], vec![]); // [T, B, 1, N]
-    let y = b.op("MatMul", &[&ct4, &outs[1]], vec![]); // [T, B, 1, D]
-    let y = b.op("Squeeze", &[&y, ax2], vec![]);
+    let ct5 = b.op("Unsqueeze", &[&ct, ax3], vec![]); // [T, B, G, 1, N]
+    let y = b.op("MatMul", &[&ct5, &outs[1]], vec![]); // [T, B, G, 1, D]
+    let y = b.op("Squeeze", &[&y, ax3], vec![]);
     b.output(&outs[0], &outs[0], DataType::FLOAT, None);
     b.output(&y, &y, DataType::FLOAT, None);
     b.finish("selective_scan_chunk")
@@ -152,7 +189,7 @@ fn chunk_body(a_t: &str, axes: &[String; 2]) -> onnx_protobuf::GraphProto {
 /// One position: h = decay_t ⊙ h + injection_t, as the new carry and as the scanned output.
 fn step_body() -> onnx_protobuf::GraphProto {
     let mut b = Graph::new("scan_step_");
-    let h = b.untyped_shape_input(DataType::FLOAT); // [B, N, D]
+    let h = b.untyped_shape_input(DataType::FLOAT); // [B, G, N, D]
     let decay = b.untyped_shape_input(DataType::FLOAT);
     let inject = b.untyped_shape_input(DataType::FLOAT);
     let kept = b.op("Mul", &[&decay, &h], vec![]);
