@@ -178,15 +178,21 @@ fn chunk_body(a_t: &str, axes: &[String; 2]) -> onnx_protobuf::GraphProto {
     let inject = b.op("Mul", &[&du5, &bt5], vec![]);
     let attrs = vec![attr_graph("body", step_body()), attr_int("num_scan_inputs", 2)];
     let outs = b.node_n("Scan", "", &[&h, &decay, &inject], 2, attrs);
+    // y_t = C_t·h_t = C_t·kept_t + C_t·(δu_t ⊗ B_t) = C_t·kept_t + δu_t (C_t·B_t).
     let ct5 = b.op("Unsqueeze", &[&ct, ax3], vec![]); // [T, B, G, 1, N]
     let y = b.op("MatMul", &[&ct5, &outs[1]], vec![]); // [T, B, G, 1, D]
     let y = b.op("Squeeze", &[&y, ax3], vec![]);
+    let cb = b.op("Mul", &[&ct, &bt], vec![]);
+    let cb = b.op("ReduceSum", &[&cb, ax3], vec![attr_int("keepdims", 1)]); // [T, B, G, 1]
+    let fresh = b.op("Mul", &[&du, &cb], vec![]);
+    let y = b.op("Add", &[&y, &fresh], vec![]);
     b.output(&outs[0], &outs[0], DataType::FLOAT, None);
     b.output(&y, &y, DataType::FLOAT, None);
     b.finish("selective_scan_chunk")
 }
 
-/// One position: h = decay_t ⊙ h + injection_t, as the new carry and as the scanned output.
+/// One position: kept = decay_t ⊙ h, h = kept + injection_t. The scanned output is `kept`, not h (which
+/// would need an Identity copy per step); the chunk adds the injections back in its read-out.
 fn step_body() -> onnx_protobuf::GraphProto {
     let mut b = Graph::new("scan_step_");
     let h = b.untyped_shape_input(DataType::FLOAT); // [B, G, N, D]
@@ -194,8 +200,7 @@ fn step_body() -> onnx_protobuf::GraphProto {
     let inject = b.untyped_shape_input(DataType::FLOAT);
     let kept = b.op("Mul", &[&decay, &h], vec![]);
     let h_new = b.op("Add", &[&kept, &inject], vec![]);
-    let stacked = b.fresh();
     b.output(&h_new, &h_new, DataType::FLOAT, None);
-    b.output(&h_new, &stacked, DataType::FLOAT, None);
+    b.output(&kept, &kept, DataType::FLOAT, None);
     b.finish("selective_scan_step")
 }
