@@ -61,17 +61,13 @@ fn fast(g: &mut Graph, s: &ScanValues) -> String {
 /// δ, the chunked recurrence of all `scans` at once, then each one's D skip and silu(z) gate.
 fn portable(g: &mut Graph, scans: &[&ScanValues]) -> Vec<String> {
     let ax1 = g.i64s(&[1]);
-    let mut deltas = Vec::new();
-    let mut dus = Vec::new();
-    for s in scans {
+    // δ before its softplus, which the chunks apply (see `softplus`).
+    let pres: Vec<String> = scans.iter().map(|s| {
         let dt_w = g.op("MatMul", &[&s.dt_weight, &s.delta_low], vec![]); // [B, D, L]
         let dt_b = g.op("Unsqueeze", &[&s.dt_bias, &ax1], vec![]); // [D, 1]
-        let pre = g.op("Add", &[&dt_w, &dt_b], vec![]);
-        let delta = g.op("Softplus", &[&pre], vec![]);
-        dus.push(g.op("Mul", &[&delta, &s.u], vec![]));
-        deltas.push(delta);
-    }
-    let ys = chunked_scan(g, scans, &deltas, &dus);
+        g.op("Add", &[&dt_w, &dt_b], vec![])
+    }).collect();
+    let ys = chunked_scan(g, scans, &pres);
     scans.iter().zip(ys).map(|(s, y)| {
         let d = g.op("Unsqueeze", &[&s.d, &ax1], vec![]);
         let skip = g.op("Mul", &[&s.u, &d], vec![]);
@@ -117,20 +113,23 @@ fn to_chunks(g: &mut Graph, k: &Chunks, xs: &[String], width: usize) -> String {
     g.op("Transpose", &[&split], vec![attr_ints("perm", &[3, 4, 0, 1, 2])])
 }
 
-/// The recurrence of G scans over all positions: y `[B, D, L]` per scan from its δ and δ·u `[B, D, L]`.
-fn chunked_scan(g: &mut Graph, scans: &[&ScanValues], deltas: &[String], dus: &[String]) -> Vec<String> {
+/// The recurrence of G scans over all positions: y `[B, D, L]` per scan from its δ before the softplus
+/// `[B, D, L]`.
+fn chunked_scan(g: &mut Graph, scans: &[&ScanValues], pres: &[String]) -> Vec<String> {
     let (di, n, groups) = (scans[0].d_inner, scans[0].d_state, scans.len());
     let k = chunks(g, &scans[0].u);
+    let us: Vec<String> = scans.iter().map(|s| s.u.clone()).collect();
     let bs: Vec<String> = scans.iter().map(|s| s.b.clone()).collect();
     let cs: Vec<String> = scans.iter().map(|s| s.c.clone()).collect();
     let a_ts: Vec<String> = scans.iter().map(|s| s.a_t.clone().expect("the portable scan is built with Aᵀ")).collect();
-    let inputs = [(deltas, di), (dus, di), (&bs[..], n), (&cs[..], n)].map(|(x, w)| to_chunks(g, &k, x, w));
+    let inputs = [(pres, di), (&us[..], di), (&bs[..], n), (&cs[..], n)].map(|(x, w)| to_chunks(g, &k, x, w));
     let ax0 = g.i64s(&[0]);
     let a_each: Vec<String> = a_ts.iter().map(|a| g.op("Unsqueeze", &[a, &ax0], vec![])).collect();
     let a_t = g.op("Concat", &refs(&a_each), vec![attr_int("axis", 0)]); // [G, N, D]
     let h0 = zero_state(g, &scans[0].u, &[groups, n, di]);
     let axes = [g.i64s(&[3]), g.i64s(&[4])];
-    let body = chunk_body(&a_t, &axes);
+    let one = g.scalar(1.0);
+    let body = chunk_body(&a_t, &axes, &one);
     let attrs = vec![attr_graph("body", body), attr_int("num_scan_inputs", 4)];
     let outs = g.node_n("Scan", "", &[&h0, &inputs[0], &inputs[1], &inputs[2], &inputs[3]], 2, attrs);
     let y = g.op("Transpose", &[&outs[1]], vec![attr_ints("perm", &[2, 3, 4, 0, 1])]); // [B, G, D, L/T, T]
@@ -158,17 +157,19 @@ fn zero_state(g: &mut Graph, u: &str, dims: &[usize]) -> String {
     g.op("ConstantOfShape", &[&full], vec![attr_tensor("value", tensor_f32("", &[1], &[0.0]))])
 }
 
-/// One chunk of T positions of G stacked scans: carry h `[B, G, N, D]`; scanned δ, δ·u `[T, B, G, D]`
-/// and B, C `[T, B, G, N]`; outputs the last state and y `[T, B, G, D]`. Reads Aᵀ `[G, N, D]` and the axes
-/// `[3]`, `[4]` from the outer graph.
-fn chunk_body(a_t: &str, axes: &[String; 2]) -> onnx_protobuf::GraphProto {
+/// One chunk of T positions of G stacked scans: carry h `[B, G, N, D]`; scanned δ before the softplus,
+/// u `[T, B, G, D]` and B, C `[T, B, G, N]`; outputs the last state and y `[T, B, G, D]`. Reads Aᵀ
+/// `[G, N, D]`, the axes `[3]`, `[4]` and the scalar 1 from the outer graph.
+fn chunk_body(a_t: &str, axes: &[String; 2], one: &str) -> onnx_protobuf::GraphProto {
     let [ax3, ax4] = axes;
     let mut b = Graph::new("scan_chunk_");
     let h = b.untyped_shape_input(DataType::FLOAT);
-    let delta = b.untyped_shape_input(DataType::FLOAT);
-    let du = b.untyped_shape_input(DataType::FLOAT);
+    let pre = b.untyped_shape_input(DataType::FLOAT);
+    let u = b.untyped_shape_input(DataType::FLOAT);
     let bt = b.untyped_shape_input(DataType::FLOAT);
     let ct = b.untyped_shape_input(DataType::FLOAT);
+    let delta = softplus(&mut b, &pre, one);
+    let du = b.op("Mul", &[&delta, &u], vec![]);
     // D last, so the broadcasts below run over contiguous rows of D.
     let delta5 = b.op("Unsqueeze", &[&delta, ax3], vec![]); // [T, B, G, 1, D]
     let da = b.op("Mul", &[&delta5, a_t], vec![]);
@@ -189,6 +190,24 @@ fn chunk_body(a_t: &str, axes: &[String; 2]) -> onnx_protobuf::GraphProto {
     b.output(&outs[0], &outs[0], DataType::FLOAT, None);
     b.output(&y, &y, DataType::FLOAT, None);
     b.finish("selective_scan_chunk")
+}
+
+/// softplus(x) = max(x, 0) + log1p(exp(−|x|)) from elementwise ops, on a chunk while it is in cache:
+/// ONNX Runtime's `Softplus` is scalar code, ~12 ns per element, as slow as the rest of the portable
+/// scan together. log1p(e) = log(w) + (e − (w − 1))/w with w = 1 + e rounded: the second term restores
+/// what the rounding of w lost, so small δ keep full relative precision (also when w rounds to 1).
+fn softplus(b: &mut Graph, x: &str, one: &str) -> String {
+    let abs = b.op("Abs", &[x], vec![]);
+    let neg = b.op("Neg", &[&abs], vec![]);
+    let e = b.op("Exp", &[&neg], vec![]);
+    let w = b.op("Add", &[&e, one], vec![]);
+    let log = b.op("Log", &[&w], vec![]);
+    let w_e = b.op("Sub", &[&w, one], vec![]);
+    let lost = b.op("Sub", &[&e, &w_e], vec![]);
+    let fix = b.op("Div", &[&lost, &w], vec![]);
+    let log1p = b.op("Add", &[&log, &fix], vec![]);
+    let pos = b.op("Relu", &[x], vec![]);
+    b.op("Add", &[&pos, &log1p], vec![])
 }
 
 /// One position: kept = decay_t ⊙ h, h = kept + injection_t. The scanned output is `kept`, not h (which
