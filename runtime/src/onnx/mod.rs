@@ -21,7 +21,9 @@
 //! u `[B, D, L]`, delta_low `[B, R, L]`, dt_weight `[D, R]`, dt_bias `[D]`, A_log `[D, N]`,
 //! B `[B, N, L]`, C `[B, N, L]`, D `[D]`, z `[B, D, L]` and output y `[B, D, L]` (softplus, D skip and
 //! silu(z) gate included); only this crate's runtime can run it. `portable`: the same graph with the
-//! scan as stock ONNX (`Scan` over positions), runnable by any onnxruntime.
+//! scan as stock ONNX, runnable by any onnxruntime: an outer `Scan` over chunks of 64 positions (the
+//! window zero-padded to a multiple), each chunk's decays and injections computed at once and its
+//! recurrence run by a two-node inner `Scan`, both directions of a BiMamba layer in one scan (`scan.rs`).
 
 mod blocks;
 pub(crate) mod graph;

@@ -1,13 +1,15 @@
 //! The selective scan in a graph, in two flavours with the same inputs and the same result:
 //! - fast: one `ai.seq2exp:SelectiveScan` node (this crate's kernel, see `scan_op`);
-//! - portable: stock ONNX, chunked. The window is zero-padded to a multiple of [`CHUNK`] positions
-//!   (δ = 0 and δ·u = 0 there: decay 1, nothing injected, so padding after the end changes nothing) and
-//!   an outer `Scan` walks the chunks with the state `[B, N, D]` as its carry. Per chunk, the decays
-//!   exp(δ A) and injections δ·u·B of all its positions are computed at once as `[T, B, N, D]`; a two-node
-//!   inner `Scan` (h = decay·h + injection) runs the recurrence and stacks the states, and one batched
-//!   `MatMul` reads y_t = Σ_n C_t,n h_t,n out of them. Work per state update is what the sequential
-//!   recurrence does (every product is of decays ≤ 1), but most nodes run on whole chunks instead of
-//!   single positions, which is what made the old per-position `Scan` slow.
+//! - portable: stock ONNX (opset 17), chunked. A BiMamba layer's two directions run as one scan over a
+//!   `[B, 2, N, D]` state. The window is zero-padded to a multiple of [`CHUNK`] = T positions (δ·u = 0
+//!   and δ = softplus(pre) with pre = 0 there; padding after the end never reaches y, which is sliced
+//!   back to L) and an outer `Scan` walks the chunks with the state as its carry. Per chunk, softplus,
+//!   the decays exp(δ A) and the injections δu ⊗ B of all T positions are computed at once as
+//!   `[T, B, 2, N, D]`; a two-node inner `Scan` runs h_t = decay_t·h_{t−1} + injection_t, and one batched
+//!   `MatMul` reads y_t = Σ_n C_t,n h_t,n out. The arithmetic is the sequential recurrence's (only
+//!   products of decays ≤ 1), but nodes now run on chunks, not single positions, and there are half as
+//!   many sequential steps. A log-depth (Hillis–Steele) scan within the chunk measured 6× slower here:
+//!   its ~5 extra full passes per level cost more than the dispatch they save.
 //!
 //! Inputs (channel-major, as the rest of the graph): u, z `[B, D, L]`; delta_low `[B, R, L]`;
 //! b, c `[B, N, L]`; and the weights dt_weight `[D, R]`, dt_bias `[D]`, a_log `[D, N]`, d `[D]`.
@@ -18,9 +20,9 @@ use onnx_protobuf::tensor_proto::DataType;
 use super::graph::{attr_graph, attr_int, attr_ints, attr_tensor, tensor_f32, Graph};
 use super::meta::{Flavour, SCAN_DOMAIN, SCAN_OP};
 
-/// Positions per chunk of the portable scan. Measured (one scan, D 256, N 16, L 20,000, ORT 1.31, CPU
-/// time on one thread): 32–128 all within 3% of each other (0.131 s, against 0.35 s for a `Scan` over
-/// positions); 512 is 1.5× slower (the `[T, B, N, D]` chunk tensors leave the cache).
+/// Positions per chunk of the portable scan. Measured (paper preset, L 20,000, one thread): 16, 32, 64
+/// and 128 within noise of each other (the per-position inner steps dominate); one scan in isolation got
+/// 1.5× slower at 512, where the `[T, B, 2, N, D]` chunk tensors leave the cache.
 pub const CHUNK: usize = 64;
 
 /// Value names of one scan's inputs.
