@@ -41,6 +41,7 @@ fn fast_and_portable_agree_for_every_exportable_mode() {
         assert_eq!(a.expression.len(), 3);
         assert!(a.expression.iter().all(|v| v.is_finite()));
         let d = max_abs(&a.expression, &b.expression);
+        eprintln!("{mode:?}: fast vs portable, expression max |Δ| = {d:e}");
         assert!(d <= 1e-5, "{mode:?}: expression differs by {d}: {:?} vs {:?}", a.expression, b.expression);
         match (&a.mask, &b.mask) {
             (Some(ma), Some(mb)) => {

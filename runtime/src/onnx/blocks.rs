@@ -6,7 +6,7 @@ use seq2exp_models::config::{CaduceusConfig, MambaConfig};
 
 use super::graph::{attr_float, attr_int, attr_ints, Graph};
 use super::meta::{Flavour, CONV_OP, FLIP_OP, RMSNORM_OP, SCAN_DOMAIN};
-use super::scan::{scan, ScanValues};
+use super::scan::{scan_pair, ScanValues};
 use super::weights::Weights;
 use crate::error::GraphError;
 
@@ -73,9 +73,9 @@ fn weight_rows(g: &mut Graph, w: &Weights, name: &str, shape: [usize; 2], rows: 
     Ok(g.init_f32(&format!("{name}[{}..{}]", rows.start, rows.end), &[rows.len(), shape[1]], || data))
 }
 
-/// One Mamba direction over `x: [B, d_model, L]`. `dir` holds the per-direction weights; `proj` the
-/// (tied) in/out projections.
-fn mamba(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: &str, flavour: Flavour) -> Result<String, GraphError> {
+/// One Mamba direction over `x: [B, d_model, L]` up to its scan: the scan's inputs. `dir` holds the
+/// per-direction weights; `proj` the (tied) in/out projections.
+fn mamba_in(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: &str, flavour: Flavour) -> Result<ScanValues, GraphError> {
     let (dm, di, n, r, k) = (c.d_model, c.d_inner, c.d_state, c.dt_rank, c.d_conv);
     let in_proj = format!("{proj}.in_proj.weight");
     let w_x = weight_rows(g, w, &in_proj, [2 * di, dm], 0..di)?;
@@ -94,27 +94,35 @@ fn mamba(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: 
         weight(g, w, &format!("{dir}.A_log"), &[di, n])?,
         weight(g, w, &format!("{dir}.D"), &[di])?,
     ];
-    // A = −exp(A_log), precomputed for the portable flavour (the fast op takes A_log, as the kernel).
-    let a = match flavour {
+    // Aᵀ = −exp(A_log)ᵀ `[N, D]`, precomputed for the portable flavour (the fast op takes A_log, as the
+    // kernel); transposed because the portable scan keeps its state as `[B, G, N, D]`.
+    let a_t = match flavour {
         Flavour::Portable => {
             let a_log = w.get(&format!("{dir}.A_log"), &[di, n])?;
-            Some(g.init_f32(&format!("{dir}.A"), &[di, n], || a_log.data.iter().map(|v| -v.exp()).collect()))
+            Some(g.init_f32(&format!("{dir}.A_T"), &[n, di], || (0..n * di).map(|i| -a_log.data[(i % di) * n + i / di].exp()).collect()))
         }
         Flavour::Fast => None,
     };
-    let sv = ScanValues { u: &xs, x_dbl: &x_dbl, dt_weight: &names[0], dt_bias: &names[1], a_log: &names[2], d: &names[3], z: &z, a: a.as_deref(), d_inner: di, d_state: n, dt_rank: r };
-    let y = scan(g, &sv, flavour);
-    let out = weight(g, w, &format!("{proj}.out_proj.weight"), &[dm, di])?;
-    Ok(g.op("MatMul", &[&out, &y], vec![]))
+    let [dt_weight, dt_bias, a_log, d] = names;
+    Ok(ScanValues { u: xs, x_dbl, dt_weight, dt_bias, a_log, d, z, a_t, d_inner: di, d_state: n, dt_rank: r })
+}
+
+/// A direction's scan output `[B, D, L]` through the (tied) out projection.
+fn mamba_out(g: &mut Graph, w: &Weights, c: &MambaConfig, proj: &str, y: &str) -> Result<String, GraphError> {
+    let out = weight(g, w, &format!("{proj}.out_proj.weight"), &[c.d_model, c.d_inner])?;
+    Ok(g.op("MatMul", &[&out, y], vec![]))
 }
 
 /// BiMamba: fwd(x) + flip(rev(flip(x))), in/out projections of `mamba_fwd` shared by both.
 fn bimamba(g: &mut Graph, w: &Weights, c: &MambaConfig, layer: &str, x: &str, flavour: Flavour) -> Result<String, GraphError> {
     let fwd_name = format!("{layer}.mixer.mamba_fwd");
     let rev_name = format!("{layer}.mixer.mamba_rev");
-    let fwd = mamba(g, w, c, &fwd_name, &fwd_name, x, flavour)?;
+    let fwd = mamba_in(g, w, c, &fwd_name, &fwd_name, x, flavour)?;
     let xr = flip(g, x, flavour);
-    let rev = mamba(g, w, c, &rev_name, &fwd_name, &xr, flavour)?;
+    let rev = mamba_in(g, w, c, &rev_name, &fwd_name, &xr, flavour)?;
+    let [y_fwd, y_rev] = scan_pair(g, &fwd, &rev, flavour);
+    let fwd = mamba_out(g, w, c, &fwd_name, &y_fwd)?;
+    let rev = mamba_out(g, w, c, &fwd_name, &y_rev)?;
     let rev = flip(g, &rev, flavour);
     Ok(g.op("Add", &[&fwd, &rev], vec![]))
 }

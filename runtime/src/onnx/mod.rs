@@ -24,8 +24,11 @@
 //! silu(z) gate included). Three more steps are fused nodes of the same domain: the causal conv1d + SiLU
 //! before each scan (`CausalConv1dSilu`: x `[B, D, L]`, weight `[D, 1, K]`, bias `[D]`), RMSNorm over
 //! channels (`RmsNorm`: x `[B, C, L]`, weight `[C]`, attribute `epsilon`) and the reversal of positions
-//! for BiMamba's reverse direction (`Flip`). Only this crate's runtime (`crate::ops`) can run them. `portable`: the same graph with the
-//! scan as stock ONNX (`Scan` over positions), runnable by any onnxruntime.
+//! for BiMamba's reverse direction (`Flip`). Only this crate's runtime (`crate::ops`) can run them.
+//! `portable`: the same graph in stock ONNX, runnable by any onnxruntime: an outer `Scan` over chunks of
+//! 64 positions (the window zero-padded to a multiple), each chunk's decays and injections computed at
+//! once and its recurrence run by a two-node inner `Scan`, both directions of a BiMamba layer in one scan
+//! (`scan.rs`).
 
 mod blocks;
 mod compact;
