@@ -35,8 +35,7 @@ pub fn causal_conv1d_silu<T: ScanFloat>(
     if !isa.is_available() {
         return Err(ScanError::IsaUnavailable(isa));
     }
-    if bdl == 0 || kernel == 0 {
-        y.iter_mut().for_each(|v| *v = T::ZERO);
+    if bdl == 0 {
         return Ok(());
     }
     y.par_chunks_mut(len).zip(x.par_chunks(len)).enumerate().for_each(|(row, (y, x))| {
