@@ -12,7 +12,7 @@ use seq2exp_models::config::Seq2ExpConfig;
 
 use crate::onnx::graph::{Dim, Graph};
 use crate::onnx::{to_bytes, Weights, IR_VERSION, OPSET};
-use crate::{InputBatch, Model, RuntimeError};
+use crate::{InputBatch, Model, Prediction, RuntimeError};
 
 /// Deterministic pseudo-random weights of the right names and shapes (a benchmark needs the shapes, not
 /// a trained model): A_log = ln(1..N) per row, small δ biases, identity feature scaling, a mask head
@@ -104,15 +104,21 @@ pub struct Timing {
     pub mask_ratio: Option<f64>,
 }
 
-/// Times `model` over `repeats` timed batches of `inputs` (after one warm-up).
+/// Times `model` over `repeats` timed batches of `inputs` per worker (after one warm-up batch each); the
+/// workers run at the same time, so seconds per gene is wall time over all the genes they predicted.
 pub fn time_batch(model: &Model, inputs: &SyntheticBatch, repeats: usize) -> Result<Timing, RuntimeError> {
-    let warm = model.predict(&inputs.input())?;
+    let workers = model.workers();
+    let run_all = |n: usize| -> Result<Vec<Prediction>, RuntimeError> {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(move || (0..n).map(|_| model.predict(&inputs.input())).last().expect("n ≥ 1"))).collect();
+            handles.into_iter().map(|h| h.join().expect("a bench worker panicked")).collect()
+        })
+    };
+    let warm = run_all(1)?.remove(0);
     let mask_ratio = warm.mask.as_ref().map(|m| m.iter().filter(|&&v| v >= 0.5).count() as f64 / m.len().max(1) as f64);
     let started = Instant::now();
-    for _ in 0..repeats.max(1) {
-        model.predict(&inputs.input())?;
-    }
-    Ok(Timing { seconds_per_gene: started.elapsed().as_secs_f64() / (repeats.max(1) * inputs.genes) as f64, mask_ratio })
+    run_all(repeats.max(1))?;
+    Ok(Timing { seconds_per_gene: started.elapsed().as_secs_f64() / (workers * repeats.max(1) * inputs.genes) as f64, mask_ratio })
 }
 
 /// Seconds per gene of `model` over `repeats` timed batches of `batch` genes (after one warm-up).

@@ -1,7 +1,8 @@
 //! [`Model`]: a seq2exp ONNX file opened in ONNX Runtime, with its metadata checked.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use onnx_protobuf::{Message, ModelProto};
 use ort::session::Session;
@@ -15,15 +16,22 @@ use crate::session;
 /// How to open a model.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
-    /// Threads for ONNX Runtime's kernels and the scan (default: all cores).
+    /// Threads for ONNX Runtime's kernels and the scan, shared out among the workers (default: all
+    /// cores).
     pub threads: Option<usize>,
+    /// Sessions that run batches at the same time, each on threads / workers threads (default 1).
+    /// Throughput on few cores: the portable scan's per-position steps are sequential, so one session
+    /// leaves the other cores idle while a second session's batch can use them.
+    pub workers: Option<usize>,
 }
 
 pub struct Model {
     path: PathBuf,
     info: ModelInfo,
-    // `Session::run` needs `&mut`; the lock lets `predict` take `&self` (runs are serialised).
-    session: Mutex<Session>,
+    // `Session::run` needs `&mut`; each lock lets `predict` take `&self`. One session per worker:
+    // concurrent `predict` calls run on different sessions.
+    sessions: Vec<Mutex<Session>>,
+    next: AtomicUsize,
 }
 
 impl Model {
@@ -37,11 +45,34 @@ impl Model {
         let info = ModelInfo::from_proto(&proto, path)?;
         drop(proto);
         let threads = opts.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+        let workers = opts.workers.unwrap_or(1).max(1);
+        let per_worker = (threads / workers).max(1);
         let ort_err = |message: String| RuntimeError::Ort { path: path.to_path_buf(), message };
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("seq2exp-scan-{i}")).build().map_err(|e| ort_err(e.to_string()))?;
         let env = session::environment()?;
-        let session = session::open(env, &bytes, threads, Arc::new(pool)).map_err(|e| ort_err(e.to_string()))?;
-        Ok(Model { path: path.to_path_buf(), info, session: Mutex::new(session) })
+        let sessions = (0..workers)
+            .map(|w| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(per_worker).thread_name(move |i| format!("seq2exp-scan-{w}-{i}")).build().map_err(|e| ort_err(e.to_string()))?;
+                let session = session::open(env, &bytes, per_worker, Arc::new(pool)).map_err(|e| ort_err(e.to_string()))?;
+                Ok(Mutex::new(session))
+            })
+            .collect::<Result<Vec<_>, RuntimeError>>()?;
+        Ok(Model { path: path.to_path_buf(), info, sessions, next: AtomicUsize::new(0) })
+    }
+
+    /// Sessions that can run at once ([`LoadOptions::workers`]).
+    pub fn workers(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// A free session if there is one, else the next in turn (waiting for it).
+    fn session(&self) -> MutexGuard<'_, Session> {
+        for s in &self.sessions {
+            if let Ok(guard) = s.try_lock() {
+                return guard;
+            }
+        }
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.sessions.len();
+        self.sessions[i].lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn info(&self) -> &ModelInfo {
@@ -73,7 +104,7 @@ impl Model {
             "features" => Tensor::from_array(([b, info.n_features], batch.features.to_vec())).map_err(ort_err)?,
             "blacklist" => Tensor::from_array(([b, l], blacklist.to_vec())).map_err(ort_err)?,
         ];
-        let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let mut session = self.session();
         let outputs = session.run(inputs).map_err(ort_err)?;
         let expression = outputs["expression"].try_extract_tensor::<f32>().map_err(ort_err)?.1.to_vec();
         let mask = match outputs.get("mask") {

@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use seq2exp_store::{BatchStream, StoreReader};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use seq2exp_store::{Batch, BatchStream, StoreReader};
 
 use crate::output::bigwig::{write_mask_bigwig, BIGWIG_NAME};
 use crate::output::elements::{call_elements, write_bed, ElementParams, BED_NAME};
@@ -13,7 +16,7 @@ use crate::output::masks::{MaskFile, MaskParts, MASKS_NAME};
 use crate::output::predictions::{PredictionLog, LOG_NAME, TSV_NAME};
 use crate::output::{write_atomic, OutputError};
 use crate::select::{select_genes, GeneFilter, Shard};
-use crate::{InputBatch, Model, RuntimeError};
+use crate::{InputBatch, Model, Prediction, RuntimeError};
 
 pub const RUN_FILE: &str = "run.json";
 
@@ -119,9 +122,8 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
     tracing::info!(genes = order.len(), pending = pending.len(), out = %o.out.display(), "predicting");
     let mut predicted = 0;
     if !pending.is_empty() {
-        for b in BatchStream::spawn(&o.store, pending.clone(), batch, info.signal_names.clone(), 2)? {
-            let b = b?;
-            let pred = model.predict(&InputBatch::from_store_batch(&b))?;
+        let stream = BatchStream::spawn(&o.store, pending.clone(), batch, info.signal_names.clone(), 2 * model.workers())?;
+        for_each_prediction(model, stream, |b, pred| {
             if let (Some(p), Some(mask)) = (parts.as_mut(), &pred.mask) {
                 p.write(&b.indices, mask)?;
             }
@@ -129,7 +131,8 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
             predicted += rows.iter().filter(|r| !log.is_done(r.0)).count();
             log.append(&rows)?;
             bar.inc(b.indices.len() as u64);
-        }
+            Ok(())
+        })?;
     }
     bar.finish_and_clear();
     let target = (!reader.meta().target_names.is_empty()).then(|| cfg.target_index.min(reader.meta().target_names.len() - 1));
@@ -140,6 +143,45 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
     }
     files.insert(0, log.finish(&reader, &order, target, &o.out)?);
     Ok(PredictSummary { genes: order.len(), predicted, seconds: started.elapsed().as_secs_f64(), files })
+}
+
+/// Runs every batch of `stream` through `model` and hands each result to `write` on this thread, in
+/// completion order (the outputs are ordered at the end). With several workers, that many threads pull
+/// batches and predict at once; the first error stops them all.
+fn for_each_prediction<F>(model: &Model, stream: BatchStream, mut write: F) -> Result<(), PredictError>
+where
+    F: FnMut(&Batch, Prediction) -> Result<(), PredictError>,
+{
+    if model.workers() == 1 {
+        for b in stream {
+            let b = b?;
+            let pred = model.predict(&InputBatch::from_store_batch(&b))?;
+            write(&b, pred)?;
+        }
+        return Ok(());
+    }
+    let stream = Mutex::new(stream);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Batch, Prediction), PredictError>>(model.workers());
+        for _ in 0..model.workers() {
+            let (tx, stream, stop) = (tx.clone(), &stream, &stop);
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let Some(next) = stream.lock().unwrap_or_else(|p| p.into_inner()).next() else { break };
+                    let result = next.map_err(PredictError::from).and_then(|b| Ok((model.predict(&InputBatch::from_store_batch(&b))?, b)));
+                    if tx.send(result.map(|(p, b)| (b, p))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let outcome = rx.iter().try_for_each(|r| r.and_then(|(b, p)| write(&b, p)));
+        stop.store(true, Ordering::Relaxed);
+        drop(rx);
+        outcome
+    })
 }
 
 /// The files of a job that already finished in `out` (`predictions.tsv` present, its log gone).

@@ -14,7 +14,7 @@ fn export(dir: &std::path::Path, mode: MaskMode, flavour: Flavour) -> Model {
     let proto = build_model(&cfg, &w, flavour, &[("seq2exp.provenance".into(), "{}".into())]).unwrap();
     let path = dir.join(format!("{mode:?}-{flavour}.onnx"));
     std::fs::write(&path, to_bytes(&proto).unwrap()).unwrap();
-    Model::load(&path, &LoadOptions { threads: Some(2) }).unwrap()
+    Model::load(&path, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap()
 }
 
 fn max_abs(a: &[f32], b: &[f32]) -> f32 {
@@ -134,7 +134,7 @@ fn fast_models_load_concurrently() {
             .map(|_| {
                 s.spawn(|| {
                     barrier.wait();
-                    (0..4).map(|_| Model::load(&path, &LoadOptions { threads: Some(1) }).map(|_| ())).collect::<Vec<_>>()
+                    (0..4).map(|_| Model::load(&path, &LoadOptions { threads: Some(1), ..Default::default() }).map(|_| ())).collect::<Vec<_>>()
                 })
             })
             .collect();

@@ -16,7 +16,7 @@ fn model(dir: &std::path::Path, cfg: &Seq2ExpConfig, flavour: Flavour) -> Model 
     w.insert("mask_head.bias", vec![2], vec![-30.0, 30.0]);
     let path = dir.join(format!("{:?}-{}-{flavour}.onnx", cfg.mask.mode, cfg.head.pool_width));
     std::fs::write(&path, to_bytes(&build_model(cfg, &w, flavour, &[]).unwrap()).unwrap()).unwrap();
-    Model::load(&path, &LoadOptions { threads: Some(2) }).unwrap()
+    Model::load(&path, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap()
 }
 
 /// Blacklisted runs of each row. Both layouts have 6 blacklisted bases before position 28, 6 in 28..40,

@@ -98,8 +98,8 @@ fn trained_run_exports_in_both_flavours_and_matches_the_trainer() {
     export_cli(&run, &fast, "fast", &store);
     export_cli(&run, &portable, "portable", &store);
 
-    let fm = Model::load(&fast, &LoadOptions { threads: Some(2) }).unwrap();
-    let pm = Model::load(&portable, &LoadOptions { threads: Some(2) }).unwrap();
+    let fm = Model::load(&fast, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
+    let pm = Model::load(&portable, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
     assert_eq!((fm.info().flavour, pm.info().flavour), (Flavour::Fast, Flavour::Portable));
     assert_eq!(fm.info().mask_mode, "soft");
     let prov: serde_json::Value = serde_json::from_str(&fm.info().metadata["seq2exp.provenance"]).unwrap();
@@ -158,7 +158,7 @@ fn hard_and_nomask_export_and_peakmask_is_refused() {
         let r = export(&opts).unwrap();
         assert!(r.parity.max_abs_expression <= TOL);
         assert_eq!(r.parity.max_abs_mask.is_some(), mode == MaskMode::Hard);
-        let m = Model::load(&out, &LoadOptions { threads: Some(2) }).unwrap();
+        let m = Model::load(&out, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
         let b = batch(&store, 2, &m.info().signal_names);
         let p = m.predict(&InputBatch::from_store_batch(&b)).unwrap();
         assert_close(&format!("{mode:?}"), &tch_forward(&run, &b), &p);
@@ -186,7 +186,7 @@ fn runtime_predict_matches_the_trainer_forward_on_every_gene() {
     let onnx = dir.path().join("soft.onnx");
     let opts = ExportOptions { run: run.clone(), out: onnx.clone(), flavour: Flavour::Fast, store: Some(store.clone()), genes: 2, tolerance: TOL, threads: Some(2) };
     export(&opts).unwrap();
-    let model = Model::load(&onnx, &LoadOptions { threads: Some(2) }).unwrap();
+    let model = Model::load(&onnx, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
     let out = dir.path().join("predict");
     let p = PredictOptions { store: store.clone(), out: out.clone(), filter: GeneFilter::All, shard: None, batch: 3, masks: None, progress: false };
     let summary = predict_store(&model, &onnx, &p).unwrap();

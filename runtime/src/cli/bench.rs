@@ -1,5 +1,5 @@
 //! `runtime bench [--model M.onnx | --preset paper] [--flavour fast|portable] [--mode soft|hard]
-//! [--mask-ratio r] [--window L] [--threads T]`: genes/s and achieved GFLOP/s at the model's window,
+//! [--mask-ratio r] [--window L] [--threads T] [--workers W]`: genes/s and achieved GFLOP/s at the model's window,
 //! beside this machine's SGEMM GFLOP/s. A hard model compacts, so its predictor's cost follows the mask
 //! ratio: `--mask-ratio r` blacklists 1 − r of each gene (contiguous runs, never the promoter); the built
 //! model's mask head selects every other base, so the ratio is exactly r.
@@ -35,6 +35,9 @@ pub struct BenchArgs {
     /// Threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Sessions predicting at once, each on threads / workers threads (`runtime predict --workers`).
+    #[arg(long, default_value_t = 1)]
+    pub workers: usize,
     #[arg(long, default_value_t = 1)]
     pub batch: usize,
     /// Timed batches after one warm-up batch.
@@ -102,7 +105,7 @@ fn inputs(a: &BenchArgs, cfg: &Seq2ExpConfig) -> anyhow::Result<SyntheticBatch> 
 pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let (path, _guard) = model_file(&a)?;
-    let model = Model::load(&path, &LoadOptions { threads: Some(threads) })?;
+    let model = Model::load(&path, &LoadOptions { threads: Some(threads), workers: Some(a.workers) })?;
     let info = model.info();
     let cfg: Seq2ExpConfig = serde_json::from_str(&info.config_json)?;
     let timing = time_batch(&model, &inputs(&a, &cfg)?, a.repeats)?;
@@ -113,7 +116,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let sgemm = sgemm_gflops(a.sgemm, threads)?;
     let achieved = flops.total() / secs / 1e9;
     let report = serde_json::json!({
-        "flavour": info.flavour.to_string(), "window": info.window, "mask_mode": info.mask_mode, "threads": threads,
+        "flavour": info.flavour.to_string(), "window": info.window, "mask_mode": info.mask_mode, "threads": threads, "workers": a.workers,
         "batch": a.batch, "mask_ratio": ratio, "seconds_per_gene": secs, "genes_per_s": 1.0 / secs,
         "gflop_per_gene": flops.total() / 1e9, "gflop_matmul": flops.matmul / 1e9, "gflop_scan": flops.scan / 1e9,
         "achieved_gflops": achieved, "sgemm_gflops": sgemm, "fraction_of_sgemm": achieved / sgemm,
@@ -123,8 +126,8 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "{} flavour, {} model, window {}{}, {threads} threads: {secs:.2} s/gene ({:.4} genes/s); {:.2} GFLOP/gene ({:.2} matmul, {:.2} scan) → {achieved:.1} GFLOP/s = {:.0}% of SGEMM ({sgemm:.1} GFLOP/s, n = {}); peak RSS {:.2} GB",
-            info.flavour, info.mask_mode, info.window, ratio.map_or(String::new(), |r| format!(", mask ratio {r:.3}")), 1.0 / secs, flops.total() / 1e9, flops.matmul / 1e9, flops.scan / 1e9,
+            "{} flavour, {} model, window {}{}, {threads} threads{}: {secs:.2} s/gene ({:.4} genes/s); {:.2} GFLOP/gene ({:.2} matmul, {:.2} scan) → {achieved:.1} GFLOP/s = {:.0}% of SGEMM ({sgemm:.1} GFLOP/s, n = {}); peak RSS {:.2} GB",
+            info.flavour, info.mask_mode, info.window, ratio.map_or(String::new(), |r| format!(", mask ratio {r:.3}")), if a.workers > 1 { format!(" in {} workers", a.workers) } else { String::new() }, 1.0 / secs, flops.total() / 1e9, flops.matmul / 1e9, flops.scan / 1e9,
             100.0 * achieved / sgemm, a.sgemm, seq2exp_cli_util::peak_rss_bytes() as f64 / 1e9
         );
     }

@@ -21,7 +21,7 @@ pub struct InfoArgs {
 }
 
 pub fn run(a: InfoArgs) -> anyhow::Result<()> {
-    let model = Model::load(&a.model, &LoadOptions { threads: Some(1) })?;
+    let model = Model::load(&a.model, &LoadOptions { threads: Some(1), ..Default::default() })?;
     let i = model.info();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({

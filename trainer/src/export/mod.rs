@@ -84,7 +84,7 @@ pub fn export(o: &ExportOptions) -> anyhow::Result<ExportReport> {
 
 /// Loads the written file with the runtime and compares it with the tch forward.
 fn check(o: &ExportOptions, file: &Path) -> anyhow::Result<Parity> {
-    let model = Model::load(file, &LoadOptions { threads: o.threads })?;
+    let model = Model::load(file, &LoadOptions { threads: o.threads, ..Default::default() })?;
     let inputs = ValidationInputs::new(&model, o.store.as_deref(), o.genes)?;
     let parity = validate::compare(&o.run, &model, &inputs)?;
     anyhow::ensure!(
