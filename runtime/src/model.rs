@@ -19,7 +19,7 @@ pub struct LoadOptions {
     /// Threads for ONNX Runtime's kernels and the scan, shared out among the workers (default: all
     /// cores).
     pub threads: Option<usize>,
-    /// Sessions that run batches at the same time, each on threads / workers threads (default 1).
+    /// Sessions that run batches at the same time, each on threads / workers threads, at least 1 (default 1 worker).
     /// Throughput on few cores: the portable scan's per-position steps are sequential, so one session
     /// leaves the other cores idle while a second session's batch can use them.
     pub workers: Option<usize>,

@@ -1,5 +1,5 @@
 //! The `runtime` binary end to end on a small simulated store (windows of 48 kb, so neighbouring genes'
-//! windows overlap) with a tiny random-weight model: resuming after `kill -9`, shards, the mask outputs
+//! windows overlap) with a tiny random-weight model: resuming after `kill -9`, shards, workers, the mask outputs
 //! (masks.h5, mask.bw, elements.bed) checked against independent readers, bad input, `eval` and `info`.
 
 mod common;
@@ -171,6 +171,21 @@ fn kill_mid_run_then_rerun_gives_the_same_files() {
     let o = ok(predict_cmd(&out, &["--masks"]).output().unwrap());
     assert!(String::from_utf8_lossy(&o.stdout).contains("0 predicted now"), "{}", String::from_utf8_lossy(&o.stdout));
     assert!(std::fs::read(out.join("predictions.tsv")).unwrap() == std::fs::read(reference().join("predictions.tsv")).unwrap());
+}
+
+/// Two sessions predicting batches at once (one thread each, as the reference) write the same files:
+/// results arrive out of order but the outputs are put in selection order.
+#[test]
+fn workers_write_the_same_files_as_one_session() {
+    let out = fixture().dir.join("workers");
+    ok(predict_cmd(&out, &["--masks", "--workers", "2"]).output().unwrap());
+    for f in ["predictions.tsv", "elements.bed"] {
+        let (a, b) = (std::fs::read(reference().join(f)).unwrap(), std::fs::read(out.join(f)).unwrap());
+        assert!(a == b, "{f} differs with 2 workers");
+    }
+    let (a, b) = (read_masks(&reference().join("masks.h5")), read_masks(&out.join("masks.h5")));
+    assert_eq!(a.ids, b.ids);
+    assert!(a.mask == b.mask, "masks.h5 differs with 2 workers");
 }
 
 #[test]
