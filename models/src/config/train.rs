@@ -9,6 +9,9 @@ use super::{positive, positive_f, ConfigError, Preset};
 pub struct TrainConfig {
     pub lr: f64,
     pub betas: (f64, f64),
+    /// AdamW's ε, added to √v̂ (torch's default 1e-8, as the reference).
+    #[serde(default = "default_adam_eps")]
+    pub adam_eps: f64,
     pub weight_decay: f64,
     /// Linear warmup from `warmup_start_lr` to `lr` over `warmup_steps`, then cosine to `min_lr` at `steps`.
     pub warmup_start_lr: f64,
@@ -26,12 +29,17 @@ pub struct TrainConfig {
     pub fold: usize,
 }
 
+fn default_adam_eps() -> f64 {
+    1e-8
+}
+
 impl TrainConfig {
     pub fn preset(p: Preset) -> Self {
         match p {
             Preset::Paper => Self {
                 lr: 5e-4,
                 betas: (0.9, 0.95),
+                adam_eps: default_adam_eps(),
                 weight_decay: 1e-6,
                 warmup_start_lr: 1e-5,
                 warmup_steps: 5_000,
@@ -65,6 +73,7 @@ impl TrainConfig {
         positive("train.batch_size", self.batch_size)?;
         positive("train.validate_every", self.validate_every)?;
         positive_f("train.grad_clip", self.grad_clip)?;
+        positive_f("train.adam_eps", self.adam_eps)?;
         if !(0.0..1.0).contains(&self.betas.0) || !(0.0..1.0).contains(&self.betas.1) {
             return Err(ConfigError::new("train.betas", "must be in [0, 1)"));
         }
@@ -91,5 +100,16 @@ mod tests {
         assert!((c.lr_at(27_500) - (1e-4 + 0.5 * 4e-4)).abs() < 1e-12);
         assert!((c.lr_at(50_000) - 1e-4).abs() < 1e-12);
         assert!((c.lr_at(60_000) - 1e-4).abs() < 1e-12);
+    }
+
+    /// Run directories written before `adam_eps` existed still load, with the reference ε.
+    #[test]
+    fn adam_eps_defaults_to_the_reference_and_must_be_positive() {
+        let mut json = serde_json::to_value(TrainConfig::preset(Preset::Tiny)).unwrap();
+        json.as_object_mut().unwrap().remove("adam_eps");
+        let c: TrainConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(c.adam_eps, 1e-8);
+        let bad = TrainConfig { adam_eps: -1e-8, ..c };
+        assert!(bad.validate().unwrap_err().to_string().contains("adam_eps"));
     }
 }

@@ -77,7 +77,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let cfg = RunConfig { model: model_cfg, train: TrainConfig::preset(a.preset), peaks: None };
     tch::manual_seed(cfg.train.seed as i64);
     let model = Seq2Exp::new(&cfg.model, device);
-    let mut opt = AdamW::new(trainable(&model), cfg.train.betas, cfg.train.weight_decay);
+    let mut opt = AdamW::new(trainable(&model), cfg.train.betas, cfg.train.adam_eps, cfg.train.weight_decay);
     let (input, y) = synthetic(a.batch, cfg.model.window, cfg.model.signals.len(), device);
     let n_params: i64 = trainable(&model).iter().map(|(_, t)| t.numel() as i64).sum();
     // The paper preset trains under bf16 autocast on CUDA; CPU steps stay f32.

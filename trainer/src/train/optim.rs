@@ -21,12 +21,12 @@ pub struct AdamW {
 }
 
 impl AdamW {
-    pub fn new(mut params: Vec<(String, Tensor)>, betas: (f64, f64), weight_decay: f64) -> Self {
+    pub fn new(mut params: Vec<(String, Tensor)>, betas: (f64, f64), eps: f64, weight_decay: f64) -> Self {
         params.sort_by(|a, b| a.0.cmp(&b.0));
         let m = params.iter().map(|(_, p)| p.zeros_like()).collect();
         let v = params.iter().map(|(_, p)| p.zeros_like()).collect();
         let params = params.into_iter().map(|(n, p)| { let d = decays(&n); (n, p, d) }).collect();
-        Self { params, m, v, t: 0, betas, eps: 1e-8, weight_decay }
+        Self { params, m, v, t: 0, betas, eps, weight_decay }
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -120,7 +120,7 @@ mod tests {
     fn matches_the_adamw_formula() {
         // One parameter, two steps, by hand: m, v, bias correction, decoupled decay.
         let p = Tensor::from_slice(&[1.0f64, -2.0]).set_requires_grad(true);
-        let mut opt = AdamW::new(vec![("w.weight".into(), p.shallow_clone())], (0.9, 0.95), 0.1);
+        let mut opt = AdamW::new(vec![("w.weight".into(), p.shallow_clone())], (0.9, 0.95), 1e-8, 0.1);
         let mut want = [1.0f64, -2.0];
         let (mut m, mut v) = ([0.0f64; 2], [0.0f64; 2]);
         for t in 1..=2 {
@@ -145,7 +145,7 @@ mod tests {
     #[test]
     fn clipping_scales_to_the_max_norm() {
         let p = Tensor::from_slice(&[3.0f64, 4.0]).set_requires_grad(true);
-        let mut opt = AdamW::new(vec![("w".into(), p.shallow_clone())], (0.9, 0.95), 0.0);
+        let mut opt = AdamW::new(vec![("w".into(), p.shallow_clone())], (0.9, 0.95), 1e-8, 0.0);
         (&p * &p).sum(Kind::Double).backward(); // grad (6, 8), norm 10
         let norm = opt.clip_grad_norm(1.0);
         assert!((norm - 10.0).abs() < 1e-9);

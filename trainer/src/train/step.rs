@@ -80,7 +80,7 @@ fn prepare(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &StoreRea
     tch::manual_seed(cfg.train.seed as i64);
     let model = Seq2Exp::new(&cfg.model, opts.device);
     set_feature_scaling(&model, reader, train);
-    let mut opt = AdamW::new(trainable(&model), cfg.train.betas, cfg.train.weight_decay);
+    let mut opt = AdamW::new(trainable(&model), cfg.train.betas, cfg.train.adam_eps, cfg.train.weight_decay);
     let mut state = TrainState::default();
     if run.last().exists() {
         let ck = load(&run.last())?;
