@@ -3,10 +3,9 @@
 //! [`crate::output`]): rerunning the same command after a kill finishes the job and gives the same files.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
 
 use seq2exp_store::{Batch, BatchStream, StoreReader};
 
@@ -169,8 +168,11 @@ where
             scope.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let Some(next) = stream.lock().unwrap_or_else(|p| p.into_inner()).next() else { break };
-                    let result = next.map_err(PredictError::from).and_then(|b| Ok((model.predict(&InputBatch::from_store_batch(&b))?, b)));
-                    if tx.send(result.map(|(p, b)| (b, p))).is_err() {
+                    let result = next.map_err(PredictError::from).and_then(|b| {
+                        let pred = model.predict(&InputBatch::from_store_batch(&b))?;
+                        Ok((b, pred))
+                    });
+                    if tx.send(result).is_err() {
                         break;
                     }
                 }

@@ -287,10 +287,7 @@ impl StoreReader {
             features: self.features(index),
             targets: self.targets(index).to_vec(),
         })
-        .map(|e| {
-            debug_assert_eq!(e.dna.len(), l, "gene {}", gene.id);
-            e
-        })
+        .inspect(|e| debug_assert_eq!(e.dna.len(), l, "gene {}", gene.id))
     }
 
     /// Calls `put(position, value)` for every base of gene `index`'s window with its bin's Hi-C value.
