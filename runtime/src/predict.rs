@@ -145,20 +145,12 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
 }
 
 /// Runs every batch of `stream` through `model` and hands each result to `write` on this thread, in
-/// completion order (the outputs are ordered at the end). With several workers, that many threads pull
-/// batches and predict at once; the first error stops them all.
+/// completion order (the outputs are ordered at the end). One thread per worker pulls batches and
+/// predicts, so several workers predict at once; the first error stops them all.
 fn for_each_prediction<F>(model: &Model, stream: BatchStream, mut write: F) -> Result<(), PredictError>
 where
     F: FnMut(&Batch, Prediction) -> Result<(), PredictError>,
 {
-    if model.workers() == 1 {
-        for b in stream {
-            let b = b?;
-            let pred = model.predict(&InputBatch::from_store_batch(&b))?;
-            write(&b, pred)?;
-        }
-        return Ok(());
-    }
     let stream = Mutex::new(stream);
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
