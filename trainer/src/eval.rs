@@ -195,6 +195,6 @@ pub fn table(r: &EvalReport) -> String {
         extras.push((kind.as_str(), *v));
     }
     let mut t = MetricsTable::new();
-    t.push(&format!("{} (fold {})", r.split, r.fold), r.metrics.clone(), &extras);
+    t.push(format!("{} (fold {})", r.split, r.fold), r.metrics, &extras);
     t.to_string()
 }

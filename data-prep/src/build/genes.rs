@@ -104,7 +104,7 @@ fn join_targets(cfg: &BuildConfig, genes: &[GeneInfo], report: &mut JoinReport) 
     let mut tables: Vec<HashMap<String, f64>> = Vec::new();
     for col in &cfg.value_cols {
         let t = read_value_table(&cfg.expression, &cfg.id_col, col)?;
-        if let Some((id, v)) = t.iter().find(|(_, v)| !(**v >= 0.0)) {
+        if let Some((id, v)) = t.iter().find(|(_, v)| v.is_nan() || **v < 0.0) {
             return Err(InputError::at(&cfg.expression, format!("gene {id}, column {col}"), format!("expression {v} is not a non-negative number (targets are log10(x+1))")));
         }
         tables.push(t);

@@ -20,7 +20,7 @@ use super::{BuildConfig, BuildSummary};
 pub const PROMOTER_HALF_WIDTH: u64 = 1_000;
 
 fn validate(cfg: &BuildConfig) -> Result<()> {
-    if cfg.window < 4 * PROMOTER_HALF_WIDTH || cfg.window % 2 != 0 {
+    if cfg.window < 4 * PROMOTER_HALF_WIDTH || !cfg.window.is_multiple_of(2) {
         return Err(InputError::new(&cfg.out, format!("--window {} must be even and at least {}", cfg.window, 4 * PROMOTER_HALF_WIDTH)));
     }
     if cfg.value_cols.is_empty() {

@@ -49,8 +49,11 @@ pub fn write_weights(path: &Path, tensors: &[(String, Tensor)], metadata: &HashM
     std::fs::rename(&tmp, path).map_err(|source| TrainerError::Io { path: path.to_path_buf(), source })
 }
 
+/// Named tensors and the header metadata of a safetensors file.
+pub type WeightsAndMetadata = (Vec<(String, Tensor)>, HashMap<String, String>);
+
 /// Reads every tensor (f32) and the header metadata of a safetensors file.
-pub fn read_weights(path: &Path) -> Result<(Vec<(String, Tensor)>, HashMap<String, String>)> {
+pub fn read_weights(path: &Path) -> Result<WeightsAndMetadata> {
     let bytes = std::fs::read(path).map_err(|source| TrainerError::Io { path: path.to_path_buf(), source })?;
     let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| format_err(path, format!("not a safetensors file: {e}")))?;
     let st = SafeTensors::deserialize(&bytes).map_err(|e| format_err(path, format!("not a safetensors file: {e}")))?;

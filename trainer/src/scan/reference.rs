@@ -1,13 +1,15 @@
 //! The pure-tensor selective scan: obviously correct and differentiable by libtorch autograd, but it
 //! materialises `[B, D, L, N]` states, so it is only for tests and short sequences.
 
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 use super::{DeltaArg, ScanArgs};
 
 /// Same semantics and layout as the Rust kernel: `u, z: [B, D, L]`, `delta` full `[B, D, L]` or low-rank
 /// (formed here with a matmul), `a_log: [D, N]`, `b, c: [B, L, N]`, `d_skip, delta_bias: [D]`; returns
 /// `y: [B, D, L]`.
+// `x = x + y`, not `x += y`: tch's `+=` is in place, which autograd rejects on saved tensors.
+#[allow(clippy::assign_op_pattern)]
 pub fn selective_scan_reference(a: &ScanArgs) -> Tensor {
     let (bsz, dim, len) = a.u.size3().expect("u is [B, D, L]");
     let n = a.a_log.size()[1];
@@ -37,5 +39,5 @@ pub fn selective_scan_reference(a: &ScanArgs) -> Tensor {
     if let Some(z) = a.z {
         y = y * z.silu();
     }
-    y.to_kind(Kind::from(a.u.kind()))
+    y.to_kind(a.u.kind())
 }

@@ -141,6 +141,8 @@ pub fn train_loop(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &S
     Ok(state)
 }
 
+// The run's whole context, passed as is: bundling it into a struct would only move the list.
+#[allow(clippy::too_many_arguments)]
 fn validate(
     cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, model: &Seq2Exp, valid: &[usize], peaks: Option<&PeakSource>,
     state: &mut TrainState, log: &mut std::fs::File,
