@@ -11,8 +11,15 @@ pub enum StoreError {
     Invalid { path: PathBuf, message: String },
     #[error("{path}: store schema version {found}, this build reads version {expected}; rebuild the store with this version's `data-prep build`")]
     SchemaVersion { path: PathBuf, found: u32, expected: u32 },
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", crate::output::plain_io(source))]
     Io { path: PathBuf, #[source] source: std::io::Error },
+    /// Writing the store failed; `message` is in plain language where the cause is known (no space,
+    /// file size limit, permission), and `path` is the output, not its temporary file.
+    #[error("{path}: {message}")]
+    Write { path: PathBuf, message: String },
+    /// A gene's data could not be read back (a corrupt or truncated chunk).
+    #[error("{path}: gene {gene}: dataset {dataset}: cannot read (corrupt or truncated store; rebuild it): {source}")]
+    Read { path: PathBuf, gene: String, dataset: String, #[source] source: hdf5::Error },
 }
 
 impl StoreError {

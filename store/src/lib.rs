@@ -3,11 +3,14 @@
 //! `data-prep` writes through [`StoreWriter`], the trainer and the runtime read through [`StoreReader`].
 //!
 //! The layout is documented in `docs/store.md` and is readable with plain h5py (deflate/LZF + shuffle only).
+//! [`output`] is how every tool writes its outputs (atomic files, the output-directory lock, plain
+//! write errors); it lives here because every tool already depends on this crate.
 
 mod error;
 mod example;
 mod folds;
 mod meta;
+pub mod output;
 mod reader;
 mod schema;
 mod stream;

@@ -78,7 +78,9 @@ impl StoreReader {
         }
         let splits = split_rows.outer_iter().map(|r| std::array::from_fn(|k| r[k])).collect();
         let read_f32 = |name: &str, width: usize| -> Result<Vec<f32>> {
-            let v: Vec<f32> = file.dataset(name).and_then(|d| d.read_raw()).at(&path)?;
+            let v: Vec<f32> = file.dataset(name).and_then(|d| d.read_raw()).map_err(|e| {
+                StoreError::invalid(&path, format!("dataset {name}: cannot read (corrupt or truncated store; rebuild it): {e}"))
+            })?;
             if v.len() != n * width {
                 return Err(StoreError::invalid(&path, format!("{name} has {} values, expected {n} × {width}", v.len())));
             }
@@ -258,10 +260,15 @@ impl StoreReader {
             return Err(StoreError::invalid(&self.path, format!("gene #{index} out of range (store has {})", self.len())));
         }
         let l = self.window();
-        let dna: Vec<u8> = self.file.dataset(DS_DNA).and_then(|d| d.read_slice_1d(s![index, ..])).at(&self.path)?.to_vec();
+        // A corrupt chunk belongs to one gene: say which, and which dataset.
+        let chunk = |dataset: &'static str| {
+            let gene = self.genes[index].id.clone();
+            move |source| StoreError::Read { path: self.path.clone(), gene, dataset: dataset.to_string(), source }
+        };
+        let dna: Vec<u8> = self.file.dataset(DS_DNA).and_then(|d| d.read_slice_1d(s![index, ..])).map_err(chunk(DS_DNA))?.to_vec();
         let needs_tracks = spec.channels.iter().any(|c| matches!(c, Channel::Track(_)));
         let tracks: Option<ndarray::Array2<f32>> = if needs_tracks {
-            Some(self.file.dataset(DS_SIGNALS).and_then(|d| d.read_slice_2d(s![index, .., ..])).at(&self.path)?)
+            Some(self.file.dataset(DS_SIGNALS).and_then(|d| d.read_slice_2d(s![index, .., ..])).map_err(chunk(DS_SIGNALS))?)
         } else {
             None
         };
