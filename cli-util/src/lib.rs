@@ -10,6 +10,10 @@ use clap::Parser;
 /// failures).
 pub fn main<C: Parser>(run: impl FnOnce(C) -> anyhow::Result<()>) -> ExitCode {
     init_logging();
+    // Past a file size limit (`ulimit -f`) the kernel's default is to kill the process, leaving its
+    // temporary files behind; ignored, the write fails with EFBIG and is reported like any other.
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
     let args = match C::try_parse() {
         Ok(args) => args,
         // --help, --version, and a bare command (help on stderr): clap's own output.

@@ -36,9 +36,12 @@ impl InputError {
         self
     }
 
+    /// An I/O error, in plain language where the cause is a full disk, a size limit or a permission
+    /// (then without the OS's own wording as a source, which would only repeat it).
     pub fn io(file: impl AsRef<Path>, err: std::io::Error) -> Self {
-        let message = err.to_string();
-        Self { source: Some(Box::new(err)), ..Self::new(file, message) }
+        let message = seq2exp_store::output::plain_io(&err).into_owned();
+        let source: Option<Box<dyn std::error::Error + Send + Sync>> = (message == err.to_string()).then(|| Box::new(err) as _);
+        Self { source, ..Self::new(file, message) }
     }
 
     /// Wraps any library error, keeping it as the source.

@@ -135,12 +135,11 @@ fn truncated_bgzipped_fasta_fails_at_the_chromosome() {
     std::fs::copy(with_suffix(&fa, ".fai"), with_suffix(&gz, ".fai")).unwrap();
     let bytes = std::fs::read(&gz).unwrap();
     std::fs::write(&gz, &bytes[..bytes.len() * 2 / 3]).unwrap(); // chrM and part of chr2 are gone
-    let g = Genome::open(&gz).unwrap();
-    let mut out = vec![0u8; 100];
-    let err = g.fetch_window("chrM", 0, 100, &mut out).unwrap_err().to_string();
+    // Caught at open (the index is checked against the file), at the first sequence cut short: chr1,
+    // whose last bases are in the BGZF block the cut goes through (blocks decode whole or not at all).
+    let err = Genome::open(&gz).unwrap_err().to_string();
     if std::env::var_os("SHOW_ERRORS").is_some() {
         eprintln!("ERROR MESSAGE: {err}");
     }
-    assert!(err.contains(&gz.display().to_string()) && err.contains("chromosome chrM"), "{err}");
-    g.fetch_window("chr1", 0, 100, &mut out).unwrap(); // the intact part still reads
+    assert!(err.starts_with(&format!("{}: chromosome chr1: file is truncated", gz.display())), "{err}");
 }

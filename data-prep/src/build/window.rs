@@ -19,9 +19,24 @@ use super::{BuildConfig, BuildSummary};
 /// Half-width of the promoter used for promoter activity (and forced on in the mask).
 pub const PROMOTER_HALF_WIDTH: u64 = 1_000;
 
+/// HDF5 refuses chunks of 4 GiB or more, and a gene's signals are one chunk of 4 bytes × tracks × window.
+const MAX_CHUNK_BYTES: u64 = u32::MAX as u64;
+
 fn validate(cfg: &BuildConfig) -> Result<()> {
     if cfg.window < 4 * PROMOTER_HALF_WIDTH || !cfg.window.is_multiple_of(2) {
         return Err(InputError::new(&cfg.out, format!("--window {} must be even and at least {}", cfg.window, 4 * PROMOTER_HALF_WIDTH)));
+    }
+    let tracks = cfg.bigwigs.len().max(1) as u64;
+    let largest = (MAX_CHUNK_BYTES / (4 * tracks)) & !1;
+    if cfg.window > largest {
+        return Err(InputError::new(&cfg.out, format!(
+            "--window {} is too large: a gene's {tracks} signal track(s) are stored as one HDF5 chunk of {} bytes, over HDF5's \
+             4 GiB chunk limit; the largest --window with {tracks} track(s) is {largest}",
+            cfg.window, cfg.window.saturating_mul(4 * tracks)
+        )));
+    }
+    if cfg.out.is_dir() {
+        return Err(InputError::new(&cfg.out, "is a directory; --out takes the path of the store file to write"));
     }
     if cfg.value_cols.is_empty() {
         return Err(InputError::new(&cfg.expression, "no value column given (--value-col)"));
@@ -84,7 +99,8 @@ fn store_err(e: seq2exp_store::StoreError) -> InputError {
     match e {
         seq2exp_store::StoreError::Hdf5 { path, source } => InputError::wrap(path, source),
         seq2exp_store::StoreError::Io { path, source } => InputError::io(path, source),
-        seq2exp_store::StoreError::Invalid { path, message } => InputError::new(path, message),
+        seq2exp_store::StoreError::Invalid { path, message } | seq2exp_store::StoreError::Write { path, message } => InputError::new(path, message),
+        seq2exp_store::StoreError::Read { path, gene, dataset, source } => InputError::at(path, format!("gene {gene}, dataset {dataset}"), source.to_string()),
         other @ seq2exp_store::StoreError::SchemaVersion { .. } => InputError::new("", other.to_string()),
     }
 }

@@ -109,7 +109,8 @@ pub fn run(a: BuildArgs) -> anyhow::Result<()> {
     );
     if let Some(path) = a.report {
         let json = serde_json::json!({ "genes": summary.genes, "seconds": summary.seconds, "window_seconds": summary.window_seconds, "peak_rss_bytes": rss });
-        std::fs::write(&path, serde_json::to_string_pretty(&json)?)?;
+        seq2exp_store::output::write_file(&path, serde_json::to_string_pretty(&json)?)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), seq2exp_store::output::plain_io(&e)))?;
     }
     Ok(())
 }

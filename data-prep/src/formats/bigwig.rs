@@ -8,15 +8,22 @@
 //!   new ones are opened on demand (sharing the parsed header).
 //! - Truncation is caught at open: the header's offsets must lie inside the file (bigtools keeps them
 //!   private, so the 64-byte header is read here) and the file must end with the magic number, which
-//!   UCSC's writer and bigtools both append. bigtools panics on some corrupt blocks;
-//!   those panics are caught and turned into errors naming the file and chromosome.
+//!   UCSC's writer and bigtools both append.
+//! - A corrupt data block is an error naming the file, the chromosome and the position of the block.
+//!   bigtools 0.5 has no error path for it: `read_block_data` (bbiread.rs) unwraps the zlib result and
+//!   panics. Until it returns the error, every read runs under [`quietly`], which catches that panic
+//!   and keeps its message off stderr (only for reads on the thread making them), and the block is
+//!   then located by bisection.
+//! - Stored values must be finite: `inf` or `NaN` in a data record is refused (file, chromosome,
+//!   position), never silently zeroed; every record is read once at open, for [`BigWig::total_sum`].
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, Once};
 
 use bigtools::utils::reopen::ReopenableFile;
 use bigtools::{BBIFileInfo, BigWigRead, BigWigReadOpenError};
@@ -55,6 +62,29 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into())
 }
 
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, catching a panic without printing it (the caller turns it into an error). The panic hook
+/// is wrapped once: it stays silent only while this thread is inside `quietly`, so other panics
+/// still print.
+fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let outer = QUIET.with(|q| q.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(outer));
+    result
+}
+
 impl BigWig {
     /// Opens a bigWig, checking that it is complete.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
@@ -62,7 +92,7 @@ impl BigWig {
         check_header_offsets(path)?;
         let file = File::open(path).file_ctx(path)?;
         let reopen = ReopenableFile { path: path.to_path_buf(), file };
-        let opened = catch_unwind(AssertUnwindSafe(|| BigWigRead::open(reopen)))
+        let opened = quietly(|| BigWigRead::open(reopen))
             .map_err(|p| InputError::new(path, format!("corrupt bigWig header: {}", panic_text(&*p))))?;
         let reader = opened.map_err(|e| match e {
             BigWigReadOpenError::NotABigWig => InputError::new(path, "not a bigWig file"),
@@ -112,25 +142,33 @@ impl BigWig {
         if s >= e {
             return Ok(());
         }
-        let vals = self.with_reader(c, |r| r.values(&c.file_name, s as u32, e as u32))?;
+        let vals = self.with_reader(c, s as u32, e as u32, |r| r.values(&c.file_name, s as u32, e as u32))?;
         out[(s - start) as usize..(e - start) as usize].copy_from_slice(&vals);
         Ok(())
     }
 
     /// Σ value × span over every full-resolution interval of every chromosome (for RPM scaling).
+    /// Errors on a stored value that is not finite, at its position.
     pub fn total_sum(&self) -> Result<f64> {
         let mut total = 0.0;
         for c in &self.chroms {
-            total += self.with_reader(c, |r| {
+            let (sum, bad) = self.with_reader(c, 0, c.len, |r| {
                 let mut sum = 0.0f64;
                 for v in r.get_interval(&c.file_name, 0, c.len)? {
                     let v = v?;
-                    if v.value.is_finite() {
-                        sum += v.value as f64 * (v.end - v.start) as f64;
+                    if !v.value.is_finite() {
+                        return Ok((sum, Some((v.start, v.end, v.value))));
                     }
+                    sum += v.value as f64 * (v.end - v.start) as f64;
                 }
-                Ok(sum)
+                Ok((sum, None))
             })?;
+            if let Some((start, end, value)) = bad {
+                return Err(InputError::at(&self.path, format!("chromosome {}, position {start}", c.canonical), format!(
+                    "value {value} over [{start}, {end}) is not a finite number (non-finite values are refused)"
+                )));
+            }
+            total += sum;
         }
         Ok(total)
     }
@@ -151,19 +189,45 @@ impl BigWig {
         Ok(self.sum_over(chrom, start, end)? / (end - start) as f64)
     }
 
-    /// Runs `f` with a pooled reader; bigtools errors and panics become errors at `c` (a reader that
-    /// failed is dropped, not pooled).
-    fn with_reader<T>(&self, c: &Chrom, f: impl FnOnce(&mut Reader) -> Result<T, bigtools::BBIReadError>) -> Result<T> {
-        let place = || format!("chromosome {}", c.canonical);
+    /// Runs `f` (a read of `[start, end)` on `c`) with a pooled reader; bigtools errors and panics
+    /// become errors at `c` and the position of the failing block (a reader that failed is dropped,
+    /// not pooled).
+    fn with_reader<T>(&self, c: &Chrom, start: u32, end: u32, f: impl FnOnce(&mut Reader) -> Result<T, bigtools::BBIReadError>) -> Result<T> {
         let mut reader = self.take_reader()?;
-        match catch_unwind(AssertUnwindSafe(|| f(&mut reader))) {
+        let message = match quietly(|| f(&mut reader)) {
             Ok(Ok(v)) => {
                 self.pool.lock().unwrap_or_else(|p| p.into_inner()).push(reader);
-                Ok(v)
+                return Ok(v);
             }
-            Ok(Err(e)) => Err(InputError::at(&self.path, place(), format!("corrupt or truncated bigWig data: {e}"))),
-            Err(p) => Err(InputError::at(&self.path, place(), format!("corrupt bigWig data block: {}", panic_text(&*p)))),
+            Ok(Err(e)) => format!("corrupt or truncated bigWig data: {e}"),
+            Err(p) => format!("corrupt bigWig data block ({})", panic_text(&*p)),
+        };
+        let place = match self.first_bad_base(c, start, end) {
+            Some(pos) => format!("chromosome {}, position {pos}", c.canonical),
+            None => format!("chromosome {}, [{start}, {end})", c.canonical),
+        };
+        Err(InputError::at(&self.path, place, message))
+    }
+
+    /// Whether reading `[start, end)` of `c` fails (each try on a fresh reader).
+    fn fails(&self, c: &Chrom, start: u32, end: u32) -> bool {
+        let Ok(file) = File::open(&self.path) else { return true };
+        let mut r = BigWigRead::with_info(self.info.clone(), ReopenableFile { path: self.path.clone(), file });
+        !matches!(quietly(|| r.get_interval(&c.file_name, start, end).and_then(|it| it.collect::<Result<Vec<_>, _>>())), Ok(Ok(_)))
+    }
+
+    /// The first base of `[start, end)` whose read fails, by bisection (about 30 reads of one block):
+    /// where the corrupt block begins.
+    fn first_bad_base(&self, c: &Chrom, start: u32, end: u32) -> Option<u32> {
+        let (mut lo, mut hi) = (start, end);
+        if lo >= hi || !self.fails(c, lo, hi) {
+            return None;
         }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.fails(c, lo, mid) { hi = mid } else { lo = mid }
+        }
+        Some(lo)
     }
 
     fn take_reader(&self) -> Result<Reader> {

@@ -6,8 +6,9 @@
 //! - bgzipped FASTA (`.gz`/`.bgz`): `<file>.fai` and `<file>.gzi` are required (`samtools faidx FILE`
 //!   writes both); a gzip file that is not bgzip is rejected with the command that fixes it.
 //!
-//! A plain FASTA shorter than its `.fai` says is caught at open; any file is also checked on every
-//! read (fewer bases than asked for → error naming the chromosome).
+//! A plain FASTA shorter than its `.fai` says is caught at open, and so is an index that does not
+//! match its FASTA (stale after an edit, or made for other line endings; see [`fasta_index`](super::fasta_index));
+//! any file is also checked on every read (fewer bases than asked for → error naming the chromosome).
 //!
 //! [`Genome`] is `Send + Sync`: readers live in a small pool and each call borrows one, so rayon
 //! workers can fetch windows concurrently.
@@ -72,6 +73,7 @@ impl Genome {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let fai_path = with_suffix(path, ".fai");
+        let from_file = fai_path.exists();
         let index = match gzip_kind(path)? {
             Some(false) => {
                 return Err(InputError::new(path, "compressed with plain gzip, which cannot be read by position; \
@@ -100,7 +102,10 @@ impl Genome {
         }
         let by_name = chroms.iter().enumerate().map(|(i, c)| (c.canonical.clone(), i)).collect();
         let genome = Self { path: path.to_path_buf(), index, chroms, by_name, pool: Mutex::new(Vec::new()) };
-        let first = genome.new_reader()?; // fail at open, not in a worker, when the file can't be read
+        let mut first = genome.new_reader()?; // fail at open, not in a worker, when the file can't be read
+        if from_file {
+            super::fasta_index::check(path, &fai_path, &genome.index, first.get_mut())?;
+        }
         genome.give_back(first);
         Ok(genome)
     }

@@ -18,6 +18,7 @@ pub mod bed;
 pub mod bigwig;
 pub mod cooler;
 pub mod fasta;
+mod fasta_index;
 pub mod gene_table;
 pub mod genes;
 pub mod gff3;

@@ -4,9 +4,9 @@
 //! because annotations carry `ENSG….N` and tables usually do not.
 //!
 //! The delimiter is `,` for `.csv`, tab for `.tsv`, otherwise whichever of tab/comma the header line
-//! has more of. Files may be gzipped. Values must parse as `f64` (Rust syntax: `1e-3`, `nan`, `inf` are
-//! accepted); anything else (`NA`, empty) is an error naming the line and column, so missing values are
-//! never silently turned into numbers.
+//! has more of. Files may be gzipped. Values must be finite numbers (Rust `f64` syntax, e.g. `1e-3`):
+//! anything else (`NA`, empty, `nan`, `inf`, or a feature beyond f32's range) is an error naming the
+//! line, the gene and the column, so missing or broken values are never silently turned into numbers.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -49,8 +49,17 @@ pub fn read_value_table(path: impl AsRef<Path>, id_col: &str, value_col: &str) -
 /// eight mRNA features `UTR5LEN_log10zscore`, `CDSLEN_log10zscore`, `INTRONLEN_log10zscore`,
 /// `UTR3LEN_log10zscore`, `UTR5GC`, `CDSGC`, `UTR3GC`, `ORFEXONDENSITY`. Errors as [`read_value_table`].
 pub fn read_feature_table(path: impl AsRef<Path>, id_col: &str, columns: &[&str]) -> Result<HashMap<String, Vec<f32>>> {
-    let rows = read_columns(path.as_ref(), id_col, columns)?;
-    Ok(rows.into_iter().map(|(id, v)| (id, v.into_iter().map(|x| x as f32).collect())).collect())
+    let path = path.as_ref();
+    let rows = read_columns(path, id_col, columns)?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for (id, v) in rows {
+        let v32: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+        if let Some(k) = v32.iter().position(|x| !x.is_finite()) {
+            return Err(InputError::at(path, format!("gene {id}, column {}", columns[k]), format!("value {} is beyond the range of a 32-bit float", v[k])));
+        }
+        out.insert(id, v32);
+    }
+    Ok(out)
 }
 
 /// The delimiter of a table: by extension, else by counting in the header line.
@@ -96,8 +105,8 @@ fn read_columns(path: &Path, id_col: &str, value_cols: &[&str]) -> Result<HashMa
         if raw_id.is_empty() {
             return Err(InputError::line(path, line as usize, format!("empty id in column '{}'", headers[id_idx])));
         }
-        let values = idx.iter().map(|&i| parse_value(path, line, &headers[i], record.get(i).unwrap_or(""))).collect::<Result<Vec<_>>>()?;
         let id = strip_version(raw_id);
+        let values = idx.iter().map(|&i| parse_value(path, line, &id, &headers[i], record.get(i).unwrap_or(""))).collect::<Result<Vec<_>>>()?;
         if let Some(prev) = first_line.insert(id.clone(), line) {
             return Err(InputError::line(path, line as usize, format!("duplicate id {id} (also on line {prev})")));
         }
@@ -109,10 +118,13 @@ fn read_columns(path: &Path, id_col: &str, value_cols: &[&str]) -> Result<HashMa
     Ok(out)
 }
 
-fn parse_value(path: &Path, line: u64, column: &str, raw: &str) -> Result<f64> {
-    raw.trim().parse::<f64>().map_err(|_| {
-        InputError::line(path, line as usize, format!("non-numeric value '{}' in column '{column}'", raw.trim()))
-    })
+fn parse_value(path: &Path, line: u64, id: &str, column: &str, raw: &str) -> Result<f64> {
+    let raw = raw.trim();
+    match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(InputError::line(path, line as usize, format!("gene {id}: value '{raw}' in column '{column}' is not a finite number (non-finite values are refused)"))),
+        Err(_) => Err(InputError::line(path, line as usize, format!("gene {id}: non-numeric value '{raw}' in column '{column}'"))),
+    }
 }
 
 /// A csv error as an `InputError` at its line (csv reports wrong field counts with a position).

@@ -83,6 +83,8 @@ use serde::Serialize;
 pub use config::SimConfig;
 pub use model::{generate, ElementKind, Genome};
 
+use seq2exp_store::output::Staged;
+
 use crate::error::{InputError, IoContext, Result};
 
 /// What [`simulate`] produced.
@@ -123,15 +125,15 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent).file_ctx(&parent)?;
-    let name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "sim".into());
-    let tmp = tempfile::Builder::new().prefix(&format!(".{name}.tmp-")).tempdir_in(&parent).file_ctx(&parent)?;
+    let tmp = Staged::new(out_dir).file_ctx(out_dir)?;
+    std::fs::create_dir(tmp.tmp()).file_ctx(tmp.tmp())?;
 
     let t0 = Instant::now();
     let genome = generate(cfg)?;
     tracing::info!(genes = genome.genes.len(), elements = genome.elements.len(), secs = t0.elapsed().as_secs_f32(), "generated genome");
-    let files = write_all(&genome, tmp.path())?;
+    let files = write_all(&genome, tmp.tmp())?;
     let summary = SimSummary::of(&genome, files);
-    manifest::write(&genome, &summary, tmp.path())?;
+    manifest::write(&genome, &summary, tmp.tmp())?;
     install(tmp, out_dir)?;
     tracing::info!(dir = %out_dir.display(), secs = t0.elapsed().as_secs_f32(), "simulation written");
     Ok(summary)
@@ -152,20 +154,16 @@ fn check_out_dir(out_dir: &Path, overwrite: bool) -> Result<()> {
 }
 
 /// Moves the finished temp dir into place; an existing directory is moved aside first and removed last.
-fn install(tmp: tempfile::TempDir, out_dir: &Path) -> Result<()> {
-    let staged = tmp.keep();
-    let old = out_dir.exists().then(|| PathBuf::from(format!("{}.old", staged.display())));
+/// On failure the temp dir is removed (by `tmp`) and the old directory put back.
+fn install(tmp: Staged, out_dir: &Path) -> Result<()> {
+    let old = out_dir.exists().then(|| PathBuf::from(format!("{}.old", tmp.tmp().display())));
     if let Some(old) = &old {
-        if let Err(e) = std::fs::rename(out_dir, old) {
-            let _ = std::fs::remove_dir_all(&staged);
-            return Err(InputError::io(out_dir, e));
-        }
+        std::fs::rename(out_dir, old).file_ctx(out_dir)?;
     }
-    if let Err(e) = std::fs::rename(&staged, out_dir) {
+    if let Err(e) = tmp.commit() {
         if let Some(old) = &old {
             let _ = std::fs::rename(old, out_dir);
         }
-        let _ = std::fs::remove_dir_all(&staged);
         return Err(InputError::io(out_dir, e));
     }
     if let Some(old) = old {
