@@ -9,74 +9,10 @@
 mod build_common;
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use build_common::*;
 use seq2exp_data_prep::simulate::{generate, SimConfig};
 use seq2exp_store::StoreReader;
-
-const WINDOW: u64 = 20_000;
-
-fn base() -> &'static Sim {
-    static S: OnceLock<Sim> = OnceLock::new();
-    S.get_or_init(|| simulate_into(&SimConfig::small(SEED)))
-}
-
-/// A private copy of the simulated inputs and an empty output directory.
-struct Case {
-    _tmp: tempfile::TempDir,
-    input: PathBuf,
-    out_dir: PathBuf,
-}
-
-impl Case {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let input = tmp.path().join("in");
-        let out_dir = tmp.path().join("out");
-        copy_dir(&base().dir, &input);
-        std::fs::create_dir(&out_dir).unwrap();
-        Self { _tmp: tmp, input, out_dir }
-    }
-
-    fn p(&self, name: &str) -> PathBuf {
-        self.input.join(name)
-    }
-
-    fn out(&self) -> PathBuf {
-        self.out_dir.join("store.h5")
-    }
-
-    fn args(&self) -> Vec<OsString> {
-        build_args(&self.input, &self.out(), WINDOW)
-    }
-
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.p(name)).unwrap()
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.p(name), text).unwrap();
-    }
-
-    /// Runs the build and checks the failure contract; returns the error line.
-    fn fails(&self, args: &[OsString], file: &Path, places: &[&str]) -> String {
-        let o = data_prep(args);
-        let err = stderr(&o);
-        assert!(!o.status.success(), "build succeeded on bad input; stderr:\n{err}");
-        let line = last_line(&err);
-        println!("ERROR LINE: {line}");
-        assert!(line.starts_with("error:"), "last stderr line does not start with 'error:': {line:?}\nstderr:\n{err}");
-        let f = file.display().to_string();
-        assert!(line.contains(&f), "error line does not name {f}: {line}");
-        for p in places {
-            assert!(line.contains(p), "error line does not say '{p}': {line}");
-        }
-        assert_eq!(list_dir(&self.out_dir), Vec::<String>::new(), "output directory not empty after a failed build");
-        line
-    }
-}
 
 /// GTF rows as (line number, columns), comments skipped.
 fn gtf_rows(text: &str) -> Vec<(usize, Vec<&str>)> {

@@ -195,7 +195,7 @@ fn limit_reached(file: &Path) -> Option<&'static str> {
     let have_limit = unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim) } == 0 && lim.rlim_cur != libc::RLIM_INFINITY;
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     // A failed write may have stopped up to one chunk short of the limit.
-    const SLACK: u64 = 64 << 20;
+    const SLACK: u64 = 16 << 20;
     if have_limit && size.saturating_add(SLACK) >= lim.rlim_cur as u64 {
         return plain_errno(libc::EFBIG);
     }

@@ -97,14 +97,15 @@ impl Genome {
             }
         };
         let chroms = chroms_of(path, &index)?;
-        if gzip_kind(path)?.is_none() {
-            check_plain_length(path, &index)?;
-        }
         let by_name = chroms.iter().enumerate().map(|(i, c)| (c.canonical.clone(), i)).collect();
         let genome = Self { path: path.to_path_buf(), index, chroms, by_name, pool: Mutex::new(Vec::new()) };
         let mut first = genome.new_reader()?; // fail at open, not in a worker, when the file can't be read
+        // Index first: a FASTA edited after indexing can also be shorter than the index says.
         if from_file {
             super::fasta_index::check(path, &fai_path, &genome.index, first.get_mut())?;
+        }
+        if gzip_kind(path)?.is_none() {
+            check_plain_length(path, &genome.index)?;
         }
         genome.give_back(first);
         Ok(genome)

@@ -49,6 +49,15 @@ fn read_at<R: Read + Seek>(reader: &mut R, pos: u64, len: u64) -> io::Result<Vec
     Ok(buf)
 }
 
+/// Exactly `len` bytes at `pos`; a file that ends before them is truncated (`UnexpectedEof`).
+fn read_exact_at<R: Read + Seek>(reader: &mut R, pos: u64, len: u64) -> io::Result<Vec<u8>> {
+    let b = read_at(reader, pos, len)?;
+    if (b.len() as u64) < len {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("the index needs bytes up to {}", pos + len)));
+    }
+    Ok(b)
+}
+
 fn is_base(b: u8) -> bool {
     b.is_ascii_graphic() && b != b'>'
 }
@@ -71,21 +80,18 @@ fn check_record<R: Read + Seek>(r: &fai::Record, reader: &mut R) -> io::Result<V
     // First line: `bases` bases (or the whole sequence), then the line end when more lines follow.
     let first = len.min(bases);
     let want = first + if len > bases { eol.len() as u64 } else { 0 };
-    let b = read_at(reader, off, want)?;
-    if b.len() as u64 != want || !b[..first as usize].iter().copied().all(is_base) || &b[first as usize..] != if len > bases { eol } else { b"" } {
+    let b = read_exact_at(reader, off, want)?;
+    if !b[..first as usize].iter().copied().all(is_base) || &b[first as usize..] != if len > bases { eol } else { b"" } {
         return Ok(Err(format!("its first line, at byte {off}, is not {first} bases{}", if len > bases { format!(" and a {ending} line end") } else { String::new() })));
     }
     // Last line: after a line end, exactly the remaining bases, then only line ends before the next header.
     let full = (len - 1) / bases;
     let (last, rem) = (off + full * width, len - full * bases);
-    if full > 0 && read_at(reader, last - eol.len() as u64, eol.len() as u64)? != eol {
+    if full > 0 && read_exact_at(reader, last - eol.len() as u64, eol.len() as u64)? != eol {
         return Ok(Err(format!("its last line should start at byte {last}, after a {ending} line end, but does not")));
     }
-    let b = read_at(reader, last, rem)?;
+    let b = read_exact_at(reader, last, rem)?;
     let end = last + rem;
-    if b.len() < rem as usize && b.iter().copied().all(is_base) {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("the index says its last base is at byte {}", end - 1)));
-    }
     if !b.iter().copied().all(is_base) {
         return Ok(Err(format!("its {len} bases should end at byte {end}, but the sequence ends earlier")));
     }

@@ -5,6 +5,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 use seq2exp_data_prep::simulate::{simulate, SimConfig};
 
@@ -176,5 +177,76 @@ pub fn expected_split(chrom: &str, fold: usize) -> u8 {
         1
     } else {
         0
+    }
+}
+
+/// Window of the bad-input builds.
+pub const WINDOW: u64 = 20_000;
+
+/// The small simulated input set the bad-input tests copy.
+pub fn base() -> &'static Sim {
+    static S: OnceLock<Sim> = OnceLock::new();
+    S.get_or_init(|| simulate_into(&SimConfig::small(SEED)))
+}
+
+/// A private copy of the simulated inputs and an empty output directory.
+pub struct Case {
+    pub _tmp: tempfile::TempDir,
+    pub input: PathBuf,
+    pub out_dir: PathBuf,
+}
+
+impl Case {
+    pub fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let input = tmp.path().join("in");
+        let out_dir = tmp.path().join("out");
+        copy_dir(&base().dir, &input);
+        std::fs::create_dir(&out_dir).unwrap();
+        Self { _tmp: tmp, input, out_dir }
+    }
+
+    pub fn p(&self, name: &str) -> PathBuf {
+        self.input.join(name)
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.out_dir.join("store.h5")
+    }
+
+    pub fn args(&self) -> Vec<OsString> {
+        build_args(&self.input, &self.out(), WINDOW)
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.p(name)).unwrap()
+    }
+
+    pub fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.p(name), text).unwrap();
+    }
+
+    /// Runs the build and checks the failure contract; returns the error line.
+    pub fn fails(&self, args: &[OsString], file: &Path, places: &[&str]) -> String {
+        self.failed(data_prep(args), file, places)
+    }
+
+    /// Checks the failure contract on a finished run: a non-zero exit status (not a signal), a last
+    /// stderr line `error: …` naming `file` and each of `places`, no panic message, and an empty output
+    /// directory (no store, no temporary file).
+    pub fn failed(&self, o: Output, file: &Path, places: &[&str]) -> String {
+        let err = stderr(&o);
+        assert!(matches!(o.status.code(), Some(c) if c != 0), "build did not fail with an exit code ({}); stderr:\n{err}", o.status);
+        let line = last_line(&err);
+        println!("ERROR LINE: {line}");
+        assert!(line.starts_with("error:"), "last stderr line does not start with 'error:': {line:?}\nstderr:\n{err}");
+        assert!(!err.contains("panicked"), "a panic reached stderr:\n{err}");
+        let f = file.display().to_string();
+        assert!(line.contains(&f), "error line does not name {f}: {line}");
+        for p in places {
+            assert!(line.contains(p), "error line does not say '{p}': {line}");
+        }
+        assert_eq!(list_dir(&self.out_dir), Vec::<String>::new(), "output directory not empty after a failed build");
+        line
     }
 }
