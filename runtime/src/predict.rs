@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use seq2exp_store::output::DirLock;
 use seq2exp_store::{Batch, BatchStream, StoreReader};
 
 use crate::output::bigwig::{write_mask_bigwig, BIGWIG_NAME};
@@ -73,8 +74,13 @@ fn run_identity(model: &Path, o: &PredictOptions, genes: &[&str]) -> serde_json:
     })
 }
 
-fn claim_dir(out: &Path, identity: &serde_json::Value) -> Result<(), OutputError> {
+/// Takes `out` for this job: one job per directory at a time (the lock is held until the returned
+/// guard is dropped, and released by the kernel if the process dies), and only the same job resumes.
+fn claim_dir(out: &Path, identity: &serde_json::Value) -> Result<DirLock, OutputError> {
     std::fs::create_dir_all(out).map_err(|e| OutputError::io(out, e))?;
+    let lock = DirLock::try_lock(out).map_err(|e| OutputError::io(out, e))?.ok_or_else(|| {
+        OutputError::invalid(out.display(), "another job is writing to this directory (a `runtime predict` still running?); wait for it to finish or use another --out")
+    })?;
     let path = out.join(RUN_FILE);
     match std::fs::read_to_string(&path) {
         Ok(text) => {
@@ -82,13 +88,13 @@ fn claim_dir(out: &Path, identity: &serde_json::Value) -> Result<(), OutputError
             if &old != identity {
                 return Err(OutputError::invalid(out.display(), format!("holds a run of another model, store, gene selection, batch size or mask setting ({RUN_FILE}); use a new --out")));
             }
-            Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_atomic(&path, |tmp| {
             std::fs::write(tmp, serde_json::to_string_pretty(identity).expect("json")).map_err(|e| OutputError::io(tmp, e))
-        }),
-        Err(e) => Err(OutputError::io(&path, e)),
+        })?,
+        Err(e) => return Err(OutputError::io(&path, e)),
     }
+    Ok(lock)
 }
 
 /// Runs (or resumes) a prediction job with `model` (`model_path` is recorded for resumption checks).
@@ -105,7 +111,7 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
     let order = select_genes(&reader, &o.filter, o.shard)?;
     let ids: Vec<&str> = reader.genes().iter().map(|g| g.id.as_str()).collect();
     let selected: Vec<&str> = order.iter().map(|&i| ids[i]).collect();
-    claim_dir(&o.out, &run_identity(model_path, o, &selected))?;
+    let _lock = claim_dir(&o.out, &run_identity(model_path, o, &selected))?;
     if let Some(files) = finished(&o.out, o.masks.is_some()) {
         tracing::info!(out = %o.out.display(), "this job is already complete");
         return Ok(PredictSummary { genes: order.len(), predicted: 0, seconds: started.elapsed().as_secs_f64(), files });

@@ -109,7 +109,10 @@ pub fn write_mask_bigwig(masks: MaskFile, chrom_sizes: &[(String, u64)], quantum
     write_atomic(out, |tmp| {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().map_err(|e| OutputError::io(tmp, e))?;
         let writer = BigWigWrite::create_file(tmp, sizes32).map_err(|e| OutputError::io(tmp, e))?;
-        writer.write(source, runtime).map_err(|e| OutputError::invalid(tmp.display(), e.to_string()))?;
+        writer.write(source, runtime).map_err(|e| match e {
+            bigtools::BBIProcessError::IoError(e) => OutputError::io(tmp, e),
+            other => OutputError::invalid(out.display(), other.to_string()),
+        })?;
         match failure.lock().expect("no panics while holding the lock").take() {
             Some(e) => Err(e),
             None => Ok(()),

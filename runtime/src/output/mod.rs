@@ -13,13 +13,16 @@ pub mod predictions;
 
 use std::path::{Path, PathBuf};
 
-/// An output (or input) problem, naming the file.
+use seq2exp_store::output::{plain_hdf5, plain_io, Staged};
+
+/// An output (or input) problem, naming the file; write failures in plain language where the cause
+/// is a full disk, a file size limit or a permission.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", plain_io(source))]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}: {source}")]
-    Hdf5 { path: PathBuf, source: hdf5::Error },
+    #[error("{path}: {message}")]
+    Hdf5 { path: PathBuf, message: String },
     #[error("{place}: {message}")]
     Invalid { place: String, message: String },
 }
@@ -28,28 +31,28 @@ impl OutputError {
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         Self::Io { path: path.to_path_buf(), source }
     }
+    /// `path` is the file HDF5 was working on (its size and file system explain some failures).
     pub fn hdf5(path: &Path, source: hdf5::Error) -> Self {
-        Self::Hdf5 { path: path.to_path_buf(), source }
+        Self::Hdf5 { path: path.to_path_buf(), message: plain_hdf5(&source, path).into_owned() }
     }
     pub fn invalid(place: impl std::fmt::Display, message: impl Into<String>) -> Self {
         Self::Invalid { place: place.to_string(), message: message.into() }
     }
-}
 
-/// A sibling temporary path of `path` (same directory, so the final rename is atomic).
-pub fn tmp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Writes `path` through `write` into a temporary sibling, then renames it into place.
-pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<(), OutputError>) -> Result<(), OutputError> {
-    let tmp = tmp_path(path);
-    match write(&tmp) {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| OutputError::io(path, e)),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
+    /// The same error naming `to` where it named `from` (a temporary file the user never sees).
+    fn renamed(self, from: &Path, to: &Path) -> Self {
+        match self {
+            Self::Io { path, source } if path == from => Self::Io { path: to.to_path_buf(), source },
+            Self::Hdf5 { path, message } if path == from => Self::Hdf5 { path: to.to_path_buf(), message },
+            other => other,
         }
     }
+}
+
+/// Writes `path` through `write` into a temporary sibling ([`Staged`]), then renames it into place;
+/// on any failure the temporary is removed and the error names `path`.
+pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<(), OutputError>) -> Result<(), OutputError> {
+    let staged = Staged::new(path).map_err(|e| OutputError::io(path, e))?;
+    write(staged.tmp()).map_err(|e| e.renamed(staged.tmp(), path))?;
+    staged.commit().map(|_| ()).map_err(|e| OutputError::io(path, e))
 }
