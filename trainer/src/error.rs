@@ -3,7 +3,7 @@ use std::path::PathBuf;
 /// Errors of the trainer library; each names the file involved where there is one.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainerError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", seq2exp_store::output::plain_io(source))]
     Io { path: PathBuf, #[source] source: std::io::Error },
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },

@@ -55,7 +55,13 @@ fn export_cli(run: &Path, out: &Path, flavour: &str, store: &Path) {
         .output().unwrap();
     assert!(o.status.success(), "export {flavour}: {}", String::from_utf8_lossy(&o.stderr));
     eprintln!("{}", String::from_utf8_lossy(&o.stdout));
-    assert!(out.exists() && !out.with_extension("onnx.tmp").exists());
+    assert!(out.exists() && no_temporary_file(out));
+}
+
+/// No `.NAME.tmp-PID` sibling of `out` (the atomic writer's temporary file) is left.
+fn no_temporary_file(out: &Path) -> bool {
+    let prefix = format!(".{}.tmp-", out.file_name().unwrap().to_string_lossy());
+    std::fs::read_dir(out.parent().unwrap()).unwrap().flatten().all(|e| !e.file_name().to_string_lossy().starts_with(&prefix))
 }
 
 fn python() -> Option<PathBuf> {
@@ -171,7 +177,15 @@ fn hard_and_nomask_export_and_peakmask_is_refused() {
     let opts = ExportOptions { run, out: out.clone(), flavour: Flavour::Fast, store: None, genes: 2, tolerance: TOL, threads: Some(2) };
     let e = format!("{:#}", export(&opts).unwrap_err());
     assert!(e.contains("peakmask"), "{e}");
-    assert!(!out.exists() && !out.with_extension("onnx.tmp").exists());
+    assert!(!out.exists() && no_temporary_file(&out));
+
+    // Written, then failing the parity check (no tolerance is met): the file and its temporary are gone.
+    let run = init_run(dir.path(), MaskMode::Nomask, &store);
+    let out = dir.path().join("strict.onnx");
+    let opts = ExportOptions { run, out: out.clone(), flavour: Flavour::Fast, store: None, genes: 2, tolerance: -1.0, threads: Some(2) };
+    let e = format!("{:#}", export(&opts).unwrap_err());
+    assert!(e.contains("does not reproduce the trainer"), "{e}");
+    assert!(!out.exists() && no_temporary_file(&out));
 }
 
 /// `runtime predict` (the library driver) on the store gives, gene by gene, the tch forward (Pass::Eval)

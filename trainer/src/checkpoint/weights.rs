@@ -44,9 +44,7 @@ pub fn write_weights(path: &Path, tensors: &[(String, Tensor)], metadata: &HashM
         .collect::<Result<_, _>>()
         .map_err(|e| format_err(path, e.to_string()))?;
     let bytes = safetensors::serialize(views, Some(metadata.clone())).map_err(|e| format_err(path, e.to_string()))?;
-    let tmp = path.with_extension("safetensors.tmp");
-    std::fs::write(&tmp, bytes).map_err(|source| TrainerError::Io { path: tmp.clone(), source })?;
-    std::fs::rename(&tmp, path).map_err(|source| TrainerError::Io { path: path.to_path_buf(), source })
+    seq2exp_store::output::write_file(path, bytes).map_err(|source| TrainerError::Io { path: path.to_path_buf(), source })
 }
 
 /// Named tensors and the header metadata of a safetensors file.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use seq2exp_models::config::{MaskConfig, MaskMode, Preset, Seq2ExpConfig, TrainConfig};
+use seq2exp_store::output::DirLock;
 
 use crate::train::{train, RunConfig, RunDir, TrainOptions};
 
@@ -66,11 +67,14 @@ pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
         let serde_json::Value::Object(sections) = file else { anyhow::bail!("{}: expected a JSON object with `model` and/or `train`", bad()) };
         for (key, value) in sections {
             match key.as_str() {
-                "model" => model = serde_json::from_value(merged(serde_json::to_value(&model)?, value)).with_context(|| format!("{}: in `model`", bad()))?,
-                "train" => train = serde_json::from_value(merged(serde_json::to_value(&train)?, value)).with_context(|| format!("{}: in `train`", bad()))?,
+                "model" => model = merge_section(model, value, "model").with_context(bad)?,
+                "train" => train = merge_section(train, value, "train").with_context(bad)?,
                 other => anyhow::bail!("{}: unknown section `{other}` (expected `model`, `train`)", bad()),
             }
         }
+        // Before the flags: what fails here comes from the file (the presets are valid).
+        model.validate().map_err(|e| anyhow::anyhow!("{}: key `model.{}`: {}", bad(), e.field, e.message))?;
+        train.validate().map_err(|e| anyhow::anyhow!("{}: key `{}`: {}", bad(), e.field, e.message))?;
     }
     train.fold = a.fold.unwrap_or(train.fold);
     train.steps = a.steps.unwrap_or(train.steps);
@@ -85,10 +89,50 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     let cfg = run_config(&a)?;
     let device = super::device(&a.device)?;
     let opts = TrainOptions { store: a.store.clone(), out: a.out.clone(), device, checkpoint_every: a.checkpoint_every, progress: true };
-    let state = train(&cfg, &opts)?;
+    // One job per run directory: two would interleave their checkpoints.
+    let created = !a.out.exists();
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    let _lock = DirLock::try_lock(&a.out).with_context(|| a.out.display().to_string())?.with_context(|| {
+        format!("{}: another job is training in this run directory; wait for it to finish or use another --out", a.out.display())
+    })?;
+    let state = train(&cfg, &opts).inspect_err(|_| {
+        if created {
+            let _ = std::fs::remove_dir(&a.out); // only while still empty: bad input leaves nothing
+        }
+    })?;
     let best = state.best_valid_mse.map_or("n/a".to_string(), |v| format!("{v:.4} at step {}", state.best_step.unwrap_or(0)));
     eprintln!("trained {} steps; best validation MSE {best} → {}", state.step, RunDir::new(&a.out).best().display());
     Ok(())
+}
+
+/// `over` merged into the config `base`; an error names the dotted key (`model.generator.n_layer`) of
+/// the value that the config rejects.
+fn merge_section<T: serde::Serialize + serde::de::DeserializeOwned>(base: T, over: serde_json::Value, section: &str) -> anyhow::Result<T> {
+    let base = serde_json::to_value(&base)?;
+    serde_json::from_value(merged(base.clone(), over.clone())).map_err(|e| match rejected_key::<T>(&base, &over) {
+        Some(key) => anyhow::anyhow!("key `{section}.{key}`: {e}"),
+        None => anyhow::anyhow!("in `{section}`: {e}"),
+    })
+}
+
+/// The first leaf of `over` (dotted path) that `T` rejects when merged into `base` on its own.
+fn rejected_key<T: serde::de::DeserializeOwned>(base: &serde_json::Value, over: &serde_json::Value) -> Option<String> {
+    fn leaves(v: &serde_json::Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, serde_json::Value)>) {
+        match v {
+            serde_json::Value::Object(o) if !o.is_empty() => o.iter().for_each(|(k, v)| {
+                path.push(k.clone());
+                leaves(v, path, out);
+                path.pop();
+            }),
+            other => out.push((path.clone(), other.clone())),
+        }
+    }
+    let mut all = Vec::new();
+    leaves(over, &mut Vec::new(), &mut all);
+    all.into_iter().find_map(|(path, value)| {
+        let alone = path.iter().rev().fold(value, |v, k| serde_json::json!({ k: v }));
+        serde_json::from_value::<T>(merged(base.clone(), alone)).is_err().then(|| path.join("."))
+    })
 }
 
 /// `over` merged into `base`: objects key by key (recursively), anything else replaced.

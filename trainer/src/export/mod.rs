@@ -13,6 +13,7 @@ use std::time::Instant;
 use anyhow::Context;
 use seq2exp_runtime::onnx::{build_model, meta, to_bytes, Weights};
 use seq2exp_runtime::{Flavour, LoadOptions, Model};
+use seq2exp_store::output::{plain_io, Staged};
 use tch::{Device, Kind};
 
 use crate::train::run_dir::{load, RunDir};
@@ -69,16 +70,11 @@ pub fn export(o: &ExportOptions) -> anyhow::Result<ExportReport> {
     let bytes = to_bytes(&proto)?;
     drop(proto);
     let build_seconds = t0.elapsed().as_secs_f64();
-    let tmp = o.out.with_extension("onnx.tmp");
-    std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    let parity = match check(o, &tmp) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    std::fs::rename(&tmp, &o.out).with_context(|| format!("moving {} to {}", tmp.display(), o.out.display()))?;
+    // Checked where it was written, then renamed into place; removed on every failure.
+    let staged = Staged::new(&o.out).with_context(|| o.out.display().to_string())?;
+    std::fs::write(staged.tmp(), &bytes).map_err(|e| anyhow::anyhow!("{}: {}", o.out.display(), plain_io(&e)))?;
+    let parity = check(o, staged.tmp())?;
+    staged.commit().map_err(|e| anyhow::anyhow!("{}: {}", o.out.display(), plain_io(&e)))?;
     Ok(ExportReport { out: o.out.clone(), flavour: o.flavour.to_string(), checkpoint: ck_path, bytes: bytes.len(), parity, build_seconds })
 }
 

@@ -69,10 +69,8 @@ impl RunDir {
             }
             return Ok(());
         }
-        let tmp = self.path.join("config.json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(cfg)?)?;
-        std::fs::rename(&tmp, self.config())?;
-        Ok(())
+        seq2exp_store::output::write_file(&self.config(), serde_json::to_string_pretty(cfg)?)
+            .map_err(|e| anyhow::anyhow!("{}: {}", self.config().display(), seq2exp_store::output::plain_io(&e)))
     }
 }
 

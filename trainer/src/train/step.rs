@@ -69,10 +69,7 @@ fn truncate_metrics(path: &std::path::Path, step: usize) -> anyhow::Result<()> {
         .filter(|l| serde_json::from_str::<serde_json::Value>(l).ok().and_then(|v| v["step"].as_u64()).is_some_and(|s| s as usize <= step))
         .map(|l| format!("{l}\n"))
         .collect();
-    let tmp = path.with_extension("jsonl.tmp");
-    std::fs::write(&tmp, kept)?;
-    std::fs::rename(tmp, path)?;
-    Ok(())
+    seq2exp_store::output::write_file(path, kept).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), seq2exp_store::output::plain_io(&e)))
 }
 
 /// Builds (or restores) the model and optimiser of a run.
