@@ -206,7 +206,7 @@ fn rerun_after_kill_removes_the_killed_builds_temporary_file() {
     };
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(list_dir(&c.out_dir), [tmp.clone()], "the killed build's temporary file should still be there");
+    assert_eq!(list_dir(&c.out_dir), std::slice::from_ref(&tmp), "the killed build's temporary file should still be there");
     assert_eq!(tmp, format!(".store.h5.tmp-{}", child.id()));
     data_prep_ok(&args);
     assert_eq!(list_dir(&c.out_dir), ["store.h5"]);

@@ -196,7 +196,7 @@ fn limit_reached(file: &Path) -> Option<&'static str> {
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     // A failed write may have stopped up to one chunk short of the limit.
     const SLACK: u64 = 16 << 20;
-    if have_limit && size.saturating_add(SLACK) >= lim.rlim_cur as u64 {
+    if have_limit && size.saturating_add(SLACK) >= lim.rlim_cur {
         return plain_errno(libc::EFBIG);
     }
     let dir = std::ffi::CString::new(parent(file).as_os_str().as_encoded_bytes()).ok()?;
