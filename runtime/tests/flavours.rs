@@ -25,7 +25,7 @@ fn max_abs(a: &[f32], b: &[f32]) -> f32 {
 #[test]
 fn fast_and_portable_agree_for_every_exportable_mode() {
     let dir = tempfile::tempdir().unwrap();
-    for mode in [MaskMode::Soft, MaskMode::Hard, MaskMode::Nomask] {
+    for mode in [MaskMode::Soft, MaskMode::Hard, MaskMode::Discovery, MaskMode::Nomask] {
         let cfg = common::config(mode);
         let (dna, signals, features, blacklist) = common::inputs(&cfg, 3, 11);
         let batch = InputBatch { batch: 3, window: cfg.window, dna: &dna, signals: &signals, features: &features, blacklist: Some(&blacklist) };

@@ -41,6 +41,26 @@ pub struct EvalReport {
     pub recovery: Option<Recovery>,
     /// Mean mask over the bases of each element kind (and `background`: bases in no element).
     pub mask_by_kind: Option<BTreeMap<String, f64>>,
+    /// Per element kind, the distribution of each element's own mean mask: what tells whether causal
+    /// elements stand above open decoys by more than chance (compare means in standard errors).
+    pub element_mask: Option<BTreeMap<String, ElementStats>>,
+}
+
+/// Mean and standard error, over elements, of the per-element mean mask.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ElementStats {
+    pub elements: usize,
+    pub mean: f64,
+    pub se: f64,
+}
+
+impl ElementStats {
+    fn of(values: &[f64]) -> Self {
+        let n = values.len();
+        let mean = values.iter().sum::<f64>() / n.max(1) as f64;
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n.max(2) - 1) as f64;
+        Self { elements: n, mean, se: (var / n.max(1) as f64).sqrt() }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,11 +119,16 @@ pub fn evaluate(o: &EvalOptions) -> anyhow::Result<EvalReport> {
         Some(t) => Some(recovery(&reader, &o.store, &genes, t, run_peaks.as_deref(), &masks, &keep)?),
         None => None,
     };
-    let mask_by_kind = match &o.elements {
-        Some(p) if !masks.is_empty() => Some(mask_by_kind(&reader, p, &masks, &keep)?),
-        _ => None,
+    let (mask_by_kind, element_mask) = match &o.elements {
+        Some(p) if !masks.is_empty() => {
+            let (bases, elements) = mask_by_kind(&reader, p, &masks, &keep)?;
+            (Some(bases), Some(elements))
+        }
+        _ => (None, None),
     };
-    Ok(EvalReport { split: o.split.to_string(), fold, checkpoint: checkpoint.display().to_string(), metrics, mask_ratio, recovery, mask_by_kind })
+    Ok(EvalReport {
+        split: o.split.to_string(), fold, checkpoint: checkpoint.display().to_string(), metrics, mask_ratio, recovery, mask_by_kind, element_mask,
+    })
 }
 
 /// Average precision of the model mask, the peak mask and raw DNase against the truth, over the same bases.
@@ -147,10 +172,10 @@ fn recovery(
     Ok(Recovery { positive_fraction, model_mask, peak_mask, dnase: dnase_ap.finish() })
 }
 
-/// Mean mask per element kind (the part of each BED name after its last ':'), over the masked genes.
-fn mask_by_kind(
-    reader: &StoreReader, elements: &Path, masks: &HashMap<usize, Vec<f32>>, keep: &dyn Fn(usize) -> bool,
-) -> anyhow::Result<BTreeMap<String, f64>> {
+/// Mean mask per element kind (the part of each BED name after its last ':'), over the masked genes:
+/// per base, and per element (each element's mean over its kept bases in one gene's window).
+type KindMeans = (BTreeMap<String, f64>, BTreeMap<String, ElementStats>);
+fn mask_by_kind(reader: &StoreReader, elements: &Path, masks: &HashMap<usize, Vec<f32>>, keep: &dyn Fn(usize) -> bool) -> anyhow::Result<KindMeans> {
     let window = reader.window();
     let mut by_chrom: HashMap<String, Vec<(u64, u64, String)>> = HashMap::new();
     for iv in seq2exp_data_prep::formats::bed::read_intervals(elements)? {
@@ -159,7 +184,11 @@ fn mask_by_kind(
         by_chrom.entry(iv.chrom).or_default().push((iv.start, iv.end, kind));
     }
     let mut sums: BTreeMap<String, (f64, usize)> = BTreeMap::new();
-    for (&i, mask) in masks {
+    let mut per_element: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut genes: Vec<&usize> = masks.keys().collect();
+    genes.sort();
+    for i in genes {
+        let (i, mask) = (*i, &masks[i]);
         let g = &reader.genes()[i];
         let start = g.window_start(window as u64);
         let mut kind: Vec<Option<&str>> = vec![None; window];
@@ -174,8 +203,17 @@ fn mask_by_kind(
             e.0 += v as f64;
             e.1 += 1;
         }
+        let kept: Vec<usize> = (0..window).filter(|&p| keep(p)).collect();
+        for (s, e, k) in by_chrom.get(&g.chrom).map(Vec::as_slice).unwrap_or(&[]) {
+            let (a, b) = ((*s as i64 - start).max(0) as usize, (*e as i64 - start).min(window as i64));
+            let vals: Vec<f64> = kept.iter().zip(mask).filter(|(p, _)| (a as i64..b).contains(&(**p as i64))).map(|(_, v)| *v as f64).collect();
+            if !vals.is_empty() {
+                per_element.entry(k.clone()).or_default().push(vals.iter().sum::<f64>() / vals.len() as f64);
+            }
+        }
     }
-    Ok(sums.into_iter().map(|(k, (s, n))| (k, s / n.max(1) as f64)).collect())
+    let bases = sums.into_iter().map(|(k, (s, n))| (k, s / n.max(1) as f64)).collect();
+    Ok((bases, per_element.into_iter().map(|(k, v)| (k, ElementStats::of(&v))).collect()))
 }
 
 /// The readable table of a report.

@@ -133,7 +133,7 @@ fn init_run(dir: &Path, mode: MaskMode, store: &Path) -> PathBuf {
     let text: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(cfg_path).unwrap()).unwrap();
     let mut rc: RunConfig = serde_json::from_value(serde_json::json!({ "model": text["model"], "train": text["train"] })).unwrap();
     let hw = rc.model.mask.promoter_half_width;
-    rc.model.mask = if mode == MaskMode::Hard { MaskConfig::hard() } else { MaskConfig { mode, ..MaskConfig::soft() } };
+    rc.model.mask = MaskConfig::for_mode(mode);
     rc.model.mask.promoter_half_width = hw;
     let run = dir.join(format!("run-{mode:?}"));
     RunDir::new(&run).init(&rc).unwrap();
@@ -154,16 +154,16 @@ fn init_run(dir: &Path, mode: MaskMode, store: &Path) -> PathBuf {
 }
 
 #[test]
-fn hard_and_nomask_export_and_peakmask_is_refused() {
+fn hard_discovery_and_nomask_export_and_peakmask_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path());
-    for mode in [MaskMode::Hard, MaskMode::Nomask] {
+    for mode in [MaskMode::Hard, MaskMode::Discovery, MaskMode::Nomask] {
         let run = init_run(dir.path(), mode, &store);
         let out = dir.path().join(format!("{mode:?}.onnx"));
         let opts = ExportOptions { run: run.clone(), out: out.clone(), flavour: Flavour::Fast, store: Some(store.clone()), genes: 2, tolerance: TOL, threads: Some(2) };
         let r = export(&opts).unwrap();
         assert!(r.parity.max_abs_expression <= TOL);
-        assert_eq!(r.parity.max_abs_mask.is_some(), mode == MaskMode::Hard);
+        assert_eq!(r.parity.max_abs_mask.is_some(), mode != MaskMode::Nomask);
         let m = Model::load(&out, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
         let b = batch(&store, 2, &m.info().signal_names);
         let p = m.predict(&InputBatch::from_store_batch(&b)).unwrap();

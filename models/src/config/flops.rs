@@ -55,7 +55,7 @@ pub fn inference_flops_at(cfg: &Seq2ExpConfig, mask_ratio: Option<f64>) -> Infer
     let l = cfg.window as f64;
     let dm = cfg.d_model() as f64;
     let c = cfg.signals.len() as f64;
-    let learned = matches!(cfg.mask.mode, MaskMode::Soft | MaskMode::Hard);
+    let learned = cfg.mask.learned();
     let ratio = match (cfg.mask.mode, mask_ratio) {
         (MaskMode::Hard, Some(r)) => r.clamp(0.0, 1.0),
         _ => 1.0,

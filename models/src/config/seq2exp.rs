@@ -12,6 +12,10 @@ pub enum MaskMode {
     Soft,
     /// Threshold at 0.5 with a straight-through gradient.
     Hard,
+    /// Ours, not the paper's: the loss reaches every base's mask directly (mask-weighted pooling over the
+    /// whole window) and the generator's logits are averaged over an element-sized span; see
+    /// [`DiscoveryConfig`] and docs/model.md.
+    Discovery,
     /// Baseline: no mask (Caduceus with signals).
     Nomask,
     /// Baseline: mask = bases inside given peaks.
@@ -51,6 +55,26 @@ pub struct MaskConfig {
     pub threshold: f64,
     /// Bases TSS ± this are forced into the mask.
     pub promoter_half_width: usize,
+    /// The discovery variant's settings (present exactly when `mode` is `discovery`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoveryConfig>,
+}
+
+/// What the discovery variant adds to the soft mask. The reference pools only the central promoter, so
+/// the task loss reaches a distal base's mask only through the predictor's long-range mixing, which a
+/// freshly initialised Caduceus barely has; and a per-base generator cannot raise a whole element from
+/// the few bases that carry its motif. Two changes address exactly these, nothing else: the head also
+/// reads Σ_l m_l·h_l / `sum_scale` over the whole window (so ∂loss/∂m_l is direct at every base), and the
+/// generator's two logits are averaged over `smooth` bases centred on each base before the softplus (so an
+/// element's motif bases decide the mask of the whole element, and their gradient is the element's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoveryConfig {
+    /// Width of the centred moving average over the generator's logits (odd; 1 = none).
+    pub smooth: usize,
+    /// Divisor of the mask-weighted sum of predictor outputs (a fixed count of bases, like ABC's sums,
+    /// not Σ m: a mean would hide how many elements are selected).
+    pub sum_scale: f64,
 }
 
 impl MaskConfig {
@@ -68,7 +92,34 @@ impl MaskConfig {
             kl_weight: 0.01,
             threshold: 0.5,
             promoter_half_width: 1000,
+            discovery: None,
         }
+    }
+
+    /// The discovery variant: the soft mask's Beta posterior, signal prior and KL, a generator that reads
+    /// sequence and signals (as the reference's hard variant does), a prior of scale 1 so the generator's
+    /// pseudo-counts are not dwarfed by the signals', smoothed logits and the direct pooling path.
+    pub fn discovery() -> Self {
+        Self {
+            mode: MaskMode::Discovery,
+            prior_scale: 1.0,
+            discovery: Some(DiscoveryConfig { smooth: 201, sum_scale: 1000.0 }),
+            ..Self::soft()
+        }
+    }
+
+    /// The preset mask of `mode`.
+    pub fn for_mode(mode: MaskMode) -> Self {
+        match mode {
+            MaskMode::Hard => Self::hard(),
+            MaskMode::Discovery => Self::discovery(),
+            _ => Self { mode, ..Self::soft() },
+        }
+    }
+
+    /// Whether a generator learns this mask (soft, hard, discovery).
+    pub fn learned(&self) -> bool {
+        matches!(self.mode, MaskMode::Soft | MaskMode::Hard | MaskMode::Discovery)
     }
 
     /// The hard variant's constants (s = 1, m = 0, offset 0).
@@ -95,6 +146,17 @@ impl MaskConfig {
         }
         if !(0.0..1.0).contains(&self.threshold) || self.threshold == 0.0 {
             return Err(ConfigError::new("mask.threshold", "must be in (0, 1)"));
+        }
+        match (&self.discovery, self.mode) {
+            (Some(d), MaskMode::Discovery) => {
+                if d.smooth == 0 || d.smooth % 2 == 0 {
+                    return Err(ConfigError::new("mask.discovery.smooth", "must be odd (1 = no smoothing)"));
+                }
+                positive_f("mask.discovery.sum_scale", d.sum_scale)?;
+            }
+            (None, MaskMode::Discovery) => return Err(ConfigError::new("mask.discovery", "the discovery mode needs its settings")),
+            (Some(_), _) => return Err(ConfigError::new("mask.discovery", "only the discovery mode takes these settings")),
+            (None, _) => {}
         }
         if self.generator_offset < 0.0 || self.prior_shift < 0.0 {
             return Err(ConfigError::new("mask.generator_offset", "offsets must be ≥ 0 (α, β must stay positive)"));
@@ -175,7 +237,7 @@ impl Seq2ExpConfig {
     /// buffers. Tied twins (`mamba_rev.{in,out}_proj`) are listed, as in a PyTorch state dict.
     pub fn weight_shapes(&self) -> Vec<(String, Vec<usize>)> {
         let (d, c, nf, h) = (self.d_model(), self.signals.len(), self.head.n_features, self.head.hidden);
-        let learned = matches!(self.mask.mode, MaskMode::Soft | MaskMode::Hard);
+        let learned = self.mask.learned();
         let sequence_model = self.mask.mode != MaskMode::Signal;
         let mut out: Vec<(String, Vec<usize>)> =
             vec![("seq_embed.weight".into(), vec![d, 4]), ("seq_embed.bias".into(), vec![d]), ("sig_embed.weight".into(), vec![d, c]), ("sig_embed.bias".into(), vec![d])];
@@ -186,12 +248,22 @@ impl Seq2ExpConfig {
         if sequence_model {
             out.extend(self.predictor.parameter_shapes().into_iter().map(|(n, s)| (format!("predictor.{n}"), s)));
         }
-        let pooled = if sequence_model { d } else { 2 * c };
+        let pooled = self.pooled_width();
         for (i, (inp, o)) in [(pooled + nf, h), (h, h), (h, 1)].into_iter().enumerate() {
             out.extend([(format!("head.mlp.{}.weight", 2 * i), vec![o, inp]), (format!("head.mlp.{}.bias", 2 * i), vec![o])]);
         }
         out.extend([("head.feature_mean".into(), vec![nf]), ("head.feature_std".into(), vec![nf])]);
         out
+    }
+
+    /// Width of the vector the head's MLP reads before the features: the centre pool (d_model), plus the
+    /// mask-weighted window sum for discovery, or two means per signal channel for `signal`.
+    pub fn pooled_width(&self) -> usize {
+        match self.mask.mode {
+            MaskMode::Signal => 2 * self.signals.len(),
+            MaskMode::Discovery => 2 * self.d_model(),
+            _ => self.d_model(),
+        }
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {

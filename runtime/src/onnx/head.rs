@@ -50,7 +50,16 @@ pub fn pool(g: &mut Graph, cfg: &Seq2ExpConfig, hidden: &str) -> String {
     g.op("ReduceMean", &[&centre], vec![attr_ints("axes", &[2]), attr_int("keepdims", 0)])
 }
 
-/// `pooled: [B, d]` with the standardised features appended, then Linear–ReLU–Linear–ReLU–Linear → `[B]`.
+/// Σ_l mask_l · hidden_l / `scale`: `hidden: [B, d, L]`, `mask: [B, 1, L]` → `[B, d]` (discovery).
+pub fn mask_sum(g: &mut Graph, hidden: &str, mask: &str, scale: f64) -> String {
+    let weighted = g.op("Mul", &[hidden, mask], vec![]);
+    let axis = g.i64s(&[2]);
+    let sum = g.op("ReduceSum", &[&weighted, &axis], vec![attr_int("keepdims", 0)]);
+    let scale = g.scalar(scale as f32);
+    g.op("Div", &[&sum, &scale], vec![])
+}
+
+/// `pooled: [B, pooled width]` with the standardised features appended, then Linear–ReLU–Linear–ReLU–Linear → `[B]`.
 pub fn head(g: &mut Graph, w: &Weights, cfg: &Seq2ExpConfig, pooled: &str, features: &str) -> Result<String, GraphError> {
     let nf = cfg.head.n_features;
     let mean = weight(g, w, "head.feature_mean", &[nf])?;
@@ -58,7 +67,7 @@ pub fn head(g: &mut Graph, w: &Weights, cfg: &Seq2ExpConfig, pooled: &str, featu
     let f = g.op("Sub", &[features, &mean], vec![]);
     let f = g.op("Div", &[&f, &std], vec![]);
     let mut x = g.op("Concat", &[pooled, &f], vec![attr_int("axis", 1)]);
-    let d = cfg.d_model();
+    let d = cfg.pooled_width();
     let sizes = [(d + nf, cfg.head.hidden), (cfg.head.hidden, cfg.head.hidden), (cfg.head.hidden, 1)];
     for (i, &(inp, out)) in sizes.iter().enumerate() {
         let wt = weight(g, w, &format!("head.mlp.{}.weight", 2 * i), &[out, inp])?;

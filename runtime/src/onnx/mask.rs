@@ -1,10 +1,10 @@
 //! The inference mask (SEQ2EXP.md "Mask"): Beta posterior mean from the generator's logits and the
-//! signal prior, thresholded for `hard`, then blacklist → 0 and promoter → 1.
+//! signal prior (logits smoothed first for `discovery`), thresholded for `hard`, then blacklist → 0 and promoter → 1.
 
 use seq2exp_models::config::{MaskMode, Posterior, Seq2ExpConfig};
 
 use super::blocks::weight;
-use super::graph::{attr_int, Graph};
+use super::graph::{attr_int, attr_ints, Graph};
 use super::weights::Weights;
 use crate::error::GraphError;
 
@@ -26,7 +26,13 @@ pub fn mask(g: &mut Graph, w: &Weights, cfg: &Seq2ExpConfig, x: &MaskInputs) -> 
     let bias = w.get("mask_head.bias", &[2])?;
     let head_b = g.init_f32("mask_head.bias[:, None]", &[2, 1], || bias.data.clone());
     let logits = g.op("MatMul", &[&head_w, x.generated], vec![]);
-    let logits = g.op("Add", &[&logits, &head_b], vec![]); // [B, 2, L]
+    let mut logits = g.op("Add", &[&logits, &head_b], vec![]); // [B, 2, L]
+    if let Some(dc) = m.discovery.as_ref().filter(|dc| dc.smooth > 1) {
+        // Centred moving average over real bases only (count_include_pad = 0), as the trainer's.
+        let k = dc.smooth as i64;
+        let attrs = vec![attr_ints("kernel_shape", &[k]), attr_ints("strides", &[1]), attr_ints("pads", &[k / 2, k / 2]), attr_int("count_include_pad", 0)];
+        logits = g.op("AveragePool", &[&logits], attrs);
+    }
     let offset = g.scalar(m.generator_offset as f32);
     let mut part = |index: i64| {
         let i = g.i64s(&[index]);

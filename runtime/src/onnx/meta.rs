@@ -76,6 +76,7 @@ pub fn mask_mode_name(m: MaskMode) -> &'static str {
     match m {
         MaskMode::Soft => "soft",
         MaskMode::Hard => "hard",
+        MaskMode::Discovery => "discovery",
         MaskMode::Nomask => "nomask",
         MaskMode::Peakmask => "peakmask",
         MaskMode::Signal => "signal",

@@ -58,8 +58,8 @@ pub const IR_VERSION: i64 = 8;
 pub fn build_model(cfg: &Seq2ExpConfig, weights: &Weights, flavour: Flavour, extra_metadata: &[(String, String)]) -> Result<ModelProto, GraphError> {
     cfg.validate()?;
     let mode = cfg.mask.mode;
-    if !matches!(mode, MaskMode::Soft | MaskMode::Hard | MaskMode::Nomask) {
-        return Err(GraphError::Unsupported(format!("mask mode '{}' (soft, hard and nomask models can be exported)", meta::mask_mode_name(mode))));
+    if !matches!(mode, MaskMode::Soft | MaskMode::Hard | MaskMode::Discovery | MaskMode::Nomask) {
+        return Err(GraphError::Unsupported(format!("mask mode '{}' (soft, hard, discovery and nomask models can be exported)", meta::mask_mode_name(mode))));
     }
     let mut g = Graph::new("v");
     let (l, c, nf) = (cfg.window, cfg.signals.len(), cfg.head.n_features);
@@ -75,7 +75,7 @@ pub fn build_model(cfg: &Seq2ExpConfig, weights: &Weights, flavour: Flavour, ext
     let mask = if mode == MaskMode::Nomask {
         None
     } else {
-        // Soft: the generator reads the sequence embedding only; hard: sequence + signals.
+        // Soft: the generator reads the sequence embedding only; hard and discovery: sequence + signals.
         let gen_in = if mode == MaskMode::Soft { seq.clone() } else { emb.clone() };
         let generated = blocks::stack(&mut g, weights, &cfg.generator, "generator", &gen_in, flavour)?;
         let bl = g.op("Cast", &["blacklist"], vec![attr_int("to", DataType::FLOAT as i64)]);
@@ -91,7 +91,15 @@ pub fn build_model(cfg: &Seq2ExpConfig, weights: &Weights, flavour: Flavour, ext
             let m3 = g.op("Unsqueeze", &[m, &ax], vec![]);
             let input = g.op("Mul", &[&emb, &m3], vec![]);
             let hidden = blocks::stack(&mut g, weights, &cfg.predictor, "predictor", &input, flavour)?;
-            head::pool(&mut g, cfg, &hidden)
+            let centre = head::pool(&mut g, cfg, &hidden);
+            match &cfg.mask.discovery {
+                // Discovery: the mask-weighted window sum beside the centre pool.
+                Some(dc) => {
+                    let sum = head::mask_sum(&mut g, &hidden, &m3, dc.sum_scale);
+                    g.op("Concat", &[&centre, &sum], vec![attr_int("axis", 1)])
+                }
+                None => centre,
+            }
         }
         None => {
             let hidden = blocks::stack(&mut g, weights, &cfg.predictor, "predictor", &emb, flavour)?;

@@ -10,8 +10,12 @@ pub fn config(mode: MaskMode) -> Seq2ExpConfig {
     let mut c = Seq2ExpConfig::preset(Preset::Tiny);
     c.window = WINDOW;
     c.head.pool_width = 16;
-    c.mask = if mode == MaskMode::Hard { MaskConfig::hard() } else { MaskConfig { mode, ..MaskConfig::soft() } };
+    c.mask = MaskConfig::for_mode(mode);
     c.mask.promoter_half_width = 8;
+    // An element-sized average would span the whole 96-base test window.
+    if let Some(d) = c.mask.discovery.as_mut() {
+        d.smooth = 9;
+    }
     c
 }
 
@@ -59,7 +63,7 @@ pub fn weights(cfg: &Seq2ExpConfig, seed: u64) -> Weights {
     put(&mut w, "sig_embed.bias", vec![d], 0.1);
     put(&mut w, "mask_head.weight", vec![2, d], 0.5);
     put(&mut w, "mask_head.bias", vec![2], 0.1);
-    put(&mut w, "head.mlp.0.weight", vec![h, d + nf], 0.3);
+    put(&mut w, "head.mlp.0.weight", vec![h, cfg.pooled_width() + nf], 0.3);
     put(&mut w, "head.mlp.0.bias", vec![h], 0.1);
     put(&mut w, "head.mlp.2.weight", vec![h, h], 0.3);
     put(&mut w, "head.mlp.2.bias", vec![h], 0.1);

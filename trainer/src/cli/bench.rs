@@ -71,7 +71,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let device = super::device(&a.device)?;
     let mut model_cfg = Seq2ExpConfig::preset(a.preset);
     let mode: MaskMode = serde_json::from_value(serde_json::Value::String(a.mode.clone())).map_err(|_| anyhow::anyhow!("unknown --mode '{}'", a.mode))?;
-    model_cfg.mask = if mode == MaskMode::Hard { MaskConfig::hard() } else { MaskConfig { mode, ..MaskConfig::soft() } };
+    model_cfg.mask = MaskConfig::for_mode(mode);
     model_cfg.window = a.window.unwrap_or(model_cfg.window);
     model_cfg.validate()?;
     let cfg = RunConfig { model: model_cfg, train: TrainConfig::preset(a.preset), peaks: None };

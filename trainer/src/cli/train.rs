@@ -1,5 +1,5 @@
 //! `trainer train --store S.h5 --out RUN_DIR [--preset tiny|paper] [--config C.json]
-//! [--mode soft|hard|nomask|peakmask|signal] [--peaks BED] [--fold 11] [--steps N] [--seed N] [--device cpu|cuda]`.
+//! [--mode soft|hard|discovery|nomask|peakmask|signal] [--peaks BED] [--fold 11] [--steps N] [--seed N] [--device cpu|cuda]`.
 
 use std::path::PathBuf;
 
@@ -24,7 +24,7 @@ pub struct TrainArgs {
     /// JSON with `model` and/or `train` sections (any subset of fields) merged into the preset.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// soft | hard (Seq2Exp), nomask | peakmask | signal (baselines).
+    /// soft | hard (Seq2Exp), discovery (ours: direct pooling path, smoothed generator), nomask | peakmask | signal (baselines).
     #[arg(long)]
     pub mode: Option<String>,
     /// Peaks BED/narrowPeak for `peakmask` (without it: DNase > 1).
@@ -54,11 +54,8 @@ pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
     let mut model = Seq2ExpConfig::preset(a.preset);
     let mut train = TrainConfig::preset(a.preset);
     if let Some(m) = &a.mode {
-        let mode: MaskMode = serde_json::from_value(serde_json::Value::String(m.clone())).map_err(|_| anyhow::anyhow!("unknown --mode '{m}' (soft, hard, nomask, peakmask, signal)"))?;
-        model.mask = match mode {
-            MaskMode::Hard => MaskConfig::hard(),
-            _ => MaskConfig { mode, ..MaskConfig::soft() },
-        };
+        let mode: MaskMode = serde_json::from_value(serde_json::Value::String(m.clone())).map_err(|_| anyhow::anyhow!("unknown --mode '{m}' (soft, hard, discovery, nomask, peakmask, signal)"))?;
+        model.mask = MaskConfig::for_mode(mode);
     }
     if let Some(p) = &a.config {
         let bad = || format!("{}: bad configuration", p.display());

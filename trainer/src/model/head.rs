@@ -47,6 +47,12 @@ impl Head {
         hidden.narrow(1, start, w).mean_dim([1].as_slice(), false, Kind::Float)
     }
 
+    /// The discovery variant's direct path: Σ_l mask_l · hidden_l / `scale` over the whole window,
+    /// `hidden: [B, L, d]`, `mask: [B, L]` → `[B, d]`.
+    pub fn mask_sum(&self, hidden: &Tensor, mask: &Tensor, scale: f64) -> Tensor {
+        (hidden * mask.unsqueeze(-1)).sum_dim_intlist([1].as_slice(), false, Kind::Float) / scale
+    }
+
     /// `pooled: [B, d]`, `features: [B, n_features]` → `[B]`.
     pub fn forward(&self, pooled: &Tensor, features: &Tensor) -> Tensor {
         let f = (features.to_kind(Kind::Float) - &self.feature_mean) / &self.feature_std;

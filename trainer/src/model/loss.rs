@@ -2,7 +2,7 @@
 
 use tch::{Kind, Reduction, Tensor};
 
-use seq2exp_models::config::{Loss, MaskMode, Seq2ExpConfig};
+use seq2exp_models::config::{Loss, Seq2ExpConfig};
 
 use super::ModelOutput;
 
@@ -19,6 +19,6 @@ pub fn loss(cfg: &Seq2ExpConfig, out: &ModelOutput, target: &Tensor) -> LossPart
         Loss::Mse => pred.mse_loss(target, Reduction::Mean),
     };
     let kl = out.kl.shallow_clone();
-    let total = if matches!(cfg.mask.mode, MaskMode::Soft | MaskMode::Hard) { &regression + &kl * cfg.mask.kl_weight } else { regression.shallow_clone() };
+    let total = if cfg.mask.learned() { &regression + &kl * cfg.mask.kl_weight } else { regression.shallow_clone() };
     LossParts { total, regression, kl }
 }

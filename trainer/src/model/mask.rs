@@ -37,7 +37,10 @@ impl MaskHead {
 
     /// `generated: [B, L, d]`, `signals: [B, L, C]` → posterior parameters `[B, L]`.
     pub fn posterior(&self, cfg: &MaskConfig, generated: &Tensor, signals: &Tensor) -> Posteriors {
-        let logits = generated.linear(&self.weight, Some(&self.bias)).to_kind(Kind::Float);
+        let mut logits = generated.linear(&self.weight, Some(&self.bias)).to_kind(Kind::Float);
+        if let Some(d) = cfg.discovery.as_ref().filter(|d| d.smooth > 1) {
+            logits = smooth_logits(&logits, d.smooth);
+        }
         let alpha1 = logits.select(-1, 1).softplus() + cfg.generator_offset;
         let beta1 = logits.select(-1, 0).softplus() + cfg.generator_offset;
         let (alpha2, beta2) = signal_prior(cfg, signals);
@@ -47,6 +50,13 @@ impl MaskHead {
         let kl = kl_beta(&alpha, &beta, cfg.kl_alpha, cfg.kl_beta).mean(Kind::Float);
         Posteriors { alpha, beta, kl }
     }
+}
+
+/// Centred moving average of `logits: [B, L, 2]` over `width` bases (odd); the window shrinks at the
+/// sequence ends (only real bases are averaged).
+pub fn smooth_logits(logits: &Tensor, width: usize) -> Tensor {
+    let w = width as i64;
+    logits.transpose(1, 2).avg_pool1d([w], [1], [w / 2], false, false).transpose(1, 2)
 }
 
 /// α2 = Σ_i w_i (x_i + m) s (per base) and β2 = Σ_i w_i (b_i + m) s (a constant).

@@ -69,15 +69,14 @@ impl Seq2Exp {
         let d = cfg.d_model();
         let c = cfg.signals.len();
         let mode = cfg.mask.mode;
-        let learned = matches!(mode, MaskMode::Soft | MaskMode::Hard);
+        let learned = cfg.mask.learned();
         let sequence_model = mode != MaskMode::Signal;
         let seq_embed = embed(&root, "seq_embed", 4, d);
         let sig_embed = embed(&root, "sig_embed", c, d);
         let generator = learned.then(|| CaduceusStack::new(&(&root / "generator"), &cfg.generator));
         let mask_head = learned.then(|| MaskHead::new(&root, d));
         let predictor = sequence_model.then(|| CaduceusStack::new(&(&root / "predictor"), &cfg.predictor));
-        let pooled = if sequence_model { d } else { 2 * c };
-        let head = Head::new(&(&root / "head"), &cfg.head, pooled);
+        let head = Head::new(&(&root / "head"), &cfg.head, cfg.pooled_width());
         Self { cfg: cfg.clone(), vs, seq_embed, sig_embed, generator, mask_head, predictor, head }
     }
 
@@ -108,7 +107,9 @@ impl Seq2Exp {
                 let peaks = x.peaks.as_ref().expect("the peak-mask baseline needs peaks in its input");
                 (Some(apply_overrides(peaks, x.blacklist.as_ref(), m.promoter_half_width)), zero)
             }
-            MaskMode::Soft | MaskMode::Hard => {
+            MaskMode::Soft | MaskMode::Hard | MaskMode::Discovery => {
+                // Soft: the generator reads the DNA only; hard and discovery read DNA and signals, so
+                // the generator itself can require both a motif and open chromatin.
                 let gen_in = if m.mode == MaskMode::Soft { seq.shallow_clone() } else { &seq + &sig };
                 let generated = self.generator.as_ref().expect("generator").forward(&gen_in);
                 let post = self.mask_head.as_ref().expect("mask head").posterior(m, &generated, &x.signals);
@@ -120,6 +121,11 @@ impl Seq2Exp {
             // Hard inference compacts: the predictor runs on the selected bases only.
             Some(mk) if m.mode == MaskMode::Hard && pass == Pass::Eval => compacted_pool(predictor, &self.head, &emb, mk),
             // Masked bases become zero vectors (biases included), as in the reference.
+            Some(mk) if m.mode == MaskMode::Discovery => {
+                let hidden = predictor.forward(&(&emb * mk.unsqueeze(-1)));
+                let scale = m.discovery.as_ref().expect("validated").sum_scale;
+                Tensor::cat(&[self.head.pool(&hidden), self.head.mask_sum(&hidden, mk, scale)], 1)
+            }
             Some(mk) => self.head.pool(&predictor.forward(&(&emb * mk.unsqueeze(-1)))),
             None => self.head.pool(&predictor.forward(&emb)),
         };
