@@ -1,29 +1,12 @@
-//! Issue 4's acceptance experiment: on a simulated genome, tiny preset, CPU, fixed seeds, Seq2Exp-soft
-//! must (1) beat the `nomask` baseline on test MSE and (2) recover the planted causal elements with a
-//! higher per-base AUPRC than the peak mask and raw DNase.
+//! The mask experiment: on a simulated genome with planted elements (fixed seeds, tiny preset, CPU), the
+//! discovery variant and the `nomask` baseline are trained side by side. Asserted: the discovery mask's
+//! element-recovery AUPRC is above raw DNase's and the peak mask's; its mean mask on causal elements is
+//! above open decoys by more than 3 standard errors; its test MSE is below `nomask`'s.
 //!
-//! It does NOT hold yet, so the test is ignored (run it with `cargo test -p seq2exp-trainer --test
-//! acceptance -- --ignored --nocapture`). Measured so far (see the issue 4 notes): (1) holds on this
-//! genome (soft 0.093 vs nomask 0.116, the latter trained at lr 1e-2), (2) does not — the learned mask ranks causal elements and
-//! accessible decoys alike (mean mask 0.17 vs 0.18), i.e. the generator has not learned the motif in
-//! 300 steps, and the mask's AUPRC (0.25) stays below peaks (0.51) and DNase (0.56). At 1000 steps
-//! prediction improves (soft 0.075 vs nomask 0.096) but the mask still does not tell causal elements from
-//! decoys (0.113 vs 0.116; AUPRC 0.24). Why (session 4, from AdamW's second moments): the generator's
-//! gradients are 10³–10⁵ below the predictor's (layer-0 in_proj RMS 4e-9 vs 2e-4 without the KL) — the
-//! pooled centre is the forced promoter, so the loss reaches the mask only through the predictor's
-//! long-range mixing. Pooling the whole window, dropping the KL, or ε = 1e-16 (so Adam rescales those
-//! gradients) did not make it learn the motif within 1000 steps either; the signal-only baseline scores
-//! as well as every sequence model here (test R² 0.28). Session 5: the predictor's first RMSNorm undoes
-//! a per-base scale, so a soft mask reaches the predictor only through the residual stream; gating the
-//! first mixer's input by the mask as well (an experiment, not kept) changed nothing (AUPRC 0.25 at 300
-//! and 1000 steps, 0.28 on a 3× genome). The limit is upstream: no model here learns more than counting
-//! accessible elements (least squares on the truth: counting reaches R² 0.53, the motif 0.68–0.91; the
-//! models reach ≤ 0.37), and even a perfect counter would give the generator a per-element gradient gap
-//! of 0.04 between causal elements and open decoys against an s.d. of 0.16. Why no model counts: at
-//! init the centre pool depends on a base 100 bp outside it ~10⁴× more weakly than on its own bases, and
-//! ~10⁵× at 1 kb (`cargo run --release -p seq2exp-trainer --example receptive_field`); on a 6 kb genome
-//! with 994 genes the signal-only head reaches test R² 0.60, `nomask` 0.29 with centre pooling and 0.48
-//! pooling the whole window, and the soft mask's AUPRC stays 0.37 against DNase 0.61 either way. The bar stays.
+//! It does not hold yet (docs/model.md, "What the mask learns", has the figures): at this budget the
+//! discovery variant beats `nomask` on test MSE but its mask ranks causal elements and open decoys alike.
+//! So the test is ignored; run it with
+//! `cargo test -p seq2exp-trainer --test acceptance -- --ignored --nocapture` (about 7 minutes on 2 cores).
 
 use std::path::Path;
 use std::process::Command;
@@ -62,20 +45,27 @@ fn genome(dir: &Path) -> std::path::PathBuf {
     build_store(&b).unwrap().out
 }
 
-fn train_and_eval(dir: &Path, store: &Path, mode: &str) -> serde_json::Value {
-    let cfg = dir.join("config.json");
+/// Starts one training run (single-threaded, so two run side by side on 2 cores).
+fn train(dir: &Path, store: &Path, mode: &str) -> std::process::Child {
+    let cfg = dir.join(format!("config-{mode}.json"));
     let json = serde_json::json!({
-        "model": { "window": WINDOW, "mask": { "prior_scale": 1.0 } },
+        "model": { "window": WINDOW },
         "train": { "lr": 0.005, "min_lr": 0.0005, "steps": 300, "validate_every": 100 },
     });
     std::fs::write(&cfg, json.to_string()).unwrap();
     let run = dir.join(format!("run-{mode}"));
-    let st = Command::new(env!("CARGO_BIN_EXE_trainer"))
+    Command::new(env!("CARGO_BIN_EXE_trainer"))
         .args(["train", "--preset", "tiny", "--device", "cpu", "--mode", mode])
         .arg("--store").arg(store).arg("--config").arg(&cfg).arg("--out").arg(&run)
-        .status()
-        .unwrap();
-    assert!(st.success(), "{mode} training failed");
+        .env("OMP_NUM_THREADS", "1")
+        .env("RAYON_NUM_THREADS", "1")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn eval(dir: &Path, store: &Path, mode: &str) -> serde_json::Value {
+    let run = dir.join(format!("run-{mode}"));
     let sim = dir.join("sim");
     let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
         .args(["eval", "--json", "--device", "cpu"])
@@ -92,15 +82,23 @@ fn train_and_eval(dir: &Path, store: &Path, mode: &str) -> serde_json::Value {
 }
 
 #[test]
-#[ignore = "the acceptance bar does not hold yet at tiny scale (issue 4): run with --ignored"]
-fn soft_mask_beats_nomask_and_recovers_elements_better_than_peaks_and_dnase() {
+#[ignore = "does not hold yet at tiny scale (docs/model.md): run with --ignored"]
+fn discovery_mask_recovers_planted_elements_and_beats_nomask() {
     let dir = tempfile::tempdir().unwrap();
     let store = genome(dir.path());
-    let soft = train_and_eval(dir.path(), &store, "soft");
-    let nomask = train_and_eval(dir.path(), &store, "nomask");
+    let mut runs: Vec<_> = ["discovery", "nomask"].iter().map(|m| (*m, train(dir.path(), &store, m))).collect();
+    for (mode, child) in &mut runs {
+        assert!(child.wait().unwrap().success(), "{mode} training failed");
+    }
+    let disc = eval(dir.path(), &store, "discovery");
+    let nomask = eval(dir.path(), &store, "nomask");
     let mse = |r: &serde_json::Value| r["metrics"]["mse"].as_f64().unwrap();
-    assert!(mse(&soft) < mse(&nomask), "soft test MSE {} ≥ nomask {}", mse(&soft), mse(&nomask));
-    let rec = &soft["recovery"];
+    let rec = &disc["recovery"];
     let (mask, peaks, dnase) = (rec["model_mask"].as_f64().unwrap(), rec["peak_mask"].as_f64().unwrap(), rec["dnase"].as_f64().unwrap());
+    let kind = |k: &str, f: &str| disc["element_mask"][k][f].as_f64().unwrap();
+    let gap = kind("causal", "mean") - kind("open_decoy", "mean");
+    let se = kind("causal", "se").hypot(kind("open_decoy", "se"));
     assert!(mask > peaks && mask > dnase, "mask AUPRC {mask} vs peaks {peaks}, DNase {dnase}");
+    assert!(gap > 3.0 * se, "causal − open decoy mean mask {gap} is not above 3 standard errors ({se})");
+    assert!(mse(&disc) < mse(&nomask), "discovery test MSE {} ≥ nomask {}", mse(&disc), mse(&nomask));
 }
