@@ -5,7 +5,7 @@
 //!
 //! `cargo run --release -p seq2exp-trainer --example mask_gradient -- RUN STORE ELEMENTS_BED [BATCHES]`
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use seq2exp_store::{BatchStream, Split, StoreReader};
@@ -21,11 +21,7 @@ fn main() -> anyhow::Result<()> {
     let (model, _) = seq2exp_trainer::eval::load_run(Path::new(&run), Device::Cpu)?;
     let cfg = RunDir::new(Path::new(&run)).read_config()?;
     let reader = StoreReader::open(&store)?;
-    let mut by_chrom: HashMap<String, Vec<(u64, u64, String)>> = HashMap::new();
-    for iv in seq2exp_data_prep::formats::bed::read_intervals(&elements)? {
-        let kind = iv.name.unwrap_or_default().rsplit(':').next().unwrap_or("element").to_string();
-        by_chrom.entry(iv.chrom).or_default().push((iv.start, iv.end, kind));
-    }
+    let by_chrom = seq2exp_trainer::eval::element_kinds(Path::new(&elements))?;
     let genes = split_genes(&reader, cfg.train.fold, Split::Train, cfg.model.target_index)?;
     let bs = cfg.train.batch_size;
     let order: Vec<usize> = genes.iter().copied().take(batches * bs).collect();

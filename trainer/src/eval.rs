@@ -172,17 +172,26 @@ fn recovery(
     Ok(Recovery { positive_fraction, model_mask, peak_mask, dnase: dnase_ap.finish() })
 }
 
-/// Mean mask per element kind (the part of each BED name after its last ':'), over the masked genes:
-/// per base, and per element (each element's mean over its kept bases in one gene's window).
-type KindMeans = (BTreeMap<String, f64>, BTreeMap<String, ElementStats>);
-fn mask_by_kind(reader: &StoreReader, elements: &Path, masks: &HashMap<usize, Vec<f32>>, keep: &dyn Fn(usize) -> bool) -> anyhow::Result<KindMeans> {
-    let window = reader.window();
-    let mut by_chrom: HashMap<String, Vec<(u64, u64, String)>> = HashMap::new();
+pub type ElementsByChrom = HashMap<String, Vec<(u64, u64, String)>>;
+
+/// Planted elements per chromosome, `(start, end, kind)`, the kind being the part of each BED name after
+/// its last ':' (the simulator's `elements.bed` names them `GENE:causal|open_decoy|motif_decoy`).
+pub fn element_kinds(elements: &Path) -> anyhow::Result<ElementsByChrom> {
+    let mut by_chrom = ElementsByChrom::new();
     for iv in seq2exp_data_prep::formats::bed::read_intervals(elements)? {
         let name = iv.name.unwrap_or_default();
         let kind = name.rsplit(':').next().unwrap_or("element").to_string();
         by_chrom.entry(iv.chrom).or_default().push((iv.start, iv.end, kind));
     }
+    Ok(by_chrom)
+}
+
+/// Mean mask per element kind (the part of each BED name after its last ':'), over the masked genes:
+/// per base, and per element (each element's mean over its kept bases in one gene's window).
+type KindMeans = (BTreeMap<String, f64>, BTreeMap<String, ElementStats>);
+fn mask_by_kind(reader: &StoreReader, elements: &Path, masks: &HashMap<usize, Vec<f32>>, keep: &dyn Fn(usize) -> bool) -> anyhow::Result<KindMeans> {
+    let window = reader.window();
+    let by_chrom = element_kinds(elements)?;
     let mut sums: BTreeMap<String, (f64, usize)> = BTreeMap::new();
     let mut per_element: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut genes: Vec<&usize> = masks.keys().collect();

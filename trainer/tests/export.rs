@@ -168,8 +168,10 @@ fn hard_discovery_and_nomask_export_and_peakmask_is_refused() {
         let b = batch(&store, 2, &m.info().signal_names);
         let p = m.predict(&InputBatch::from_store_batch(&b)).unwrap();
         assert_close(&format!("{mode:?}"), &tch_forward(&run, &b), &p);
-        if let Some(mask) = &p.mask {
-            assert!(mask.iter().all(|&v| v == 0.0 || v == 1.0), "hard mask is not binary");
+        match (&p.mask, mode) {
+            (Some(mask), MaskMode::Hard) => assert!(mask.iter().all(|&v| v == 0.0 || v == 1.0), "hard mask is not binary"),
+            (Some(mask), _) => assert!(mask.iter().any(|&v| v > 0.0 && v < 1.0), "{mode:?}: a soft mask with no value strictly inside (0, 1)"),
+            (None, _) => assert_eq!(mode, MaskMode::Nomask),
         }
     }
     let run = init_run(dir.path(), MaskMode::Peakmask, &store);

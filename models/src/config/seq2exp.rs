@@ -322,4 +322,25 @@ mod tests {
         let first = shapes.iter().find(|(n, _)| n == "head.mlp.0.weight").unwrap();
         assert_eq!(first.1, vec![cfg.head.hidden, 2 * cfg.signals.len() + cfg.head.n_features]);
     }
+
+    #[test]
+    fn discovery_settings_belong_to_the_discovery_mode_only() {
+        let mut cfg = Seq2ExpConfig::preset(Preset::Tiny);
+        cfg.mask = MaskConfig::for_mode(MaskMode::Discovery);
+        cfg.validate().unwrap();
+        assert_eq!(cfg.pooled_width(), 2 * cfg.d_model());
+        let first = cfg.weight_shapes().into_iter().find(|(n, _)| n == "head.mlp.0.weight").unwrap();
+        assert_eq!(first.1, vec![cfg.head.hidden, 2 * cfg.d_model() + cfg.head.n_features]);
+        cfg.mask.discovery.as_mut().unwrap().smooth = 200;
+        assert_eq!(cfg.validate().unwrap_err().field, "mask.discovery.smooth");
+        cfg.mask.discovery = None;
+        assert_eq!(cfg.validate().unwrap_err().field, "mask.discovery");
+        let mut soft = MaskConfig::soft();
+        soft.discovery = MaskConfig::discovery().discovery;
+        assert_eq!(soft.validate(3).unwrap_err().field, "mask.discovery");
+        // Older run configs, written before the field existed, still load.
+        let json = serde_json::to_value(MaskConfig::soft()).unwrap();
+        assert!(json.get("discovery").is_none());
+        assert_eq!(serde_json::from_value::<MaskConfig>(json).unwrap(), MaskConfig::soft());
+    }
 }
