@@ -26,7 +26,7 @@ fn paper_preset_matches_the_reference_sizes() {
 
 #[test]
 fn soft_prior_constants_match_the_closed_form() {
-    // α2 = Σ w (x + m) s with x = 0 → 10; β2 = Σ w (b + m) s = 18.8 (SEQ2EXP.md).
+    // α2 = Σ w (x + m) s with x = 0 → 10; β2 = Σ w (b + m) s = 18.8 (docs/model.md).
     let m = MaskConfig::soft();
     let alpha0: f64 = m.prior_weights.iter().map(|w| w * m.prior_shift * m.prior_scale).sum();
     let beta: f64 = m.prior_weights.iter().zip(&m.prior_offsets).map(|(w, b)| w * (b + m.prior_shift) * m.prior_scale).sum();

@@ -9,7 +9,7 @@ pub(crate) enum Channel {
     Hic,
 }
 
-/// The channels a model reads, in order — by default `[h3k27ac, dnase, hic]` (SEQ2EXP.md).
+/// The channels a model reads, in order — by default `[h3k27ac, dnase, hic]` (docs/model.md).
 /// Built by [`crate::StoreReader::signal_spec`], which checks the store has every channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignalSpec {

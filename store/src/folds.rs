@@ -1,4 +1,4 @@
-//! The 12 leave-chromosome-out folds of SEQ2EXP.md (EPInformer's split of the 18,377 genes).
+//! The 12 leave-chromosome-out folds of docs/model.md (EPInformer's split of the 18,377 genes).
 
 use serde::{Deserialize, Serialize};
 

@@ -7,7 +7,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Root attribute `format`: lets tools recognise a store among other HDF5 files.
 pub const FORMAT: &str = "seq2exp-window-store";
 
-/// The 9 extra per-gene features, in stored order (SEQ2EXP.md): 8 mRNA features, then promoter activity.
+/// The 9 extra per-gene features, in stored order (docs/model.md): 8 mRNA features, then promoter activity.
 pub const FEATURE_NAMES: [&str; 9] = [
     "UTR5LEN_log10zscore",
     "CDSLEN_log10zscore",

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release -p seq2exp-trainer --example receptive_field -- [tiny|paper] [window] [dt_min dt_max]`
 //!
-//! This is the measurement behind issue 4's finding that, at tiny scale, distal bases reach the pooled
+//! It shows that, at tiny scale, distal bases reach the pooled
 //! centre (and so the loss) about 10⁴–10⁵ times more weakly than the centre's own bases.
 
 use seq2exp_models::config::CaduceusConfig;

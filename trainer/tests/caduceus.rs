@@ -138,7 +138,7 @@ fn parameter_names_and_shapes_follow_the_reference_state_dict() {
     let mut want: Vec<(String, Vec<usize>)> = cfg.parameter_shapes().into_iter().filter(|(n, _)| !tied.contains(n)).collect();
     want.sort();
     assert_eq!(got, want, "variables (tied reverse projections are stored once, under mamba_fwd)");
-    // Init facts from SEQ2EXP.md.
+    // Init facts from docs/model.md.
     let v = vs.variables();
     let a = &v["layers.0.mixer.mamba_rev.A_log"];
     assert!((a.double_value(&[5, 3]) - 4f64.ln()).abs() < 1e-6);

@@ -1,4 +1,4 @@
-//! A checkpoint's tensor names and shapes are those of SEQ2EXP.md (the public Mamba/Caduceus state dict).
+//! A checkpoint's tensor names and shapes are those of docs/model.md (the public Mamba/Caduceus state dict).
 
 use std::collections::HashMap;
 
@@ -8,7 +8,7 @@ use seq2exp_trainer::nn::CaduceusStack;
 use tch::nn::VarStore;
 use tch::Device;
 
-/// SEQ2EXP.md's list, written out independently of the config code.
+/// docs/model.md's list, written out independently of the config code.
 fn seq2exp_md_list() -> Vec<(String, Vec<usize>)> {
     let mut v = Vec::new();
     for i in 0..4 {

@@ -1,4 +1,4 @@
-//! Hard-mask inference compacts (SEQ2EXP.md "Mask"): the tch forward (Pass::Eval) equals running the
+//! Hard-mask inference compacts (docs/model.md, "Mask"): the tch forward (Pass::Eval) equals running the
 //! predictor by hand on the gathered selected bases and pooling the selected bases of the centre window,
 //! and differs from the uncompacted zero-vector forward.
 

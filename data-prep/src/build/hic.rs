@@ -14,7 +14,7 @@
 //!
 //! Without a Hi-C file the channel is `log10(pl(d) + 1)`: ABC's power-law contact, the documented fallback.
 
-/// ABC's γ for both the data and the reference power law (SEQ2EXP.md).
+/// ABC's γ for both the data and the reference power law (docs/model.md).
 pub const GAMMA: f64 = 0.87;
 /// Distance of the pseudocount cap.
 pub const PSEUDOCOUNT_DISTANCE: f64 = 1_000_000.0;

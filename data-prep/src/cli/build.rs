@@ -32,7 +32,7 @@ pub struct BuildArgs {
     /// Value column(s) of the expression table; repeat for several targets.
     #[arg(long = "value-col", required = true)]
     pub value_cols: Vec<String>,
-    /// mRNA features table with the 8 columns of SEQ2EXP.md (missing: features are 0).
+    /// mRNA features table with the 8 columns of docs/model.md (missing: features are 0).
     #[arg(long)]
     pub features: Option<PathBuf>,
     /// Gene-id column of the features table.

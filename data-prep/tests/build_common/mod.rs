@@ -150,7 +150,7 @@ pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-/// The 12 leave-chromosome-out folds written out from SEQ2EXP.md, independently of store/src/folds.rs:
+/// The 12 leave-chromosome-out folds written out from docs/model.md, independently of store/src/folds.rs:
 /// fold k ≤ 10 tests chr(k+1), chr(k+11) and validates chr(k), chr(k+10); fold 11 tests chr22, chrX and
 /// validates chr3, chr21; fold 12 tests chr1 and validates chr2, chr22. Codes 0 train, 1 valid, 2 test,
 /// 255 excluded.

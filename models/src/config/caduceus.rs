@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{positive, positive_f, ConfigError};
 
-/// One Mamba-1 mixer (SEQ2EXP.md "Mamba-1 block").
+/// One Mamba-1 mixer (docs/model.md, "Mamba-1 block").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MambaConfig {
@@ -69,7 +69,7 @@ impl CaduceusConfig {
         self.mamba.validate(&format!("{at}.mamba"))
     }
 
-    /// State-dict names and shapes of this stack, in the public Mamba/Caduceus convention (SEQ2EXP.md).
+    /// State-dict names and shapes of this stack, in the public Mamba/Caduceus convention (docs/model.md).
     /// The in/out projections are tied: `mamba_rev.{in,out}_proj.weight` appear (as in a PyTorch state
     /// dict) but hold the same values as their `mamba_fwd` twins; see [`Self::tied_names`].
     pub fn parameter_shapes(&self) -> Vec<(String, Vec<usize>)> {

@@ -1,4 +1,4 @@
-//! Model and training configuration: every size and constant of SEQ2EXP.md is a field with the reference
+//! Model and training configuration: every size and constant of docs/model.md is a field with the reference
 //! default, so a checkpoint's `config.json` fully describes its network. Presets: `paper` (reference sizes)
 //! and `tiny` (CPU-sized, for tests and the demo).
 

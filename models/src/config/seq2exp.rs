@@ -1,4 +1,4 @@
-//! The Seq2Exp network: embeddings, generator, Beta mask, predictor and head (SEQ2EXP.md).
+//! The Seq2Exp network: embeddings, generator, Beta mask, predictor and head (docs/model.md).
 
 use serde::{Deserialize, Serialize};
 
@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn paper_soft_has_the_reference_parameter_count() {
-        // 1,114,243: what `trainer bench --preset paper` counts on the tch model (SEQ2EXP.md: ≈ 1.11 M).
+        // 1,114,243: what `trainer bench --preset paper` counts on the tch model (docs/model.md: ≈ 1.11 M).
         assert_eq!(trainable(&Seq2ExpConfig::preset(Preset::Paper)), 1_114_243);
     }
 

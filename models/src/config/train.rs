@@ -1,4 +1,4 @@
-//! Optimisation settings (SEQ2EXP.md "Training (reference)").
+//! Optimisation settings (docs/model.md, "Training (reference)").
 
 use serde::{Deserialize, Serialize};
 

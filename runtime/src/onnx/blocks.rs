@@ -1,6 +1,6 @@
 //! The Caduceus backbone as graph nodes, channel-major (`[B, d, L]`) throughout so every projection is
 //! `W[out, in] × X[B, in, L]` and the conv and scan need no transposes. The op order follows the
-//! trainer's `nn` module (SEQ2EXP.md "Network").
+//! trainer's `nn` module (docs/model.md, "Network").
 
 use seq2exp_models::config::{CaduceusConfig, MambaConfig};
 

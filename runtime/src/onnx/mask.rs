@@ -1,4 +1,4 @@
-//! The inference mask (SEQ2EXP.md "Mask"): Beta posterior mean from the generator's logits and the
+//! The inference mask (docs/model.md, "Mask"): Beta posterior mean from the generator's logits and the
 //! signal prior (logits smoothed first for `discovery`), thresholded for `hard`, then blacklist → 0 and promoter → 1.
 
 use seq2exp_models::config::{MaskMode, Posterior, Seq2ExpConfig};

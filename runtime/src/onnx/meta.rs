@@ -83,7 +83,7 @@ pub fn mask_mode_name(m: MaskMode) -> &'static str {
     }
 }
 
-/// How each input channel is derived (SEQ2EXP.md "Inputs"); unknown track names are stored raw.
+/// How each input channel is derived (docs/model.md, "Inputs"); unknown track names are stored raw.
 fn signal_transform(name: &str) -> &'static str {
     match name {
         "hic" => "ABC-style contact of each base's Hi-C bin with the TSS bin (power-law scaled, gamma 0.87, pseudocount), log10(x+1), expanded per base",

@@ -2,7 +2,7 @@
 
 use tch::Tensor;
 
-/// KL(Beta(a, b) ‖ Beta(c, d)) elementwise, closed form (SEQ2EXP.md):
+/// KL(Beta(a, b) ‖ Beta(c, d)) elementwise, closed form (docs/model.md):
 /// lnΓ(c)+lnΓ(d)+lnΓ(a+b) − lnΓ(a) − lnΓ(b) − lnΓ(c+d) + (a−c)ψ(a) + (b−d)ψ(b) + (c+d−a−b)ψ(a+b).
 pub fn kl_beta(a: &Tensor, b: &Tensor, c: f64, d: f64) -> Tensor {
     let lg = |x: f64| Tensor::from(x).lgamma().double_value(&[]);

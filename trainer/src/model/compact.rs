@@ -1,4 +1,4 @@
-//! Hard-mask inference with compaction (SEQ2EXP.md "Mask"): per gene, the predictor reads only the
+//! Hard-mask inference with compaction (docs/model.md, "Mask"): per gene, the predictor reads only the
 //! selected bases, gathered in order, so unselected bases cost nothing and cannot influence the result.
 //!
 //! Pooling: the head's window (`pool_width` centred at L/2, see [`Head::pool_range`]) is taken in the

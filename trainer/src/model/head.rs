@@ -1,4 +1,4 @@
-//! Centre pooling + the 9 extra features + MLP → expression (SEQ2EXP.md "Head and loss").
+//! Centre pooling + the 9 extra features + MLP → expression (docs/model.md, "Head and loss").
 
 use tch::nn::Path;
 use tch::{Kind, Tensor};

@@ -1,4 +1,4 @@
-//! From generator output and signals to the mask the predictor reads (SEQ2EXP.md "Mask").
+//! From generator output and signals to the mask the predictor reads (docs/model.md, "Mask").
 
 use tch::nn::Path;
 use tch::{Kind, Tensor};

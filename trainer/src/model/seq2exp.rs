@@ -1,4 +1,4 @@
-//! The Seq2Exp network: embeddings → generator → Beta mask → masked predictor → head (SEQ2EXP.md), and
+//! The Seq2Exp network: embeddings → generator → Beta mask → masked predictor → head (docs/model.md), and
 //! the baselines that share its code (no mask, peak mask, signal-only).
 
 use tch::nn::VarStore;

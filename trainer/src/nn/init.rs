@@ -1,4 +1,4 @@
-//! Initialisers of the reference (PyTorch defaults where SEQ2EXP.md does not say otherwise).
+//! Initialisers of the reference (PyTorch defaults where docs/model.md does not say otherwise).
 
 use tch::nn::{Init, Path};
 use tch::Tensor;
@@ -8,7 +8,7 @@ pub fn kaiming_uniform_bound(fan_in: usize) -> f64 {
     1.0 / (fan_in as f64).sqrt()
 }
 
-/// A Linear layer's weight `[out, in]` (PyTorch default init) and, if asked, a zero bias (SEQ2EXP.md:
+/// A Linear layer's weight `[out, in]` (PyTorch default init) and, if asked, a zero bias (docs/model.md:
 /// Linear biases are zero).
 pub fn linear(p: &Path, name: &str, inp: usize, out: usize, bias: bool) -> (Tensor, Option<Tensor>) {
     let b = kaiming_uniform_bound(inp);

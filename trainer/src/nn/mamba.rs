@@ -1,4 +1,4 @@
-//! One Mamba-1 mixer direction (SEQ2EXP.md "Mamba-1 block").
+//! One Mamba-1 mixer direction (docs/model.md, "Mamba-1 block").
 
 use tch::nn::{Init, Path};
 use tch::{Kind, Tensor};

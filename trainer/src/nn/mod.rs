@@ -1,5 +1,5 @@
 //! The Caduceus backbone in tch: Mamba-1 mixers, BiMamba (tied in/out projections, outputs summed),
-//! RMSNorm pre-norm residual blocks. Parameter names and initialisation follow SEQ2EXP.md exactly.
+//! RMSNorm pre-norm residual blocks. Parameter names and initialisation follow docs/model.md exactly.
 
 mod bimamba;
 mod caduceus;

@@ -3,7 +3,7 @@
 
 use tch::{Kind, Tensor};
 
-/// Parameters that get no weight decay (SEQ2EXP.md): biases, norm weights, A_log, D.
+/// Parameters that get no weight decay (docs/model.md): biases, norm weights, A_log, D.
 pub fn decays(name: &str) -> bool {
     !(name.ends_with(".bias") || name.contains("norm") || name.ends_with("A_log") || name.ends_with(".D"))
 }
