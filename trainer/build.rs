@@ -29,10 +29,7 @@ fn main() {
         .opt_level(2);
     let toolkit = cuda.then(CudaToolkit::find);
     if let Some(tk) = &toolkit {
-        build
-            .define("SEQ2EXP_CUDA", None)
-            .file("csrc/scan_node_cuda.cpp")
-            .include(&tk.include);
+        build.define("SEQ2EXP_CUDA", None).file("csrc/scan_node_cuda.cpp").include(&tk.include);
     }
     build.compile("seq2exp_scan_autograd");
     if let Some(tk) = &toolkit {
@@ -69,7 +66,11 @@ impl CudaToolkit {
         let include = env::var_os("SEQ2EXP_CUDA_INCLUDE").map_or_else(|| home.join("include"), PathBuf::from);
         let lib = env::var_os("SEQ2EXP_CUDA_LIB").map(PathBuf::from).unwrap_or_else(|| {
             let lib64 = home.join("lib64");
-            if lib64.is_dir() { lib64 } else { home.join("lib") }
+            if lib64.is_dir() {
+                lib64
+            } else {
+                home.join("lib")
+            }
         });
         Self { nvcc, include, lib }
     }

@@ -17,7 +17,8 @@ pub fn normalise(name: &str) -> String {
 }
 
 fn is_primary(bare: &str) -> bool {
-    matches!(bare, "X" | "Y") || (!bare.is_empty() && bare.len() <= 2 && bare.bytes().all(|c| c.is_ascii_digit()) && !bare.starts_with('0'))
+    matches!(bare, "X" | "Y")
+        || (!bare.is_empty() && bare.len() <= 2 && bare.bytes().all(|c| c.is_ascii_digit()) && !bare.starts_with('0'))
 }
 
 /// Maps the canonical names used by seq2exp back to the spelling a particular file uses.
@@ -54,9 +55,20 @@ mod tests {
     #[test]
     fn normalises_common_spellings() {
         for (given, want) in [
-            ("1", "chr1"), ("chr1", "chr1"), ("22", "chr22"), ("X", "chrX"), ("chrX", "chrX"), ("Y", "chrY"),
-            ("MT", "chrM"), ("M", "chrM"), ("chrM", "chrM"), ("chrMT", "chrM"), ("GL000220.1", "GL000220.1"),
-            ("chrUn_KI270302v1", "chrUn_KI270302v1"), ("01", "01"), ("123", "123"),
+            ("1", "chr1"),
+            ("chr1", "chr1"),
+            ("22", "chr22"),
+            ("X", "chrX"),
+            ("chrX", "chrX"),
+            ("Y", "chrY"),
+            ("MT", "chrM"),
+            ("M", "chrM"),
+            ("chrM", "chrM"),
+            ("chrMT", "chrM"),
+            ("GL000220.1", "GL000220.1"),
+            ("chrUn_KI270302v1", "chrUn_KI270302v1"),
+            ("01", "01"),
+            ("123", "123"),
         ] {
             assert_eq!(normalise(given), want, "{given}");
         }

@@ -40,7 +40,8 @@ impl InputError {
     /// (then without the OS's own wording as a source, which would only repeat it).
     pub fn io(file: impl AsRef<Path>, err: std::io::Error) -> Self {
         let message = seq2exp_store::output::plain_io(&err).into_owned();
-        let source: Option<Box<dyn std::error::Error + Send + Sync>> = (message == err.to_string()).then(|| Box::new(err) as _);
+        let source: Option<Box<dyn std::error::Error + Send + Sync>> =
+            (message == err.to_string()).then(|| Box::new(err) as _);
         Self { source, ..Self::new(file, message) }
     }
 

@@ -4,12 +4,12 @@
 //! Layout: `formats/` holds one reader per file format, `build/` assembles windows into the store,
 //! `simulate/` writes a planted-truth genome, `cli/` holds one module per subcommand.
 
+pub mod build;
 pub mod checksum;
 pub mod chrom;
+pub mod cli;
 pub mod error;
 pub mod formats;
 pub mod simulate;
-pub mod build;
-pub mod cli;
 
 pub use error::{InputError, Result};

@@ -16,7 +16,11 @@ use seq2exp_store::StoreReader;
 
 /// GTF rows as (line number, columns), comments skipped.
 fn gtf_rows(text: &str) -> Vec<(usize, Vec<&str>)> {
-    text.lines().enumerate().filter(|(_, l)| !l.starts_with('#') && !l.is_empty()).map(|(i, l)| (i + 1, l.split('\t').collect())).collect()
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.is_empty())
+        .map(|(i, l)| (i + 1, l.split('\t').collect()))
+        .collect()
 }
 
 fn attr<'a>(cols: &[&'a str], key: &str) -> Option<&'a str> {
@@ -38,7 +42,11 @@ fn strip(id: &str) -> &str {
 
 /// Length of `name` in a .fai.
 fn fai_len(fai: &str, name: &str) -> u64 {
-    fai.lines().map(|l| l.split('\t').collect::<Vec<_>>()).find(|c| c[0] == name).map(|c| c[1].parse().unwrap()).unwrap()
+    fai.lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|c| c[0] == name)
+        .map(|c| c[1].parse().unwrap())
+        .unwrap()
 }
 
 #[test]
@@ -48,7 +56,8 @@ fn gene_on_a_chromosome_missing_from_the_fasta() {
     let fa = c.read("genome.fa");
     let at = fa.find(">chrX\n").expect("chrX in genome.fa");
     c.write("genome.fa", &fa[..at]);
-    let fai: String = c.read("genome.fa.fai").lines().filter(|l| !l.starts_with("chrX\t")).map(|l| format!("{l}\n")).collect();
+    let fai: String =
+        c.read("genome.fa.fai").lines().filter(|l| !l.starts_with("chrX\t")).map(|l| format!("{l}\n")).collect();
     c.write("genome.fa.fai", &fai);
     let (_, id) = coding_gene_row(&c.read("genes.gtf"), "X");
     let line = c.fails(&c.args(), &c.p("genes.gtf"), &[&format!("gene {}", strip(&id)), "chromosome chrX"]);
@@ -103,7 +112,11 @@ fn duplicate_gene_id() {
     let block: Vec<&str> = text.lines().filter(|l| l.contains(&format!("gene_id \"{id}\";"))).collect();
     let dup_line = text.lines().count() + 1;
     c.write("genes.gtf", &format!("{text}{}\n", block.join("\n")));
-    c.fails(&c.args(), &c.p("genes.gtf"), &[&format!("gene {}", strip(&id)), &gene_line.to_string(), &dup_line.to_string()]);
+    c.fails(
+        &c.args(),
+        &c.p("genes.gtf"),
+        &[&format!("gene {}", strip(&id)), &gene_line.to_string(), &dup_line.to_string()],
+    );
 }
 
 #[test]
@@ -136,7 +149,11 @@ fn gene_outside_its_chromosome() {
         })
         .collect();
     c.write("genes.gtf", &(moved.join("\n") + "\n"));
-    c.fails(&c.args(), &c.p("genes.gtf"), &[&format!("gene {}", strip(&id)), "chromosome chr1", &format!("length {len}")]);
+    c.fails(
+        &c.args(),
+        &c.p("genes.gtf"),
+        &[&format!("gene {}", strip(&id)), "chromosome chr1", &format!("length {len}")],
+    );
 }
 
 #[test]
@@ -253,7 +270,8 @@ fn bigwig_lacking_a_fasta_chromosome_builds_with_zeros_and_a_note() {
     let mut genome = generate(&SimConfig::small(SEED)).unwrap();
     genome.chroms.retain(|ch| ch.name != "chrX");
     let bw = c.p("dnase_noX.bw");
-    seq2exp_data_prep::simulate::bigwig::write(&genome, seq2exp_data_prep::simulate::bigwig::Which::Dnase, &bw).unwrap();
+    seq2exp_data_prep::simulate::bigwig::write(&genome, seq2exp_data_prep::simulate::bigwig::Which::Dnase, &bw)
+        .unwrap();
     let mut args = c.args();
     let i = args.iter().position(|a| a.to_string_lossy().starts_with("dnase=")).unwrap();
     args[i] = format!("dnase={}", bw.display()).into();
@@ -268,7 +286,10 @@ fn bigwig_lacking_a_fasta_chromosome_builds_with_zeros_and_a_note() {
         notes.iter().any(|n| n.contains(&bw_name) && n.contains("chrX")),
         "no note names {bw_name} and chrX: {notes:#?}"
     );
-    assert!(!notes.iter().any(|n| n.contains(&c.p("h3k27ac.bw").display().to_string())), "h3k27ac.bw is complete: {notes:#?}");
+    assert!(
+        !notes.iter().any(|n| n.contains(&c.p("h3k27ac.bw").display().to_string())),
+        "h3k27ac.bw is complete: {notes:#?}"
+    );
 
     let r = StoreReader::open(c.out()).unwrap();
     let spec = r.signal_spec(&["h3k27ac", "dnase"]).unwrap();

@@ -48,14 +48,24 @@ fn gtf_genes(path: &Path) -> BTreeMap<String, (String, u64, char)> {
         }
         let id = c[8].split("gene_id \"").nth(1).unwrap().split('"').next().unwrap().to_string();
         let chrom = if c[0].starts_with("chr") { c[0].to_string() } else { format!("chr{}", c[0]) };
-        rows.entry(id).or_default().push((chrom, c[3].parse().unwrap(), c[4].parse().unwrap(), c[6].chars().next().unwrap(), c[2] == "gene"));
+        rows.entry(id).or_default().push((
+            chrom,
+            c[3].parse().unwrap(),
+            c[4].parse().unwrap(),
+            c[6].chars().next().unwrap(),
+            c[2] == "gene",
+        ));
     }
     rows.into_iter()
         .map(|(id, r)| {
             let gene: Vec<_> = r.iter().filter(|x| x.4).collect();
             let defining: Vec<_> = if gene.is_empty() { r.iter().collect() } else { gene };
             let strand = defining[0].3;
-            let tss = if strand == '+' { defining.iter().map(|x| x.1 - 1).min().unwrap() } else { defining.iter().map(|x| x.2 - 1).max().unwrap() };
+            let tss = if strand == '+' {
+                defining.iter().map(|x| x.1 - 1).min().unwrap()
+            } else {
+                defining.iter().map(|x| x.2 - 1).max().unwrap()
+            };
             (id, (defining[0].0.clone(), tss, strand))
         })
         .collect()
@@ -63,7 +73,8 @@ fn gtf_genes(path: &Path) -> BTreeMap<String, (String, u64, char)> {
 
 fn inspect_json(args: &[OsString]) -> serde_json::Value {
     let o = data_prep_ok(args);
-    serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("inspect --json output does not parse ({e}):\n{}", stdout(&o)))
+    serde_json::from_str(&stdout(&o))
+        .unwrap_or_else(|e| panic!("inspect --json output does not parse ({e}):\n{}", stdout(&o)))
 }
 
 fn sha256(path: &Path) -> String {
@@ -100,8 +111,12 @@ fn inspect_json_counts_genes_and_fold_splits() {
         nontrivial += (want[1] > 0 && want[2] > 0) as usize;
     }
     assert!(nontrivial >= 2, "fold counts are trivial on this genome");
-    let per_chrom: BTreeMap<String, u64> =
-        j["genes_per_chromosome"].as_array().unwrap().iter().map(|c| (c["chrom"].as_str().unwrap().to_string(), c["genes"].as_u64().unwrap())).collect();
+    let per_chrom: BTreeMap<String, u64> = j["genes_per_chromosome"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["chrom"].as_str().unwrap().to_string(), c["genes"].as_u64().unwrap()))
+        .collect();
     let mut want: BTreeMap<String, u64> = BTreeMap::new();
     genes.values().for_each(|(c, _, _)| *want.entry(c.clone()).or_default() += 1);
     assert_eq!(per_chrom, want);
@@ -118,7 +133,13 @@ fn inspect_one_gene_by_versioned_id() {
     let idx = r.genes().iter().position(|g| g.id == bare).unwrap();
     let dna = r.read(idx, &r.signal_spec(&[]).unwrap()).unwrap().dna;
     for key in [vid.clone(), format!("{bare}.999"), bare.to_string()] {
-        let j = inspect_json(&["inspect".into(), b.store.clone().into_os_string(), "--gene".into(), key.clone().into(), "--json".into()]);
+        let j = inspect_json(&[
+            "inspect".into(),
+            b.store.clone().into_os_string(),
+            "--gene".into(),
+            key.clone().into(),
+            "--json".into(),
+        ]);
         let g = &j["gene"];
         assert_eq!(g["id"].as_str().unwrap(), bare, "--gene {key}");
         assert_eq!(g["chrom"].as_str().unwrap(), chrom);
@@ -138,7 +159,8 @@ fn inspect_one_gene_by_versioned_id() {
     // Text output mentions the gene too, and an unknown gene is one clear error line.
     let o = data_prep_ok(["inspect".into(), b.store.clone().into_os_string(), OsString::from("--gene"), vid.into()]);
     assert!(stdout(&o).lines().any(|l| l.starts_with("gene") && l.contains(bare)), "{}", stdout(&o));
-    let o = data_prep(["inspect".into(), b.store.clone().into_os_string(), OsString::from("--gene"), "ENSGNOPE.1".into()]);
+    let o =
+        data_prep(["inspect".into(), b.store.clone().into_os_string(), OsString::from("--gene"), "ENSGNOPE.1".into()]);
     assert!(!o.status.success());
     let line = last_line(&stderr(&o));
     println!("ERROR LINE: {line}");
@@ -163,7 +185,11 @@ fn one_error_line(args: &[OsString], path: &Path, says: &str) {
 fn inspect_refuses_non_stores_with_one_line() {
     let b = built();
     let mcool = b.sim.dir.join("contacts.mcool");
-    one_error_line(&["inspect".into(), mcool.clone().into_os_string(), "--json".into()], &mcool, "not a seq2exp window store");
+    one_error_line(
+        &["inspect".into(), mcool.clone().into_os_string(), "--json".into()],
+        &mcool,
+        "not a seq2exp window store",
+    );
     let missing = b.sim.tmp.path().join("missing.h5");
     one_error_line(&["inspect".into(), missing.clone().into_os_string()], &missing, "no such file");
     let text = b.sim.dir.join("expression.csv");
@@ -186,10 +212,17 @@ fn building_twice_to_one_path_replaces_the_store_atomically() {
     args.extend(["--value-col".into(), "GM12878_CAGE_128*3_sum".into()]);
     data_prep_ok(&args);
     assert_eq!(list_dir(dir.path()), ["store.h5"], "leftover files after the rebuild");
-    assert_ne!(std::fs::metadata(&out).unwrap().ino(), inode, "the store should be replaced by a rename, not rewritten in place");
+    assert_ne!(
+        std::fs::metadata(&out).unwrap().ino(),
+        inode,
+        "the store should be replaced by a rename, not rewritten in place"
+    );
     let second = StoreReader::open(&out).unwrap();
     assert_eq!(second.window(), 24_000);
-    assert_eq!(second.meta().target_names, [format!("log10({VALUE_COL}+1)"), "log10(GM12878_CAGE_128*3_sum+1)".to_string()]);
+    assert_eq!(
+        second.meta().target_names,
+        [format!("log10({VALUE_COL}+1)"), "log10(GM12878_CAGE_128*3_sum+1)".to_string()]
+    );
     assert_eq!(second.len(), first.len());
     let e = second.read(second.len() - 1, &second.default_signal_spec().unwrap()).unwrap();
     assert_eq!(e.dna.len(), 24_000);

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use build_common::*;
 use seq2exp_data_prep::simulate::model::{GeneType, Strand as SimStrand};
 use seq2exp_data_prep::simulate::{generate, Genome, SimConfig};
-use seq2exp_store::{Strand, StoreReader, N_FOLDS};
+use seq2exp_store::{StoreReader, Strand, N_FOLDS};
 
 const SHORT: u64 = 20_000;
 const LONG: u64 = 100_000;
@@ -136,7 +136,11 @@ fn dna_equals_the_generated_sequence_with_n_padding() {
             for (p, &got) in dna.iter().enumerate() {
                 let x = start + p as i64;
                 let want = if x < 0 || x >= chrom.length as i64 {
-                    if x < 0 { off_start += 1 } else { off_end += 1 }
+                    if x < 0 {
+                        off_start += 1
+                    } else {
+                        off_end += 1
+                    }
                     4
                 } else {
                     let base = chrom.seq[x as usize];
@@ -174,7 +178,16 @@ fn signals_equal_the_generated_tracks_with_missing_as_zero() {
                 assert!(want.iter().any(|&v| v > 0.0), "gene {}: truth track {k} is empty in the window", g.id);
                 for (p, &want) in want.iter().enumerate() {
                     let got = e.signals[p * 2 + k];
-                    assert_eq!(got, want, "{}: gene {} track {} base {p} (genome {}:{})", path.display(), g.id, names[k], g.chrom, start + p as i64);
+                    assert_eq!(
+                        got,
+                        want,
+                        "{}: gene {} track {} base {p} (genome {}:{})",
+                        path.display(),
+                        g.id,
+                        names[k],
+                        g.chrom,
+                        start + p as i64
+                    );
                 }
             }
             for &(a, z) in &chrom.explicit_zero {
@@ -195,9 +208,18 @@ fn targets_are_log10_of_the_expression_csv_and_features_the_csv_row() {
     let val_col = eh.iter().position(|h| h == VALUE_COL).unwrap();
     let (fh, frows) = read_csv(&b.sim.dir.join("features.csv"));
     let fid = fh.iter().position(|h| h == "gene_id").unwrap();
-    let fcols: Vec<usize> = seq2exp_store::FEATURE_NAMES[..8].iter().map(|n| fh.iter().position(|h| h == n).unwrap()).collect();
-    let total = |pick: fn(&seq2exp_data_prep::simulate::model::Chromosome) -> &seq2exp_data_prep::simulate::model::Track| -> f64 {
-        b.genome.chroms.iter().flat_map(|c| pick(c).runs.iter()).map(|r| r.value as f64 * (r.end - r.start) as f64).sum()
+    let fcols: Vec<usize> =
+        seq2exp_store::FEATURE_NAMES[..8].iter().map(|n| fh.iter().position(|h| h == n).unwrap()).collect();
+    let total = |pick: fn(
+        &seq2exp_data_prep::simulate::model::Chromosome,
+    ) -> &seq2exp_data_prep::simulate::model::Track|
+     -> f64 {
+        b.genome
+            .chroms
+            .iter()
+            .flat_map(|c| pick(c).runs.iter())
+            .map(|r| r.value as f64 * (r.end - r.start) as f64)
+            .sum()
     };
     let (total_h3, total_dn) = (total(|c| &c.h3k27ac), total(|c| &c.dnase));
     for (_, path) in &b.stores {
@@ -222,7 +244,8 @@ fn targets_are_log10_of_the_expression_csv_and_features_the_csv_row() {
                 }
             }
             let f = r.features(i);
-            let frow = frows.iter().find(|row| row[fid] == t.id).unwrap_or_else(|| panic!("{} not in features.csv", t.id));
+            let frow =
+                frows.iter().find(|row| row[fid] == t.id).unwrap_or_else(|| panic!("{} not in features.csv", t.id));
             for (k, &c) in fcols.iter().enumerate() {
                 let want = frow[c].parse::<f64>().unwrap() as f32;
                 assert_eq!(f[k], want, "gene {} feature {}", g.id, fh[c]);
@@ -248,7 +271,13 @@ fn fold_labels_follow_the_published_rule() {
         let r = StoreReader::open(path).unwrap();
         for (i, g) in r.genes().iter().enumerate() {
             for fold in 1..=N_FOLDS {
-                assert_eq!(r.split(i, fold) as u8, expected_split(&g.chrom, fold), "gene {} on {} fold {fold}", g.id, g.chrom);
+                assert_eq!(
+                    r.split(i, fold) as u8,
+                    expected_split(&g.chrom, fold),
+                    "gene {} on {} fold {fold}",
+                    g.id,
+                    g.chrom
+                );
             }
         }
         // The rule is not trivial on this genome: chr1 is tested in fold 12, chrX in fold 11, chr2 in fold 1.

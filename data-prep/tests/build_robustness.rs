@@ -119,7 +119,15 @@ fn infinite_bigwig_value_is_refused() {
     run.value = f32::INFINITY;
     let (start, end) = (run.start, run.end);
     bigwig::write(&genome, bigwig::Which::Dnase, &c.p("dnase.bw")).unwrap();
-    c.fails(&c.args(), &c.p("dnase.bw"), &[&format!("chromosome chr2, position {start}"), &format!("value inf over [{start}, {end})"), "not a finite number"]);
+    c.fails(
+        &c.args(),
+        &c.p("dnase.bw"),
+        &[
+            &format!("chromosome chr2, position {start}"),
+            &format!("value inf over [{start}, {end})"),
+            "not a finite number",
+        ],
+    );
 }
 
 /// Replaces field `col` of 1-based line `n` of a comma-separated file; returns the line's first field.
@@ -136,14 +144,22 @@ fn set_field(c: &Case, name: &str, n: usize, col: usize, value: &str) -> String 
 fn infinite_expression_value_is_refused() {
     let c = Case::new();
     let id = set_field(&c, "expression.csv", 3, 1, "inf");
-    c.fails(&c.args(), &c.p("expression.csv"), &["line 3", &format!("gene {}", strip(&id)), "'inf'", VALUE_COL, "not a finite number"]);
+    c.fails(
+        &c.args(),
+        &c.p("expression.csv"),
+        &["line 3", &format!("gene {}", strip(&id)), "'inf'", VALUE_COL, "not a finite number"],
+    );
 }
 
 #[test]
 fn nan_feature_value_is_refused() {
     let c = Case::new();
     let id = set_field(&c, "features.csv", 4, 2, "NaN");
-    c.fails(&c.args(), &c.p("features.csv"), &["line 4", &format!("gene {}", strip(&id)), "'NaN'", "not a finite number"]);
+    c.fails(
+        &c.args(),
+        &c.p("features.csv"),
+        &["line 4", &format!("gene {}", strip(&id)), "'NaN'", "not a finite number"],
+    );
 }
 
 #[test]
@@ -152,7 +168,11 @@ fn window_over_the_hdf5_chunk_limit_names_the_flag_and_the_limit() {
     let mut args = c.args();
     set_arg(&mut args, "--window", "600000000");
     // 2 tracks × 4 bytes per base: the largest even window under 2^32 bytes.
-    c.fails(&args, &c.out(), &["--window 600000000", "4 GiB chunk limit", "largest --window with 2 track(s) is 536870910"]);
+    c.fails(
+        &args,
+        &c.out(),
+        &["--window 600000000", "4 GiB chunk limit", "largest --window with 2 track(s) is 536870910"],
+    );
 }
 
 #[test]
@@ -194,7 +214,13 @@ fn rerun_after_kill_removes_the_killed_builds_temporary_file() {
     let c = Case::new();
     let mut args = c.args();
     set_arg(&mut args, "--window", "1000000");
-    let mut child = Command::new(bin()).args(&args).env("RUST_LOG", "warn").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = Command::new(bin())
+        .args(&args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let started = Instant::now();
     let tmp = loop {
         if let Some(name) = list_dir(&c.out_dir).into_iter().find(|n| n.starts_with(".store.h5.tmp-")) {
@@ -206,7 +232,11 @@ fn rerun_after_kill_removes_the_killed_builds_temporary_file() {
     };
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(list_dir(&c.out_dir), std::slice::from_ref(&tmp), "the killed build's temporary file should still be there");
+    assert_eq!(
+        list_dir(&c.out_dir),
+        std::slice::from_ref(&tmp),
+        "the killed build's temporary file should still be there"
+    );
     assert_eq!(tmp, format!(".store.h5.tmp-{}", child.id()));
     data_prep_ok(&args);
     assert_eq!(list_dir(&c.out_dir), ["store.h5"]);

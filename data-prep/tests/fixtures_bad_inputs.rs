@@ -62,8 +62,11 @@ fn not_a_bigwig() {
 
 fn small_fasta(dir: &Path) -> PathBuf {
     let seq = "ACGT".repeat(50);
-    let text = format!(">chr1\n{}\n>chr2\n{}\n", seq.as_bytes().chunks(60).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\n"),
-                       seq.as_bytes().chunks(60).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\n"));
+    let text = format!(
+        ">chr1\n{}\n>chr2\n{}\n",
+        seq.as_bytes().chunks(60).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\n"),
+        seq.as_bytes().chunks(60).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\n")
+    );
     let fa = write(dir, "g.fa", &text);
     let index = noodles::fasta::fs::index(&fa).unwrap();
     noodles::fasta::fai::fs::write(dir.join("g.fa.fai"), &index).unwrap();
@@ -111,7 +114,9 @@ fn bgzipped_fasta_without_index_and_plain_gzip() {
 const GTF_HEAD: &str = "##format: gtf\n";
 
 fn gtf_row(kind: &str, start: &str, id: &str) -> String {
-    format!("chr1\tT\t{kind}\t{start}\t2000\t.\t+\t.\tgene_id \"{id}\"; gene_type \"protein_coding\"; gene_name \"X\";\n")
+    format!(
+        "chr1\tT\t{kind}\t{start}\t2000\t.\t+\t.\tgene_id \"{id}\"; gene_type \"protein_coding\"; gene_name \"X\";\n"
+    )
 }
 
 #[test]
@@ -131,7 +136,12 @@ fn malformed_gtf_row_names_the_line() {
 #[test]
 fn duplicate_gene_id_names_gene_and_both_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("{GTF_HEAD}{}{}{}", gtf_row("gene", "100", "ENSG01.1"), gtf_row("gene", "300", "ENSG02.1"), gtf_row("gene", "500", "ENSG01.2"));
+    let text = format!(
+        "{GTF_HEAD}{}{}{}",
+        gtf_row("gene", "100", "ENSG01.1"),
+        gtf_row("gene", "300", "ENSG02.1"),
+        gtf_row("gene", "500", "ENSG01.2")
+    );
     let p = write(dir.path(), "dup.gtf", &text);
     assert_names(&read_genes(&p, &GeneOptions::default()).unwrap_err(), &p, &["gene ENSG01", "lines 2 and 4"]);
 }
@@ -172,7 +182,8 @@ fn gene_table_comments_header_and_tss_column() {
 #[test]
 fn malformed_gene_table_row() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "g.tsv", "#chr\tstart\tend\tname\tscore\tstrand\nchr1\t1\t5\tA\t0\t+\nchr1\tx\t5\tB\t0\t+\n");
+    let p =
+        write(dir.path(), "g.tsv", "#chr\tstart\tend\tname\tscore\tstrand\nchr1\t1\t5\tA\t0\t+\nchr1\tx\t5\tB\t0\t+\n");
     assert_names(&read_genes(&p, &GeneOptions::default()).unwrap_err(), &p, &["line 3", "start 'x'"]);
     let p = write(dir.path(), "s.tsv", "#chr\tstart\tend\tname\tscore\tstrand\nchr1\t1\t5\tA\t0\t*\n");
     assert_names(&read_genes(&p, &GeneOptions::default()).unwrap_err(), &p, &["line 2", "strand"]);
@@ -224,7 +235,11 @@ fn malformed_table_row_and_non_numeric_value() {
     let p = write(dir.path(), "short.csv", &format!("{TABLE}ENSG03,1\n"));
     assert_names(&read_value_table(&p, "ENSID", "K562_CAGE").unwrap_err(), &p, &["line 4", "2 fields"]);
     let p = write(dir.path(), "na.csv", "ENSID,K562_CAGE\nENSG01,NA\n");
-    assert_names(&read_value_table(&p, "ENSID", "K562_CAGE").unwrap_err(), &p, &["line 2", "non-numeric", "'NA'", "K562_CAGE"]);
+    assert_names(
+        &read_value_table(&p, "ENSID", "K562_CAGE").unwrap_err(),
+        &p,
+        &["line 2", "non-numeric", "'NA'", "K562_CAGE"],
+    );
 }
 
 #[test]

@@ -51,7 +51,11 @@ fn sub_blocks_and_rows_equal_the_full_matrix() {
             let w = (cols.end - cols.start) as usize;
             for i in rows.clone() {
                 for j in cols.clone() {
-                    assert_eq!(sub[(i - rows.start) as usize * w + (j - cols.start) as usize], at(i, j), "{chrom} {i},{j}");
+                    assert_eq!(
+                        sub[(i - rows.start) as usize * w + (j - cols.start) as usize],
+                        at(i, j),
+                        "{chrom} {i},{j}"
+                    );
                 }
             }
         }

@@ -64,14 +64,26 @@ fn write_bgzf_with_gzi(plain: &Path, gz: &Path) {
 
 /// The expected window: upper-case slice, N outside the sequence.
 fn expected_window(seq: &[u8], start: i64, end: i64) -> Vec<u8> {
-    (start..end).map(|p| if p < 0 || p >= seq.len() as i64 { b'N' } else { seq[p as usize].to_ascii_uppercase() }).collect()
+    (start..end)
+        .map(|p| if p < 0 || p >= seq.len() as i64 { b'N' } else { seq[p as usize].to_ascii_uppercase() })
+        .collect()
 }
 
 fn windows(seqs: &[(&str, Vec<u8>)]) -> Vec<(usize, i64, i64)> {
     let mut w = Vec::new();
     for (i, (_, seq)) in seqs.iter().enumerate() {
         let n = seq.len() as i64;
-        for (s, e) in [(-100, 50), (-5000, -10), (0, 1), (59, 61), (1000, 21_000), (n - 70, n + 70), (n, n + 10), (n - 1, n), (-10, n + 10)] {
+        for (s, e) in [
+            (-100, 50),
+            (-5000, -10),
+            (0, 1),
+            (59, 61),
+            (1000, 21_000),
+            (n - 70, n + 70),
+            (n, n + 10),
+            (n - 1, n),
+            (-10, n + 10),
+        ] {
             w.push((i, s, e));
         }
     }
@@ -135,8 +147,8 @@ fn truncated_bgzipped_fasta_fails_at_the_chromosome() {
     std::fs::copy(with_suffix(&fa, ".fai"), with_suffix(&gz, ".fai")).unwrap();
     let bytes = std::fs::read(&gz).unwrap();
     std::fs::write(&gz, &bytes[..bytes.len() * 2 / 3]).unwrap(); // chrM and part of chr2 are gone
-    // Caught at open (the index is checked against the file), at the first sequence cut short: chr1,
-    // whose last bases are in the BGZF block the cut goes through (blocks decode whole or not at all).
+                                                                 // Caught at open (the index is checked against the file), at the first sequence cut short: chr1,
+                                                                 // whose last bases are in the BGZF block the cut goes through (blocks decode whole or not at all).
     let err = Genome::open(&gz).unwrap_err().to_string();
     if std::env::var_os("SHOW_ERRORS").is_some() {
         eprintln!("ERROR MESSAGE: {err}");

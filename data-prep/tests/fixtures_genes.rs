@@ -130,8 +130,11 @@ fn ensembl_gff3_myc() {
 /// Data rows of the RefSeq BED as text fields, with their 1-based line numbers.
 fn refseq_rows() -> Vec<(usize, Vec<String>)> {
     let text = std::fs::read_to_string(fixture(REFSEQ)).unwrap();
-    text.lines().enumerate().filter(|(_, l)| !l.starts_with('#') && !l.is_empty())
-        .map(|(i, l)| (i + 1, l.split('\t').map(str::to_string).collect())).collect()
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.is_empty())
+        .map(|(i, l)| (i + 1, l.split('\t').map(str::to_string).collect()))
+        .collect()
 }
 
 #[test]
@@ -145,7 +148,10 @@ fn refseq_gene_table_protein_coding() {
         let g = genes.get(&f[6]).unwrap_or_else(|| panic!("{} missing", f[6]));
         let (start, end): (u64, u64) = (f[1].parse().unwrap(), f[2].parse().unwrap());
         let tss = if f[5] == "+" { start } else { end - 1 };
-        assert_eq!((g.chrom.as_str(), g.tss, g.name.as_str(), strand_str(g.strand)), (f[0].as_str(), tss, f[3].as_str(), f[5].clone()));
+        assert_eq!(
+            (g.chrom.as_str(), g.tss, g.name.as_str(), strand_str(g.strand)),
+            (f[0].as_str(), tss, f[3].as_str(), f[5].clone())
+        );
     }
 }
 
@@ -160,5 +166,8 @@ fn refseq_gene_table_all_types_has_a_real_duplicate_id() {
     let by_name = GeneOptions { protein_coding_only: false, id_column: Some("name".into()) };
     let genes = read_genes(fixture(REFSEQ), &by_name).unwrap();
     assert_eq!(genes.len() as u64, as_u64(&expected(REFSEQ)["records"]));
-    assert_eq!(genes.get("DGCR9").unwrap().tss, rows.iter().find(|(_, f)| f[3] == "DGCR9").unwrap().1[1].parse::<u64>().unwrap());
+    assert_eq!(
+        genes.get("DGCR9").unwrap().tss,
+        rows.iter().find(|(_, f)| f[3] == "DGCR9").unwrap().1[1].parse::<u64>().unwrap()
+    );
 }

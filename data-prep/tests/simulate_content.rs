@@ -42,7 +42,9 @@ fn read_tsv(path: &Path, delim: char) -> Vec<Vec<String>> {
 fn fai(dir: &Path) -> HashMap<String, (u64, u64, u64, u64)> {
     read_tsv(&dir.join("genome.fa.fai"), '\t')
         .into_iter()
-        .map(|r| (r[0].clone(), (r[1].parse().unwrap(), r[2].parse().unwrap(), r[3].parse().unwrap(), r[4].parse().unwrap())))
+        .map(|r| {
+            (r[0].clone(), (r[1].parse().unwrap(), r[2].parse().unwrap(), r[3].parse().unwrap(), r[4].parse().unwrap()))
+        })
         .collect()
 }
 
@@ -84,7 +86,8 @@ fn fasta_and_fai_match_memory() {
         assert!((0.38..0.46).contains(&gc), "GC {gc}");
     }
     // The whole file is what noodles' indexed reader sees, too.
-    let mut reader = noodles::fasta::io::indexed_reader::Builder::default().build_from_path(s.dir.join("genome.fa")).unwrap();
+    let mut reader =
+        noodles::fasta::io::indexed_reader::Builder::default().build_from_path(s.dir.join("genome.fa")).unwrap();
     let c = &s.genome.chroms[1];
     let region: noodles::core::Region = format!("{}:1001-1100", c.name).parse().unwrap();
     let rec = reader.query(&region).unwrap();
@@ -127,13 +130,15 @@ fn planted_elements_have_the_promised_properties() {
     let s = sim();
     let g = &s.genome;
     let cfg = &g.config;
-    let tracks: Vec<Vec<f32>> = g.chroms.iter().map(|c| bigwig_values(&s.dir.join("dnase.bw"), &c.name, c.length)).collect();
+    let tracks: Vec<Vec<f32>> =
+        g.chroms.iter().map(|c| bigwig_values(&s.dir.join("dnase.bw"), &c.name, c.length)).collect();
     for e in &g.elements {
         let chrom = &g.chroms[e.chrom];
         let seq = fasta_slice(&s.dir, &chrom.name, e.start, e.end);
         let sites = motif_occurrences(&seq, &g.motif);
         let dnase = &tracks[e.chrom];
-        let vals: Vec<f32> = dnase[e.start as usize..e.end as usize].iter().map(|v| if v.is_nan() { 0.0 } else { *v }).collect();
+        let vals: Vec<f32> =
+            dnase[e.start as usize..e.end as usize].iter().map(|v| if v.is_nan() { 0.0 } else { *v }).collect();
         let mean = vals.iter().sum::<f32>() / vals.len() as f32;
         let max = vals.iter().copied().fold(0.0f32, f32::max);
         match e.kind {
@@ -211,7 +216,10 @@ fn expression_is_recomputable_from_the_truth() {
     let r = seq2exp_data_prep::simulate::expression::correlation(&observed, &noise_free);
     assert!(r > 0.9, "correlation of log10(CAGE+1) with the noise-free part: {r}");
     // Decoys never appear in the truth.
-    let causal_spans: std::collections::HashSet<(String, u64)> = s.genome.elements.iter()
+    let causal_spans: std::collections::HashSet<(String, u64)> = s
+        .genome
+        .elements
+        .iter()
         .filter(|e| e.kind == ElementKind::Causal)
         .map(|e| (s.genome.chroms[e.chrom].name.clone(), e.start))
         .collect();
@@ -269,7 +277,9 @@ fn peaks_and_blacklist_are_where_they_should_be() {
     }
     let called = g.elements.iter().filter(|e| e.kind.accessible()).filter(|e| {
         let name = &g.chroms[e.chrom].name;
-        peaks.iter().any(|p| &p[0] == name && p[1].parse::<u64>().unwrap() < e.end && p[2].parse::<u64>().unwrap() > e.start)
+        peaks
+            .iter()
+            .any(|p| &p[0] == name && p[1].parse::<u64>().unwrap() < e.end && p[2].parse::<u64>().unwrap() > e.start)
     });
     assert!(called.count() > 0);
     for row in read_tsv(&s.dir.join("blacklist.bed"), '\t') {
@@ -329,9 +339,9 @@ fn gtf_parses_with_noodles() {
     let records: Vec<_> = reader.record_bufs().collect::<Result<_, _>>().unwrap();
     let data_lines = read_tsv(&s.dir.join("genes.gtf"), '\t').len();
     assert_eq!(records.len(), data_lines);
-    let canonical = records
-        .iter()
-        .find(|r| r.ty() == "transcript" && matches!(r.attributes().get(b"tag"), Some(Value::Array(t)) if t.len() == 2));
+    let canonical = records.iter().find(|r| {
+        r.ty() == "transcript" && matches!(r.attributes().get(b"tag"), Some(Value::Array(t)) if t.len() == 2)
+    });
     assert!(canonical.is_some(), "repeated tag attributes parse as arrays");
     for r in &records {
         assert!(matches!(r.attributes().get(b"gene_id"), Some(Value::String(_))));

@@ -29,13 +29,18 @@ fn default_config_signal_dominates_and_all_folds_have_genes() {
 #[ignore = "timing run of the full default genome; use --release --ignored --nocapture"]
 fn default_run_time_and_size() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = std::env::var_os("SEQ2EXP_SIM_OUT").map(std::path::PathBuf::from).unwrap_or_else(|| tmp.path().join("sim"));
+    let out =
+        std::env::var_os("SEQ2EXP_SIM_OUT").map(std::path::PathBuf::from).unwrap_or_else(|| tmp.path().join("sim"));
     let cfg = SimConfig { overwrite: true, ..SimConfig::default() };
     let t = Instant::now();
     let summary = simulate(&cfg, &out).unwrap();
     let secs = t.elapsed().as_secs_f64();
     let bytes: u64 = summary.files.iter().map(|f| std::fs::metadata(out.join(f)).unwrap().len()).sum();
-    println!("default simulation: {secs:.1} s, {:.1} MB in {} files, {summary:?}", bytes as f64 / 1e6, summary.files.len());
+    println!(
+        "default simulation: {secs:.1} s, {:.1} MB in {} files, {summary:?}",
+        bytes as f64 / 1e6,
+        summary.files.len()
+    );
     for f in &summary.files {
         println!("  {f}: {} bytes", std::fs::metadata(out.join(f)).unwrap().len());
     }

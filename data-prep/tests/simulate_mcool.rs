@@ -32,7 +32,8 @@ fn check_resolution(file: &hdf5::File, genome: &Genome, res: u64) -> i64 {
     assert_eq!(attr_i64(&g, "nchroms"), names.len() as i64);
 
     // Bins: ceil(len / res) per chromosome, contiguous, the last one partial.
-    let (chrom, start, end) = (read::<i32>(&g, "bins/chrom"), read::<i32>(&g, "bins/start"), read::<i32>(&g, "bins/end"));
+    let (chrom, start, end) =
+        (read::<i32>(&g, "bins/chrom"), read::<i32>(&g, "bins/start"), read::<i32>(&g, "bins/end"));
     let chrom_offset = read::<i64>(&g, "indexes/chrom_offset");
     assert_eq!(chrom_offset.len(), names.len() + 1);
     for (c, len) in lengths.iter().enumerate() {
@@ -49,7 +50,8 @@ fn check_resolution(file: &hdf5::File, genome: &Genome, res: u64) -> i64 {
     assert!(read::<f64>(&g, "bins/weight").iter().all(|&w| w == 1.0), "weights of one by default");
 
     // Pixels: upper triangle, sorted, intra-chromosomal, positive; bin1_offset consistent.
-    let (b1, b2, count) = (read::<i64>(&g, "pixels/bin1_id"), read::<i64>(&g, "pixels/bin2_id"), read::<i32>(&g, "pixels/count"));
+    let (b1, b2, count) =
+        (read::<i64>(&g, "pixels/bin1_id"), read::<i64>(&g, "pixels/bin2_id"), read::<i32>(&g, "pixels/count"));
     assert_eq!(attr_i64(&g, "nnz"), b1.len() as i64);
     for k in 0..b1.len() {
         assert!(b1[k] <= b2[k] && count[k] > 0);

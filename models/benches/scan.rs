@@ -10,8 +10,8 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use seq2exp_models::scan::{
-    checkpoint_len, reference, scan_backward_with, scan_forward_with, Delta, DeltaGrad, Isa,
-    ScanDims, ScanGrads, ScanInputs, ScanOptions, DEFAULT_CHUNK,
+    checkpoint_len, reference, scan_backward_with, scan_forward_with, Delta, DeltaGrad, Isa, ScanDims, ScanGrads,
+    ScanInputs, ScanOptions, DEFAULT_CHUNK,
 };
 
 /// dt_rank of the low-rank δ.
@@ -36,14 +36,8 @@ struct Data<T> {
 impl<T: Copy> Data<T> {
     fn new(dims: ScanDims, seed: u64, cast: fn(f64) -> T) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut v =
-            |n: usize, lo: f64, hi: f64| (0..n).map(|_| cast(rng.random_range(lo..hi))).collect();
-        let ScanDims {
-            batch,
-            dim,
-            len,
-            state,
-        } = dims;
+        let mut v = |n: usize, lo: f64, hi: f64| (0..n).map(|_| cast(rng.random_range(lo..hi))).collect();
+        let ScanDims { batch, dim, len, state } = dims;
         let bdl = batch * dim * len;
         Data {
             dims,
@@ -52,9 +46,7 @@ impl<T: Copy> Data<T> {
             low: v(batch * RANK * len, -1.0, 1.0),
             weight: v(dim * RANK, -0.35, 0.35),
             z: v(bdl, -3.0, 3.0),
-            a_log: (0..dim * state)
-                .map(|i| cast((((i % state) + 1) as f64).ln()))
-                .collect(),
+            a_log: (0..dim * state).map(|i| cast((((i % state) + 1) as f64).ln())).collect(),
             b: v(batch * len * state, -1.0, 1.0),
             c: v(batch * len * state, -1.0, 1.0),
             skip: v(dim, 0.5, 1.5),
@@ -64,11 +56,7 @@ impl<T: Copy> Data<T> {
 
     fn inputs(&self, low_rank: bool) -> ScanInputs<'_, T> {
         let delta = if low_rank {
-            Delta::LowRank {
-                low: &self.low,
-                weight: &self.weight,
-                rank: RANK,
-            }
+            Delta::LowRank { low: &self.low, weight: &self.weight, rank: RANK }
         } else {
             Delta::Full(&self.delta)
         };
@@ -105,17 +93,10 @@ struct Buffers {
 
 impl Buffers {
     fn new(dims: ScanDims) -> Self {
-        let ScanDims {
-            batch,
-            dim,
-            len,
-            state,
-        } = dims;
+        let ScanDims { batch, dim, len, state } = dims;
         let v = |n: usize| vec![0.0f32; n];
         let mut dy = v(batch * dim * len);
-        dy.iter_mut()
-            .enumerate()
-            .for_each(|(i, x)| *x = ((i % 7) as f32 - 3.0) * 0.1);
+        dy.iter_mut().enumerate().for_each(|(i, x)| *x = ((i % 7) as f32 - 3.0) * 0.1);
         Buffers {
             y: v(batch * dim * len),
             ck: v(checkpoint_len(dims, DEFAULT_CHUNK).unwrap()),
@@ -134,25 +115,16 @@ impl Buffers {
     }
 
     fn forward(&mut self, data: &Data<f32>, isa: Isa, ckpt: bool, low_rank: bool) {
-        let opts = ScanOptions {
-            chunk: DEFAULT_CHUNK,
-            isa,
-        };
+        let opts = ScanOptions { chunk: DEFAULT_CHUNK, isa };
         let ck = if ckpt { Some(&mut self.ck[..]) } else { None };
         let x = data.inputs(low_rank);
         scan_forward_with(data.dims, &x, &mut self.y, ck, &opts).unwrap();
     }
 
     fn backward(&mut self, data: &Data<f32>, isa: Isa, low_rank: bool) {
-        let opts = ScanOptions {
-            chunk: DEFAULT_CHUNK,
-            isa,
-        };
+        let opts = ScanOptions { chunk: DEFAULT_CHUNK, isa };
         let ddelta = if low_rank {
-            DeltaGrad::LowRank {
-                low: &mut self.ddelta_low,
-                weight: &mut self.ddt_weight,
-            }
+            DeltaGrad::LowRank { low: &mut self.ddelta_low, weight: &mut self.ddt_weight }
         } else {
             DeltaGrad::Full(&mut self.ddelta)
         };
@@ -180,10 +152,7 @@ fn thread_cpu_ns() -> HashMap<String, u64> {
         .filter_map(|t| {
             let t = t.ok()?;
             let stat = std::fs::read_to_string(t.path().join("schedstat")).ok()?;
-            Some((
-                t.file_name().to_string_lossy().into_owned(),
-                stat.split_whitespace().next()?.parse().ok()?,
-            ))
+            Some((t.file_name().to_string_lossy().into_owned(), stat.split_whitespace().next()?.parse().ok()?))
         })
         .collect()
 }
@@ -192,10 +161,7 @@ fn thread_cpu_ns() -> HashMap<String, u64> {
 /// between are left out, so an old pool winding down cannot make it negative). On a shared
 /// machine this is far steadier than wall time.
 fn cpu_between(before: &HashMap<String, u64>, after: &HashMap<String, u64>) -> f64 {
-    let ns: u64 = after
-        .iter()
-        .map(|(k, &v)| v.saturating_sub(before.get(k).copied().unwrap_or(0)))
-        .sum();
+    let ns: u64 = after.iter().map(|(k, &v)| v.saturating_sub(before.get(k).copied().unwrap_or(0))).sum();
     ns as f64 * 1e-9
 }
 
@@ -207,16 +173,11 @@ fn best_of(reps: usize, mut f: impl FnMut()) -> (f64, f64) {
             f();
             (t.elapsed().as_secs_f64(), cpu_between(&c, &thread_cpu_ns()))
         })
-        .fold((f64::INFINITY, f64::INFINITY), |a, b| {
-            (a.0.min(b.0), a.1.min(b.1))
-        })
+        .fold((f64::INFINITY, f64::INFINITY), |a, b| (a.0.min(b.0), a.1.min(b.1)))
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
 }
 
 fn report(what: &str, dims: ScanDims, threads: usize, (wall, cpu): (f64, f64)) {
@@ -230,24 +191,11 @@ fn report(what: &str, dims: ScanDims, threads: usize, (wall, cpu): (f64, f64)) {
     );
 }
 
-fn bench_kernel(
-    data: &Data<f32>,
-    buf: &mut Buffers,
-    (isa, low_rank): (Isa, bool),
-    threads: &[usize],
-    reps: usize,
-) {
-    let form = if low_rank {
-        format!("low-rank δ, R = {RANK}")
-    } else {
-        "full δ".into()
-    };
+fn bench_kernel(data: &Data<f32>, buf: &mut Buffers, (isa, low_rank): (Isa, bool), threads: &[usize], reps: usize) {
+    let form = if low_rank { format!("low-rank δ, R = {RANK}") } else { "full δ".into() };
     println!("{isa:?}, {form}:");
     for &t in threads {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()
-            .unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap();
         pool.install(|| {
             let fwd = best_of(reps, || buf.forward(data, isa, false, low_rank));
             report("forward", data.dims, t, fwd);
@@ -258,12 +206,7 @@ fn bench_kernel(
             report("forward+checkpoints", data.dims, t, fwd_ck);
             let bwd = best_of(reps, || buf.backward(data, isa, low_rank));
             report("backward", data.dims, t, bwd);
-            report(
-                "forward+backward",
-                data.dims,
-                t,
-                (fwd_ck.0 + bwd.0, fwd_ck.1 + bwd.1),
-            );
+            report("forward+backward", data.dims, t, (fwd_ck.0 + bwd.0, fwd_ck.1 + bwd.1));
         });
     }
 }
@@ -271,12 +214,8 @@ fn bench_kernel(
 fn bench_reference(dims: ScanDims) {
     let data = Data::<f64>::new(dims, 2, |x| x);
     let dy = vec![0.1f64; dims.batch * dims.dim * dims.len];
-    let fwd = best_of(2, || {
-        drop(reference::forward(dims, &data.inputs(false)).unwrap())
-    });
-    let both = best_of(2, || {
-        drop(reference::backward(dims, &data.inputs(false), &dy).unwrap())
-    });
+    let fwd = best_of(2, || drop(reference::forward(dims, &data.inputs(false)).unwrap()));
+    let both = best_of(2, || drop(reference::backward(dims, &data.inputs(false), &dy).unwrap()));
     println!("reference (f64, all states stored) at L = {}:", dims.len);
     report("forward", dims, 1, fwd);
     report("forward+backward", dims, 1, both);
@@ -294,11 +233,7 @@ fn main() {
     let reps = env_usize("SCAN_BENCH_REPS", 3);
     let dims = ScanDims::new(1, 256, len, 16);
     println!("selective scan, B = 1, D = 256, N = 16, L = {len}, chunk T = {DEFAULT_CHUNK}, best of {reps}");
-    println!(
-        "detected ISA {:?}; available {:?}",
-        Isa::detect(),
-        Isa::available()
-    );
+    println!("detected ISA {:?}; available {:?}", Isa::detect(), Isa::available());
     let data = Data::<f32>::new(dims, 1, |x| x as f32);
     let mut buf = Buffers::new(dims);
     let ck_bytes = buf.ck.len() * std::mem::size_of::<f32>();

@@ -8,7 +8,8 @@ fn paper_preset_matches_the_reference_sizes() {
     c.validate().unwrap();
     assert_eq!(c.window, 200_000);
     let shapes = c.generator.parameter_shapes();
-    let get = |n: &str| shapes.iter().find(|(k, _)| k == n).map(|(_, s)| s.clone()).unwrap_or_else(|| panic!("{n} missing"));
+    let get =
+        |n: &str| shapes.iter().find(|(k, _)| k == n).map(|(_, s)| s.clone()).unwrap_or_else(|| panic!("{n} missing"));
     assert_eq!(get("layers.0.mixer.mamba_fwd.in_proj.weight"), vec![512, 128]);
     assert_eq!(get("layers.3.mixer.mamba_rev.conv1d.weight"), vec![256, 1, 4]);
     assert_eq!(get("layers.1.mixer.mamba_fwd.x_proj.weight"), vec![40, 256]);
@@ -20,7 +21,8 @@ fn paper_preset_matches_the_reference_sizes() {
     assert_eq!(shapes.len(), 4 * (2 * 9 + 1) + 1);
     // Tied projections are counted once: per stack ≈ 0.5 M parameters, two stacks + head ≈ 1.1 M.
     let tied: Vec<String> = c.generator.tied_names().into_iter().map(|(r, _)| r).collect();
-    let unique: usize = shapes.iter().filter(|(n, _)| !tied.contains(n)).map(|(_, s)| s.iter().product::<usize>()).sum();
+    let unique: usize =
+        shapes.iter().filter(|(n, _)| !tied.contains(n)).map(|(_, s)| s.iter().product::<usize>()).sum();
     assert!((450_000..600_000).contains(&unique), "{unique}");
 }
 
@@ -29,7 +31,8 @@ fn soft_prior_constants_match_the_closed_form() {
     // α2 = Σ w (x + m) s with x = 0 → 10; β2 = Σ w (b + m) s = 18.8 (docs/model.md).
     let m = MaskConfig::soft();
     let alpha0: f64 = m.prior_weights.iter().map(|w| w * m.prior_shift * m.prior_scale).sum();
-    let beta: f64 = m.prior_weights.iter().zip(&m.prior_offsets).map(|(w, b)| w * (b + m.prior_shift) * m.prior_scale).sum();
+    let beta: f64 =
+        m.prior_weights.iter().zip(&m.prior_offsets).map(|(w, b)| w * (b + m.prior_shift) * m.prior_scale).sum();
     assert!((alpha0 - 10.0).abs() < 1e-12 && (beta - 18.8).abs() < 1e-12, "{alpha0} {beta}");
 }
 
@@ -45,7 +48,9 @@ fn impossible_configs_are_rejected_with_the_field_named() {
     c.predictor.mamba.d_state = 0;
     assert!(c.validate().unwrap_err().to_string().contains("predictor.mamba.d_state"));
 
-    let json = serde_json::to_string(&Seq2ExpConfig::preset(Preset::Tiny)).unwrap().replace("\"d_inner\":32", "\"d_inner\":-3");
+    let json = serde_json::to_string(&Seq2ExpConfig::preset(Preset::Tiny))
+        .unwrap()
+        .replace("\"d_inner\":32", "\"d_inner\":-3");
     assert!(serde_json::from_str::<Seq2ExpConfig>(&json).is_err(), "negative sizes cannot deserialise");
 
     let mut t = TrainConfig::preset(Preset::Tiny);

@@ -5,9 +5,7 @@
 //! NaN and ±inf scores, so where a case has them the sklearn input replaces them by finite values
 //! below every other score, which is the ordering `average_precision` promises.
 
-use seq2exp_models::metrics::{
-    average_precision, mask_ratio, positive_fraction, ApAccumulator, MaskRatioAccumulator,
-};
+use seq2exp_models::metrics::{average_precision, mask_ratio, positive_fraction, ApAccumulator, MaskRatioAccumulator};
 
 fn assert_close(actual: f64, expected: f64, tol: f64) {
     assert!((actual - expected).abs() <= tol, "{actual:e} vs expected {expected:e}");
@@ -93,10 +91,8 @@ fn nan_ranks_lowest_and_signed_zeros_tie() {
 #[test]
 fn input_order_does_not_matter_bit_for_bit() {
     let n = 50_000u64;
-    let scores: Vec<f32> =
-        (0..n).map(|i| ((weyl(i, 2_654_435_761) * 50.0).floor() / 50.0) as f32).collect();
-    let labels: Vec<bool> =
-        (0..n).map(|i| weyl(i, 3_266_489_917) < 0.3 * weyl(i, 2_654_435_761)).collect();
+    let scores: Vec<f32> = (0..n).map(|i| ((weyl(i, 2_654_435_761) * 50.0).floor() / 50.0) as f32).collect();
+    let labels: Vec<bool> = (0..n).map(|i| weyl(i, 3_266_489_917) < 0.3 * weyl(i, 2_654_435_761)).collect();
     let fwd = average_precision(&scores, &labels).unwrap();
     let rs: Vec<f32> = scores.iter().rev().copied().collect();
     let rl: Vec<bool> = labels.iter().rev().copied().collect();
@@ -153,11 +149,9 @@ fn large_input_matches_sklearn_and_the_accumulator_exactly() {
 fn binary_hard_mask_scores() {
     // A 0/1 mask has two thresholds: AP = R₁·P₁ + (1 − R₁)·P_all, counted here independently.
     let n = 1_000_000u64;
-    let mask: Vec<f32> =
-        (0..n).map(|i| f32::from(u8::from(weyl(i, 2_246_822_519) < 0.07))).collect();
-    let truth: Vec<bool> = (0..n)
-        .map(|i| weyl(i, 3_266_489_917) < if mask[i as usize] == 1.0 { 0.6 } else { 0.05 })
-        .collect();
+    let mask: Vec<f32> = (0..n).map(|i| f32::from(u8::from(weyl(i, 2_246_822_519) < 0.07))).collect();
+    let truth: Vec<bool> =
+        (0..n).map(|i| weyl(i, 3_266_489_917) < if mask[i as usize] == 1.0 { 0.6 } else { 0.05 }).collect();
     let (mut tp1, mut sel, mut pos) = (0u64, 0u64, 0u64);
     for (&m, &t) in mask.iter().zip(&truth) {
         sel += u64::from(m == 1.0);

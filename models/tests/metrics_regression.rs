@@ -9,10 +9,7 @@ use seq2exp_models::metrics::{regression_metrics, RegressionAccumulator, Regress
 /// |actual − expected| ≤ tol · max(1, |expected|).
 fn assert_close(actual: f64, expected: f64, tol: f64, what: &str) {
     let err = (actual - expected).abs();
-    assert!(
-        err <= tol * expected.abs().max(1.0),
-        "{what}: {actual:e} vs expected {expected:e} (err {err:e})"
-    );
+    assert!(err <= tol * expected.abs().max(1.0), "{what}: {actual:e} vs expected {expected:e} (err {err:e})");
 }
 
 fn assert_metrics(m: &RegressionMetrics, mse: f64, mae: f64, pearson: f64, r2: f64, tol: f64) {
@@ -166,14 +163,7 @@ fn large_input_matches_numpy_and_the_accumulator_forms() {
     let m = regression_metrics(&p, &t);
     assert_eq!(m.n, 1_000_000);
     // sklearn / scipy on the float32 arrays of `large_case`.
-    assert_metrics(
-        &m,
-        0.33333388613922565,
-        0.5000001279630687,
-        0.9284754246537258,
-        0.8399997467208966,
-        1e-11,
-    );
+    assert_metrics(&m, 0.33333388613922565, 0.5000001279630687, 0.9284754246537258, 0.8399997467208966, 1e-11);
 
     // Streaming one pair at a time is the one-shot function, bit for bit.
     let mut acc = RegressionAccumulator::new();
@@ -210,14 +200,7 @@ fn a_large_common_offset_does_not_cancel() {
     }
     let m = acc.finish();
     // sklearn / scipy on p.astype(float64) + 1e8, t.astype(float64) + 1e8 (two-pass in NumPy).
-    assert_metrics(
-        &m,
-        0.33333388613937537,
-        0.5000001279627979,
-        0.9284754246536857,
-        0.8399997467208513,
-        1e-11,
-    );
+    assert_metrics(&m, 0.33333388613937537, 0.5000001279627979, 0.9284754246536857, 0.8399997467208513, 1e-11);
 
     // Exactly representable shift of SMALL: every metric is shift-invariant.
     let mut acc = RegressionAccumulator::new();

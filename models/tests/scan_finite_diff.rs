@@ -12,18 +12,7 @@ const EPS: f64 = 1e-5;
 const RTOL: f64 = 1e-6;
 
 /// The inputs a gradient is taken for, with accessors into a case.
-const INPUTS: [&str; 10] = [
-    "u",
-    "delta",
-    "delta_low",
-    "dt_weight",
-    "a_log",
-    "b",
-    "c",
-    "d_skip",
-    "z",
-    "delta_bias",
-];
+const INPUTS: [&str; 10] = ["u", "delta", "delta_low", "dt_weight", "a_log", "b", "c", "d_skip", "z", "delta_bias"];
 
 /// The input `name` of `case`, or `None` when the case does not have it (absent option, or the
 /// other form of δ).
@@ -140,13 +129,7 @@ fn single_coordinates_low_rank() {
     let w = random_vec(case.u.len(), 24);
     let got = case.backward(4, Isa::detect(), &w);
     // [B, R, L] = [2, 2, 12]: 5 is batch 0 row 0, 30 is batch 1 row 0, 47 is batch 1 row 1.
-    for (name, idx) in [
-        ("delta_low", 5),
-        ("delta_low", 30),
-        ("delta_low", 47),
-        ("dt_weight", 0),
-        ("dt_weight", 5),
-    ] {
+    for (name, idx) in [("delta_low", 5), ("delta_low", 30), ("delta_low", 47), ("dt_weight", 0), ("dt_weight", 5)] {
         let mut v = vec![0.0; grad_of(&got, name).len()];
         v[idx] = 1.0;
         let numeric = fd(&case, &w, name, &v);
@@ -164,14 +147,7 @@ fn single_coordinates() {
     let case = Case::random(dims, FULL, 21);
     let w = random_vec(case.u.len(), 22);
     let got = case.backward(4, Isa::detect(), &w);
-    for (name, idx) in [
-        ("u", 17),
-        ("delta", 30),
-        ("a_log", 7),
-        ("b", 55),
-        ("c", 3),
-        ("z", 44),
-    ] {
+    for (name, idx) in [("u", 17), ("delta", 30), ("a_log", 7), ("b", 55), ("c", 3), ("z", 44)] {
         let mut v = vec![0.0; grad_of(&got, name).len()];
         v[idx] = 1.0;
         let numeric = fd(&case, &w, name, &v);

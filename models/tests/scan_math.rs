@@ -1,8 +1,8 @@
 //! The f32 polynomial exp, softplus and sigmoid against f64 libm.
 
 use seq2exp_models::scan::math::{
-    exp2_f32, exp2_f32_fused, exp_f32, exp_f32_fused, sigmoid_f32, sigmoid_f32_fused, softplus_f32,
-    softplus_f32_fused, EXP2_HI, EXP2_LO, EXP_HI, EXP_LO,
+    exp2_f32, exp2_f32_fused, exp_f32, exp_f32_fused, sigmoid_f32, sigmoid_f32_fused, softplus_f32, softplus_f32_fused,
+    EXP2_HI, EXP2_LO, EXP_HI, EXP_LO,
 };
 
 type F32Fn = fn(f32) -> f32;
@@ -10,9 +10,7 @@ type F32Fn = fn(f32) -> f32;
 /// Points spaced `step` apart over [lo, hi], plus a finer grid (1e-3) over [−1, 1].
 fn dense(lo: f32, hi: f32, step: f32) -> impl Iterator<Item = f32> {
     let n = ((hi - lo) / step) as usize;
-    (0..=n)
-        .map(move |i| lo + (i as f32) * step)
-        .chain((-1000..=1000).map(|i| i as f32 * 1e-3))
+    (0..=n).map(move |i| lo + (i as f32) * step).chain((-1000..=1000).map(|i| i as f32 * 1e-3))
 }
 
 fn max_rel_err(f: F32Fn, exact: fn(f64) -> f64, xs: impl Iterator<Item = f32>) -> (f64, f32) {
@@ -33,10 +31,7 @@ fn max_rel_err(f: F32Fn, exact: fn(f64) -> f64, xs: impl Iterator<Item = f32>) -
 fn exp_relative_error_over_scan_range() {
     // δ·A ≤ 0 in the scan, down to far below the underflow point; positive arguments are covered
     // too because without softplus δ may be negative.
-    for (name, f) in [
-        ("exp_f32", exp_f32 as F32Fn),
-        ("exp_f32_fused", exp_f32_fused),
-    ] {
+    for (name, f) in [("exp_f32", exp_f32 as F32Fn), ("exp_f32_fused", exp_f32_fused)] {
         // From ln(f32::MIN_POSITIVE): below it the true value is subnormal (see exp_limits).
         let (err, at) = max_rel_err(f, f64::exp, dense(-87.33, EXP_HI - 1e-3, 3e-5));
         eprintln!("{name}: max relative error {err:.3e} at {at}");
@@ -47,15 +42,7 @@ fn exp_relative_error_over_scan_range() {
 #[test]
 fn exp_limits() {
     for f in [exp_f32 as F32Fn, exp_f32_fused] {
-        for x in [
-            EXP_LO,
-            -88.1,
-            -100.0,
-            -1e4,
-            -1e30,
-            f32::MIN,
-            f32::NEG_INFINITY,
-        ] {
+        for x in [EXP_LO, -88.1, -100.0, -1e4, -1e30, f32::MIN, f32::NEG_INFINITY] {
             assert_eq!(f(x), 0.0, "exp({x})");
         }
         // Between EXP_LO and ln(f32::MIN_POSITIVE) the true value is subnormal: tiny, never NaN.
@@ -108,10 +95,7 @@ fn sigmoid64(x: f64) -> f64 {
 
 #[test]
 fn softplus_relative_error() {
-    for (name, f) in [
-        ("softplus_f32", softplus_f32 as F32Fn),
-        ("softplus_f32_fused", softplus_f32_fused),
-    ] {
+    for (name, f) in [("softplus_f32", softplus_f32 as F32Fn), ("softplus_f32_fused", softplus_f32_fused)] {
         // Down to −87 the result is a normal float; beyond, it is flushed to 0 (checked below).
         let (err, at) = max_rel_err(f, softplus64, dense(-87.3, 100.0, 1e-4));
         eprintln!("{name}: max relative error {err:.3e} at {at}");
@@ -126,10 +110,7 @@ fn softplus_relative_error() {
 
 #[test]
 fn sigmoid_relative_error() {
-    for (name, f) in [
-        ("sigmoid_f32", sigmoid_f32 as F32Fn),
-        ("sigmoid_f32_fused", sigmoid_f32_fused),
-    ] {
+    for (name, f) in [("sigmoid_f32", sigmoid_f32 as F32Fn), ("sigmoid_f32_fused", sigmoid_f32_fused)] {
         let (err, at) = max_rel_err(f, sigmoid64, dense(-87.0, 87.0, 1e-4));
         eprintln!("{name}: max relative error {err:.3e} at {at}");
         assert!(err < 1e-6, "{name}: relative error {err:.3e} at {at}");

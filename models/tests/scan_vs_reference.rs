@@ -25,15 +25,7 @@ struct Config {
 }
 
 const fn cfg(b: usize, d: usize, l: usize, n: usize, chunk: usize, opts: Opts) -> Config {
-    Config {
-        b,
-        d,
-        l,
-        n,
-        chunk,
-        opts,
-        rank: None,
-    }
+    Config { b, d, l, n, chunk, opts, rank: None }
 }
 
 /// The same with a low-rank δ of rank `r`.
@@ -56,33 +48,15 @@ fn check_case(c: &Config, seed: u64) -> f64 {
     let dy32: Vec<f32> = dy.iter().map(|&x| x as f32).collect();
     let mut worst: f64 = 0.0;
     for isa in Isa::available() {
-        let tag = format!(
-            "{isa:?} B{} D{} L{} N{} T{} R{:?} {:?}",
-            c.b, c.d, c.l, c.n, c.chunk, c.rank, c.opts
-        );
+        let tag = format!("{isa:?} B{} D{} L{} N{} T{} R{:?} {:?}", c.b, c.d, c.l, c.n, c.chunk, c.rank, c.opts);
         let (y, ck) = case32.forward(c.chunk, isa);
-        worst = worst.max(assert_close(
-            &format!("y f32 {tag}"),
-            &to_f64(&y),
-            &fwd.y,
-            RTOL_F32,
-        ));
-        worst = worst.max(assert_close(
-            &format!("ckpt f32 {tag}"),
-            &to_f64(&ck),
-            &want_ck,
-            RTOL_F32,
-        ));
+        worst = worst.max(assert_close(&format!("y f32 {tag}"), &to_f64(&y), &fwd.y, RTOL_F32));
+        worst = worst.max(assert_close(&format!("ckpt f32 {tag}"), &to_f64(&ck), &want_ck, RTOL_F32));
         let g = case32.backward(c.chunk, isa, &dy32);
         let want = common::Grads::from_ref(want_g.clone(), case.z.is_some(), c.rank.is_some());
         assert_eq!(g.named().len(), want.named().len());
         for ((name, got), (_, w)) in g.named().into_iter().zip(want.named()) {
-            worst = worst.max(assert_close(
-                &format!("{name} f32 {tag}"),
-                &got,
-                &w,
-                RTOL_F32,
-            ));
+            worst = worst.max(assert_close(&format!("{name} f32 {tag}"), &got, &w, RTOL_F32));
         }
         let (y64, ck64) = case.forward(c.chunk, isa);
         assert_close(&format!("y f64 {tag}"), &y64, &fwd.y, RTOL_F64);
@@ -136,12 +110,7 @@ fn chunk_boundaries() {
 
 #[test]
 fn several_state_blocks_and_channel_blocks() {
-    let mixed = Opts {
-        z: true,
-        skip: false,
-        bias: true,
-        softplus: true,
-    };
+    let mixed = Opts { z: true, skip: false, bias: true, softplus: true };
     run(
         &[
             cfg(2, 17, 100, 20, 32, FULL), // N = 20: two state blocks; D = 17: two channel blocks
@@ -155,24 +124,8 @@ fn several_state_blocks_and_channel_blocks() {
 #[test]
 fn optional_inputs_each_alone() {
     let mut configs = Vec::new();
-    for (z, skip, bias) in [
-        (true, false, false),
-        (false, true, false),
-        (false, false, true),
-    ] {
-        configs.push(cfg(
-            2,
-            3,
-            70,
-            16,
-            32,
-            Opts {
-                z,
-                skip,
-                bias,
-                softplus: true,
-            },
-        ));
+    for (z, skip, bias) in [(true, false, false), (false, true, false), (false, false, true)] {
+        configs.push(cfg(2, 3, 70, 16, 32, Opts { z, skip, bias, softplus: true }));
     }
     run(&configs, 400);
 }

@@ -60,12 +60,20 @@ pub struct SyntheticBatch {
 impl SyntheticBatch {
     pub fn new(genes: usize, window: usize, channels: usize, n_features: usize) -> Self {
         let dna = (0..genes * window).map(|i| ((i * 7 + i / 13) % 5) as u8).collect();
-        let signals = (0..genes * window * channels).map(|i| if (i / channels) % 997 < 40 { 4.0 } else { 0.1 }).collect();
+        let signals =
+            (0..genes * window * channels).map(|i| if (i / channels) % 997 < 40 { 4.0 } else { 0.1 }).collect();
         Self { dna, signals, features: vec![0.1; genes * n_features], blacklist: None, genes, window }
     }
 
     pub fn input(&self) -> InputBatch<'_> {
-        InputBatch { batch: self.genes, window: self.window, dna: &self.dna, signals: &self.signals, features: &self.features, blacklist: self.blacklist.as_deref() }
+        InputBatch {
+            batch: self.genes,
+            window: self.window,
+            dna: &self.dna,
+            signals: &self.signals,
+            features: &self.features,
+            blacklist: self.blacklist.as_deref(),
+        }
     }
 }
 
@@ -110,7 +118,9 @@ pub fn time_batch(model: &Model, inputs: &SyntheticBatch, repeats: usize) -> Res
     let workers = model.workers();
     let run_all = |n: usize| -> Result<Vec<Prediction>, RuntimeError> {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(move || (0..n).map(|_| model.predict(&inputs.input())).last().expect("n ≥ 1"))).collect();
+            let handles: Vec<_> = (0..workers)
+                .map(|_| scope.spawn(move || (0..n).map(|_| model.predict(&inputs.input())).last().expect("n ≥ 1")))
+                .collect();
             handles.into_iter().map(|h| h.join().expect("a bench worker panicked")).collect()
         })
     };
@@ -118,7 +128,10 @@ pub fn time_batch(model: &Model, inputs: &SyntheticBatch, repeats: usize) -> Res
     let mask_ratio = warm.mask.as_ref().map(|m| m.iter().filter(|&&v| v >= 0.5).count() as f64 / m.len().max(1) as f64);
     let started = Instant::now();
     run_all(repeats.max(1))?;
-    Ok(Timing { seconds_per_gene: started.elapsed().as_secs_f64() / (workers * repeats.max(1) * inputs.genes) as f64, mask_ratio })
+    Ok(Timing {
+        seconds_per_gene: started.elapsed().as_secs_f64() / (workers * repeats.max(1) * inputs.genes) as f64,
+        mask_ratio,
+    })
 }
 
 /// Seconds per gene of `model` over `repeats` timed batches of `batch` genes (after one warm-up).

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// The bytes are not an ONNX model (truncated, corrupt, or another format).
     #[error("{path}: not a readable ONNX model: {message}")]
     NotOnnx { path: PathBuf, message: String },

@@ -48,7 +48,13 @@ fn dtype_name(code: i32) -> String {
 fn tensor_info(v: &ValueInfoProto) -> TensorInfo {
     let (dtype, shape) = match v.type_.as_ref().and_then(|t| t.value.as_ref()) {
         Some(TypeValue::TensorType(t)) => {
-            let shape = t.shape.as_ref().map(|s| s.dim.iter().map(|d| if d.has_dim_value() { Some(d.dim_value() as usize) } else { None }).collect()).unwrap_or_default();
+            let shape = t
+                .shape
+                .as_ref()
+                .map(|s| {
+                    s.dim.iter().map(|d| if d.has_dim_value() { Some(d.dim_value() as usize) } else { None }).collect()
+                })
+                .unwrap_or_default();
             (dtype_name(t.elem_type), shape)
         }
         _ => ("unknown".into(), Vec::new()),
@@ -59,22 +65,41 @@ fn tensor_info(v: &ValueInfoProto) -> TensorInfo {
 impl ModelInfo {
     /// Reads and checks the seq2exp metadata of `model` (loaded from `path`, named in errors).
     pub fn from_proto(model: &ModelProto, path: &Path) -> Result<Self, RuntimeError> {
-        let metadata: BTreeMap<String, String> = model.metadata_props.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
+        let metadata: BTreeMap<String, String> =
+            model.metadata_props.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
         let bad = |message: String| RuntimeError::NotSeq2Exp { path: path.to_path_buf(), message };
-        let get = |key: &str| metadata.get(key).ok_or_else(|| bad(format!("no '{key}' metadata (files written by `trainer export` have it)")));
+        let get = |key: &str| {
+            metadata
+                .get(key)
+                .ok_or_else(|| bad(format!("no '{key}' metadata (files written by `trainer export` have it)")))
+        };
         if get(meta::FORMAT)? != meta::FORMAT_NAME {
-            return Err(bad(format!("'{}' is '{}', expected '{}'", meta::FORMAT, get(meta::FORMAT)?, meta::FORMAT_NAME)));
+            return Err(bad(format!(
+                "'{}' is '{}', expected '{}'",
+                meta::FORMAT,
+                get(meta::FORMAT)?,
+                meta::FORMAT_NAME
+            )));
         }
-        let version: u32 = get(meta::FORMAT_VERSION_KEY)?.parse().map_err(|_| bad(format!("bad '{}'", meta::FORMAT_VERSION_KEY)))?;
+        let version: u32 =
+            get(meta::FORMAT_VERSION_KEY)?.parse().map_err(|_| bad(format!("bad '{}'", meta::FORMAT_VERSION_KEY)))?;
         if version > meta::FORMAT_VERSION {
-            return Err(bad(format!("format version {version} is newer than this runtime's ({}); update seq2exp", meta::FORMAT_VERSION)));
+            return Err(bad(format!(
+                "format version {version} is newer than this runtime's ({}); update seq2exp",
+                meta::FORMAT_VERSION
+            )));
         }
-        let flavour = Flavour::parse(get(meta::FLAVOUR)?).ok_or_else(|| bad(format!("unknown flavour '{}'", get(meta::FLAVOUR).unwrap_or(&String::new()))))?;
+        let flavour = Flavour::parse(get(meta::FLAVOUR)?)
+            .ok_or_else(|| bad(format!("unknown flavour '{}'", get(meta::FLAVOUR).unwrap_or(&String::new()))))?;
         let config_json = get(meta::CONFIG)?.clone();
-        let cfg: Seq2ExpConfig = serde_json::from_str(&config_json).map_err(|e| bad(format!("bad '{}': {e}", meta::CONFIG)))?;
+        let cfg: Seq2ExpConfig =
+            serde_json::from_str(&config_json).map_err(|e| bad(format!("bad '{}': {e}", meta::CONFIG)))?;
         let window: usize = get(meta::WINDOW)?.parse().map_err(|_| bad(format!("bad '{}'", meta::WINDOW)))?;
-        let signal_names: Vec<String> = serde_json::from_str(get(meta::SIGNAL_NAMES)?).map_err(|e| bad(format!("bad '{}': {e}", meta::SIGNAL_NAMES)))?;
-        let store_schema_version = get(meta::STORE_SCHEMA_VERSION)?.parse().map_err(|_| bad(format!("bad '{}'", meta::STORE_SCHEMA_VERSION)))?;
+        let signal_names: Vec<String> = serde_json::from_str(get(meta::SIGNAL_NAMES)?)
+            .map_err(|e| bad(format!("bad '{}': {e}", meta::SIGNAL_NAMES)))?;
+        let store_schema_version = get(meta::STORE_SCHEMA_VERSION)?
+            .parse()
+            .map_err(|_| bad(format!("bad '{}'", meta::STORE_SCHEMA_VERSION)))?;
         let mask_mode = get(meta::MASK_MODE)?.clone();
         let graph = model.graph.as_ref().ok_or_else(|| bad("no graph".into()))?;
         let inputs: Vec<TensorInfo> = graph.input.iter().map(tensor_info).collect();
@@ -88,6 +113,18 @@ impl ModelInfo {
             return Err(bad("the graph has no 'expression' output".into()));
         }
         let has_mask = outputs.iter().any(|o| o.name == "mask");
-        Ok(Self { flavour, window, signal_names, n_features: cfg.head.n_features, mask_mode, has_mask, store_schema_version, config_json, metadata, inputs, outputs })
+        Ok(Self {
+            flavour,
+            window,
+            signal_names,
+            n_features: cfg.head.n_features,
+            mask_mode,
+            has_mask,
+            store_schema_version,
+            config_json,
+            metadata,
+            inputs,
+            outputs,
+        })
     }
 }

@@ -26,7 +26,14 @@ impl<'a> InputBatch<'a> {
     /// The arrays of a store batch, as `StoreReader`/`BatchStream` yield them (read the channels the
     /// model names, in its order: `ModelInfo::signal_names`).
     pub fn from_store_batch(b: &'a seq2exp_store::Batch) -> Self {
-        Self { batch: b.len(), window: b.window, dna: &b.dna, signals: &b.signals, features: &b.features, blacklist: Some(&b.blacklist) }
+        Self {
+            batch: b.len(),
+            window: b.window,
+            dna: &b.dna,
+            signals: &b.signals,
+            features: &b.features,
+            blacklist: Some(&b.blacklist),
+        }
     }
 
     /// Checks every length against a model with `window`, `channels` and `n_features`.
@@ -35,7 +42,11 @@ impl<'a> InputBatch<'a> {
             return Err(RuntimeError::Input(format!("windows of {} bp, the model's are {window} bp", self.window)));
         }
         let (b, l) = (self.batch, self.window);
-        let mut expect = vec![("dna", self.dna.len(), b * l), ("signals", self.signals.len(), b * l * channels), ("features", self.features.len(), b * n_features)];
+        let mut expect = vec![
+            ("dna", self.dna.len(), b * l),
+            ("signals", self.signals.len(), b * l * channels),
+            ("features", self.features.len(), b * n_features),
+        ];
         if let Some(bl) = self.blacklist {
             expect.push(("blacklist", bl.len(), b * l));
         }

@@ -10,9 +10,9 @@ mod info;
 mod input;
 mod model;
 pub mod onnx;
+mod ops;
 pub mod output;
 pub mod predict;
-mod ops;
 pub mod select;
 mod session;
 

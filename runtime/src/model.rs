@@ -38,21 +38,28 @@ impl Model {
     /// Opens `path`: parses the protobuf, checks the seq2exp metadata, starts a session.
     pub fn load(path: &Path, opts: &LoadOptions) -> Result<Model, RuntimeError> {
         let bytes = std::fs::read(path).map_err(|source| RuntimeError::Io { path: path.to_path_buf(), source })?;
-        let proto = ModelProto::parse_from_bytes(&bytes).map_err(|e| RuntimeError::NotOnnx { path: path.to_path_buf(), message: e.to_string() })?;
+        let proto = ModelProto::parse_from_bytes(&bytes)
+            .map_err(|e| RuntimeError::NotOnnx { path: path.to_path_buf(), message: e.to_string() })?;
         if proto.graph.is_none() {
             return Err(RuntimeError::NotOnnx { path: path.to_path_buf(), message: "no graph".into() });
         }
         let info = ModelInfo::from_proto(&proto, path)?;
         drop(proto);
-        let threads = opts.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+        let threads =
+            opts.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
         let workers = opts.workers.unwrap_or(1).max(1);
         let per_worker = (threads / workers).max(1);
         let ort_err = |message: String| RuntimeError::Ort { path: path.to_path_buf(), message };
         let env = session::environment()?;
         let sessions = (0..workers)
             .map(|w| {
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(per_worker).thread_name(move |i| format!("seq2exp-scan-{w}-{i}")).build().map_err(|e| ort_err(e.to_string()))?;
-                let session = session::open(env, &bytes, per_worker, Arc::new(pool)).map_err(|e| ort_err(e.to_string()))?;
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(per_worker)
+                    .thread_name(move |i| format!("seq2exp-scan-{w}-{i}"))
+                    .build()
+                    .map_err(|e| ort_err(e.to_string()))?;
+                let session =
+                    session::open(env, &bytes, per_worker, Arc::new(pool)).map_err(|e| ort_err(e.to_string()))?;
                 Ok(Mutex::new(session))
             })
             .collect::<Result<Vec<_>, RuntimeError>>()?;
@@ -121,21 +128,40 @@ impl Model {
 
     /// [`Self::check_store`] from a store's metadata and path (the path only names it in errors).
     pub fn check_store_meta(&self, meta: &seq2exp_store::StoreMeta, store: &Path) -> Result<(), RuntimeError> {
-        let fail = |message: String| RuntimeError::StoreMismatch { model: self.path.clone(), store: store.to_path_buf(), message };
+        let fail = |message: String| RuntimeError::StoreMismatch {
+            model: self.path.clone(),
+            store: store.to_path_buf(),
+            message,
+        };
         let info = &self.info;
         if meta.schema_version != info.store_schema_version {
-            return Err(fail(format!("store schema version {} but the model was trained on schema version {}", meta.schema_version, info.store_schema_version)));
+            return Err(fail(format!(
+                "store schema version {} but the model was trained on schema version {}",
+                meta.schema_version, info.store_schema_version
+            )));
         }
         if meta.window_length as usize != info.window {
-            return Err(fail(format!("store windows are {} bp, the model's are {} bp", meta.window_length, info.window)));
+            return Err(fail(format!(
+                "store windows are {} bp, the model's are {} bp",
+                meta.window_length, info.window
+            )));
         }
-        let missing: Vec<&str> = info.signal_names.iter().filter(|n| n.as_str() != "hic" && meta.track_index(n).is_none()).map(String::as_str).collect();
+        let missing: Vec<&str> = info
+            .signal_names
+            .iter()
+            .filter(|n| n.as_str() != "hic" && meta.track_index(n).is_none())
+            .map(String::as_str)
+            .collect();
         if !missing.is_empty() {
             let have: Vec<&str> = meta.tracks.iter().map(|t| t.name.as_str()).collect();
             return Err(fail(format!("the model reads signal(s) {missing:?}, the store has {have:?} (+ hic)")));
         }
         if meta.feature_names.len() != info.n_features {
-            return Err(fail(format!("store has {} features, the model reads {}", meta.feature_names.len(), info.n_features)));
+            return Err(fail(format!(
+                "store has {} features, the model reads {}",
+                meta.feature_names.len(),
+                info.n_features
+            )));
         }
         Ok(())
     }

@@ -84,13 +84,15 @@ fn claim_dir(out: &Path, identity: &serde_json::Value) -> Result<DirLock, Output
     let path = out.join(RUN_FILE);
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            let old: serde_json::Value = serde_json::from_str(&text).map_err(|e| OutputError::invalid(path.display(), e.to_string()))?;
+            let old: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| OutputError::invalid(path.display(), e.to_string()))?;
             if &old != identity {
                 return Err(OutputError::invalid(out.display(), format!("holds a run of another model, store, gene selection, batch size or mask setting ({RUN_FILE}); use a new --out")));
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_atomic(&path, |tmp| {
-            std::fs::write(tmp, serde_json::to_string_pretty(identity).expect("json")).map_err(|e| OutputError::io(tmp, e))
+            std::fs::write(tmp, serde_json::to_string_pretty(identity).expect("json"))
+                .map_err(|e| OutputError::io(tmp, e))
         })?,
         Err(e) => return Err(OutputError::io(&path, e)),
     }
@@ -103,10 +105,14 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
     let reader = StoreReader::open(&o.store)?;
     model.check_store(&reader)?;
     let info = model.info();
-    let cfg: seq2exp_models::config::Seq2ExpConfig =
-        serde_json::from_str(&info.config_json).map_err(|e| OutputError::invalid(model_path.display(), format!("model config: {e}")))?;
+    let cfg: seq2exp_models::config::Seq2ExpConfig = serde_json::from_str(&info.config_json)
+        .map_err(|e| OutputError::invalid(model_path.display(), format!("model config: {e}")))?;
     if o.masks.is_some() && !info.has_mask {
-        return Err(OutputError::invalid(model_path.display(), format!("--masks: this model ({} mode) has no mask output", info.mask_mode)).into());
+        return Err(OutputError::invalid(
+            model_path.display(),
+            format!("--masks: this model ({} mode) has no mask output", info.mask_mode),
+        )
+        .into());
     }
     let order = select_genes(&reader, &o.filter, o.shard)?;
     let ids: Vec<&str> = reader.genes().iter().map(|g| g.id.as_str()).collect();
@@ -114,25 +120,37 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
     let _lock = claim_dir(&o.out, &run_identity(model_path, o, &selected))?;
     if let Some(files) = finished(&o.out, o.masks.is_some()) {
         tracing::info!(out = %o.out.display(), "this job is already complete");
-        return Ok(PredictSummary { genes: order.len(), predicted: 0, seconds: started.elapsed().as_secs_f64(), files });
+        return Ok(PredictSummary {
+            genes: order.len(),
+            predicted: 0,
+            seconds: started.elapsed().as_secs_f64(),
+            files,
+        });
     }
     let mut log = PredictionLog::open(&o.out, &ids)?;
     let mut parts = o.masks.map(|_| MaskParts::open(&o.out, info.window)).transpose()?;
     let batch = o.batch.max(1);
     // Whole batches of the selection, always composed the same way, so a resumed gene is computed in
     // the same batch as in an uninterrupted run.
-    let pending: Vec<usize> = order.chunks(batch).filter(|c| c.iter().any(|&g| !log.is_done(g))).flatten().copied().collect();
-    let bar = if o.progress { seq2exp_cli_util::progress(order.len() as u64, "genes") } else { indicatif::ProgressBar::hidden() };
+    let pending: Vec<usize> =
+        order.chunks(batch).filter(|c| c.iter().any(|&g| !log.is_done(g))).flatten().copied().collect();
+    let bar = if o.progress {
+        seq2exp_cli_util::progress(order.len() as u64, "genes")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     bar.set_position((order.len() - pending.len()) as u64);
     tracing::info!(genes = order.len(), pending = pending.len(), out = %o.out.display(), "predicting");
     let mut predicted = 0;
     if !pending.is_empty() {
-        let stream = BatchStream::spawn(&o.store, pending.clone(), batch, info.signal_names.clone(), 2 * model.workers())?;
+        let stream =
+            BatchStream::spawn(&o.store, pending.clone(), batch, info.signal_names.clone(), 2 * model.workers())?;
         for_each_prediction(model, stream, |b, pred| {
             if let (Some(p), Some(mask)) = (parts.as_mut(), &pred.mask) {
                 p.write(&b.indices, mask)?;
             }
-            let rows: Vec<(usize, &str, f32)> = b.indices.iter().zip(&pred.expression).map(|(&g, &v)| (g, ids[g], v)).collect();
+            let rows: Vec<(usize, &str, f32)> =
+                b.indices.iter().zip(&pred.expression).map(|(&g, &v)| (g, ids[g], v)).collect();
             predicted += rows.iter().filter(|r| !log.is_done(r.0)).count();
             log.append(&rows)?;
             bar.inc(b.indices.len() as u64);
@@ -140,7 +158,8 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
         })?;
     }
     bar.finish_and_clear();
-    let target = (!reader.meta().target_names.is_empty()).then(|| cfg.target_index.min(reader.meta().target_names.len() - 1));
+    let target =
+        (!reader.meta().target_names.is_empty()).then(|| cfg.target_index.min(reader.meta().target_names.len() - 1));
     // The mask files first, predictions.tsv last: its presence (with the log gone) marks a finished job.
     let mut files = Vec::new();
     if let (Some(m), Some(p)) = (o.masks, parts) {
@@ -197,7 +216,14 @@ fn finished(out: &Path, masks: bool) -> Option<Vec<PathBuf>> {
     files.iter().all(|f| f.is_file()).then_some(files)
 }
 
-fn finish_masks(reader: &StoreReader, order: &[usize], out: &Path, parts: MaskParts, m: &MaskOutputs, promoter_half_width: usize) -> Result<Vec<PathBuf>, OutputError> {
+fn finish_masks(
+    reader: &StoreReader,
+    order: &[usize],
+    out: &Path,
+    parts: MaskParts,
+    m: &MaskOutputs,
+    promoter_half_width: usize,
+) -> Result<Vec<PathBuf>, OutputError> {
     let h5 = parts.finish(reader, order, out)?;
     let sizes = reader.meta().chrom_sizes.clone();
     let params = ElementParams { threshold: m.threshold, min_length: m.min_length, promoter_half_width };

@@ -23,7 +23,8 @@ impl FromStr for Shard {
     fn from_str(s: &str) -> Result<Self, String> {
         let bad = || format!("shard '{s}' must be k/n with 1 ≤ k ≤ n (e.g. 3/8)");
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count) = (k.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
+        let (index, count) =
+            (k.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
         if index == 0 || index > count {
             return Err(bad());
         }
@@ -43,10 +44,16 @@ impl Shard {
 #[derive(Debug, Clone)]
 pub enum GeneFilter {
     All,
-    Split { fold: usize, split: Split },
+    Split {
+        fold: usize,
+        split: Split,
+    },
     /// Gene ids (a version suffix is ignored) or names, as given by the user; `source` names where they
     /// came from (a file, or the command line) for error messages.
-    List { genes: Vec<String>, source: String },
+    List {
+        genes: Vec<String>,
+        source: String,
+    },
 }
 
 impl GeneFilter {
@@ -55,7 +62,11 @@ impl GeneFilter {
         let path = Path::new(arg);
         let (genes, source): (Vec<String>, String) = if path.is_file() {
             let text = std::fs::read_to_string(path).map_err(|e| OutputError::io(path, e))?;
-            let genes = text.lines().map(|l| l.split('#').next().unwrap_or("").trim().to_string()).filter(|l| !l.is_empty()).collect();
+            let genes = text
+                .lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect();
             (genes, path.display().to_string())
         } else {
             (arg.split(',').map(|g| g.trim().to_string()).filter(|g| !g.is_empty()).collect(), "--genes".to_string())
@@ -75,13 +86,17 @@ fn strip_version(id: &str) -> &str {
 }
 
 /// Store indices of the selected genes (store order), after `shard`.
-pub fn select_genes(reader: &StoreReader, filter: &GeneFilter, shard: Option<Shard>) -> Result<Vec<usize>, OutputError> {
+pub fn select_genes(
+    reader: &StoreReader,
+    filter: &GeneFilter,
+    shard: Option<Shard>,
+) -> Result<Vec<usize>, OutputError> {
     let store = reader.path().display().to_string();
     let selected = match filter {
         GeneFilter::All => reader.select(&Selection::All).map_err(|e| OutputError::invalid(&store, e.to_string()))?,
-        GeneFilter::Split { fold, split } => {
-            reader.select(&Selection::Split { fold: *fold, split: *split }).map_err(|e| OutputError::invalid(&store, e.to_string()))?
-        }
+        GeneFilter::Split { fold, split } => reader
+            .select(&Selection::Split { fold: *fold, split: *split })
+            .map_err(|e| OutputError::invalid(&store, e.to_string()))?,
         GeneFilter::List { genes, source } => list_indices(reader, genes, source)?,
     };
     if selected.is_empty() {
@@ -90,7 +105,10 @@ pub fn select_genes(reader: &StoreReader, filter: &GeneFilter, shard: Option<Sha
     let Some(shard) = shard else { return Ok(selected) };
     let part = shard.of(&selected);
     if part.is_empty() {
-        return Err(OutputError::invalid(&store, format!("shard {}/{} is empty: only {} genes are selected", shard.index, shard.count, selected.len())));
+        return Err(OutputError::invalid(
+            &store,
+            format!("shard {}/{} is empty: only {} genes are selected", shard.index, shard.count, selected.len()),
+        ));
     }
     Ok(part)
 }
@@ -112,7 +130,10 @@ fn list_indices(reader: &StoreReader, genes: &[String], source: &str) -> Result<
     if !missing.is_empty() {
         let shown: Vec<&str> = missing.iter().take(5).copied().collect();
         let more = if missing.len() > 5 { format!(" and {} more", missing.len() - 5) } else { String::new() };
-        return Err(OutputError::invalid(source, format!("{} gene(s) not in {}: {}{more}", missing.len(), reader.path().display(), shown.join(", "))));
+        return Err(OutputError::invalid(
+            source,
+            format!("{} gene(s) not in {}: {}{more}", missing.len(), reader.path().display(), shown.join(", ")),
+        ));
     }
     out.sort_unstable();
     out.dedup();

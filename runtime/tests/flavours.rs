@@ -6,7 +6,7 @@ mod common;
 
 use seq2exp_models::config::MaskMode;
 use seq2exp_runtime::onnx::{build_model, to_bytes};
-use seq2exp_runtime::{Flavour, InputBatch, LoadOptions, Model, GraphError};
+use seq2exp_runtime::{Flavour, GraphError, InputBatch, LoadOptions, Model};
 
 fn export(dir: &std::path::Path, mode: MaskMode, flavour: Flavour) -> Model {
     let cfg = common::config(mode);
@@ -28,7 +28,14 @@ fn fast_and_portable_agree_for_every_exportable_mode() {
     for mode in [MaskMode::Soft, MaskMode::Hard, MaskMode::Discovery, MaskMode::Nomask] {
         let cfg = common::config(mode);
         let (dna, signals, features, blacklist) = common::inputs(&cfg, 3, 11);
-        let batch = InputBatch { batch: 3, window: cfg.window, dna: &dna, signals: &signals, features: &features, blacklist: Some(&blacklist) };
+        let batch = InputBatch {
+            batch: 3,
+            window: cfg.window,
+            dna: &dna,
+            signals: &signals,
+            features: &features,
+            blacklist: Some(&blacklist),
+        };
         let fast = export(dir.path(), mode, Flavour::Fast);
         let portable = export(dir.path(), mode, Flavour::Portable);
         assert_eq!(fast.info().flavour, Flavour::Fast);
@@ -54,7 +61,10 @@ fn fast_and_portable_agree_for_every_exportable_mode() {
                     } else if blacklist[i] == 1 {
                         assert_eq!(v, 0.0, "blacklisted base {i} must be 0");
                     } else {
-                        assert!(v > 0.0 && v < 1.0 || mode == MaskMode::Hard && (v == 0.0 || v == 1.0), "base {i}: {v}");
+                        assert!(
+                            v > 0.0 && v < 1.0 || mode == MaskMode::Hard && (v == 0.0 || v == 1.0),
+                            "base {i}: {v}"
+                        );
                     }
                 }
             }
@@ -94,7 +104,14 @@ fn wrong_input_sizes_are_refused() {
     let m = export(dir.path(), MaskMode::Soft, Flavour::Fast);
     let cfg = common::config(MaskMode::Soft);
     let (dna, signals, features, _) = common::inputs(&cfg, 2, 3);
-    let batch = InputBatch { batch: 2, window: cfg.window, dna: &dna, signals: &signals[1..], features: &features, blacklist: None };
+    let batch = InputBatch {
+        batch: 2,
+        window: cfg.window,
+        dna: &dna,
+        signals: &signals[1..],
+        features: &features,
+        blacklist: None,
+    };
     let e = m.predict(&batch).unwrap_err().to_string();
     assert!(e.contains("signals"), "{e}");
 }
@@ -110,10 +127,18 @@ fn stock_onnxruntime_runs_the_portable_file() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = common::config(MaskMode::Soft);
     let (dna, signals, features, blacklist) = common::inputs(&cfg, 2, 5);
-    let batch = InputBatch { batch: 2, window: cfg.window, dna: &dna, signals: &signals, features: &features, blacklist: Some(&blacklist) };
+    let batch = InputBatch {
+        batch: 2,
+        window: cfg.window,
+        dna: &dna,
+        signals: &signals,
+        features: &features,
+        blacklist: Some(&blacklist),
+    };
     let ours = export(dir.path(), MaskMode::Soft, Flavour::Portable).predict(&batch).unwrap();
     let _ = export(dir.path(), MaskMode::Soft, Flavour::Fast);
-    let theirs = common::run_python(&python, &dir.path().join("Soft-portable.onnx"), dir.path(), &batch, 3, 9).expect("python run");
+    let theirs = common::run_python(&python, &dir.path().join("Soft-portable.onnx"), dir.path(), &batch, 3, 9)
+        .expect("python run");
     assert!(max_abs(&ours.expression, &theirs.expression) <= 1e-5, "{:?} vs {:?}", ours.expression, theirs.expression);
     assert!(max_abs(ours.mask.as_ref().unwrap(), theirs.mask.as_ref().unwrap()) <= 1e-5);
     common::check_structural(&python, &dir.path().join("Soft-fast.onnx"));
@@ -134,7 +159,11 @@ fn fast_models_load_concurrently() {
             .map(|_| {
                 s.spawn(|| {
                     barrier.wait();
-                    (0..4).map(|_| Model::load(&path, &LoadOptions { threads: Some(1), ..Default::default() }).map(|_| ())).collect::<Vec<_>>()
+                    (0..4)
+                        .map(|_| {
+                            Model::load(&path, &LoadOptions { threads: Some(1), ..Default::default() }).map(|_| ())
+                        })
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();

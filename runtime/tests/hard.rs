@@ -22,7 +22,8 @@ fn model(dir: &std::path::Path, cfg: &Seq2ExpConfig, flavour: Flavour) -> Model 
 /// Blacklisted runs of each row. Both layouts have 6 blacklisted bases before position 28, 6 in 28..40,
 /// none in the promoter (40..56) and 4 after 68, so the selected bases of either pooled window (16:
 /// 40..56; 40: 28..68) sit at the same compacted positions.
-const LAYOUTS: [[std::ops::Range<usize>; 3]; 3] = [[5..11, 30..36, 70..74], [20..26, 28..34, 88..92], [5..11, 30..36, 70..74]];
+const LAYOUTS: [[std::ops::Range<usize>; 3]; 3] =
+    [[5..11, 30..36, 70..74], [20..26, 28..34, 88..92], [5..11, 30..36, 70..74]];
 const LISTED: usize = 16;
 
 /// Three genes holding the same selected bases (same DNA and signals, same order) and different junk
@@ -60,7 +61,14 @@ fn spread(p: &Prediction) -> f32 {
 
 fn predict(m: &Model, cfg: &Seq2ExpConfig) -> (Prediction, Vec<u8>) {
     let (dna, signals, features, blacklist) = batch(cfg);
-    let b = InputBatch { batch: 3, window: cfg.window, dna: &dna, signals: &signals, features: &features, blacklist: Some(&blacklist) };
+    let b = InputBatch {
+        batch: 3,
+        window: cfg.window,
+        dna: &dna,
+        signals: &signals,
+        features: &features,
+        blacklist: Some(&blacklist),
+    };
     (m.predict(&b).unwrap(), blacklist)
 }
 
@@ -75,7 +83,10 @@ fn hard_expression_ignores_the_content_and_position_of_unselected_bases() {
         for flavour in [Flavour::Fast, Flavour::Portable] {
             let (p, blacklist) = predict(&model(dir.path(), &cfg, flavour), &cfg);
             let mask = p.mask.as_ref().unwrap();
-            assert!(mask.iter().zip(&blacklist).all(|(&m, &b)| m == 1.0 - b as f32), "the mask must select exactly the non-blacklisted bases");
+            assert!(
+                mask.iter().zip(&blacklist).all(|(&m, &b)| m == 1.0 - b as f32),
+                "the mask must select exactly the non-blacklisted bases"
+            );
             assert!(spread(&p) <= 1e-5, "pool {pool}, {flavour}: {:?}", p.expression);
             outs.push(p.expression);
         }
@@ -93,9 +104,24 @@ fn stock_onnxruntime(dir: &std::path::Path, cfg: &Seq2ExpConfig, ours: &[f32]) {
         return;
     };
     let (dna, signals, features, blacklist) = batch(cfg);
-    let b = InputBatch { batch: 3, window: cfg.window, dna: &dna, signals: &signals, features: &features, blacklist: Some(&blacklist) };
+    let b = InputBatch {
+        batch: 3,
+        window: cfg.window,
+        dna: &dna,
+        signals: &signals,
+        features: &features,
+        blacklist: Some(&blacklist),
+    };
     let stem = format!("{:?}-{}", cfg.mask.mode, cfg.head.pool_width);
-    let theirs = common::run_python(&python, &dir.join(format!("{stem}-portable.onnx")), dir, &b, cfg.signals.len(), cfg.head.n_features).expect("python run");
+    let theirs = common::run_python(
+        &python,
+        &dir.join(format!("{stem}-portable.onnx")),
+        dir,
+        &b,
+        cfg.signals.len(),
+        cfg.head.n_features,
+    )
+    .expect("python run");
     let d = ours.iter().zip(&theirs.expression).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
     assert!(d <= 1e-5, "stock onnxruntime: {:?} vs {ours:?}", theirs.expression);
     common::check_structural(&python, &dir.join(format!("{stem}-fast.onnx")));

@@ -60,7 +60,12 @@ fn fixture() -> &'static Fixture {
         std::fs::create_dir_all(&dir).unwrap();
         let sim = dir.join("sim");
         simulate(&SimConfig::small(5), &sim).unwrap();
-        let mut b = BuildConfig::new(sim.join("genome.fa"), sim.join("genes.gtf"), sim.join("expression.csv"), dir.join("store.h5"));
+        let mut b = BuildConfig::new(
+            sim.join("genome.fa"),
+            sim.join("genes.gtf"),
+            sim.join("expression.csv"),
+            dir.join("store.h5"),
+        );
         b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
         b.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
         b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
@@ -156,7 +161,8 @@ fn kill_mid_run_then_rerun_gives_the_same_files() {
     let o = ok(predict_cmd(&out, &["--masks"]).output().unwrap());
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(said.contains(&format!("{n} genes")), "{said}");
-    let predicted_now: usize = said.split('(').nth(1).and_then(|s| s.split_whitespace().next()).and_then(|v| v.parse().ok()).unwrap();
+    let predicted_now: usize =
+        said.split('(').nth(1).and_then(|s| s.split_whitespace().next()).and_then(|v| v.parse().ok()).unwrap();
     assert!(predicted_now < n, "the rerun predicted every gene again: {said}");
     for f in ["predictions.tsv", "elements.bed"] {
         let (a, b) = (std::fs::read(reference().join(f)).unwrap(), std::fs::read(out.join(f)).unwrap());
@@ -170,7 +176,10 @@ fn kill_mid_run_then_rerun_gives_the_same_files() {
     // A third run finds the job finished and changes nothing.
     let o = ok(predict_cmd(&out, &["--masks"]).output().unwrap());
     assert!(String::from_utf8_lossy(&o.stdout).contains("0 predicted now"), "{}", String::from_utf8_lossy(&o.stdout));
-    assert!(std::fs::read(out.join("predictions.tsv")).unwrap() == std::fs::read(reference().join("predictions.tsv")).unwrap());
+    assert!(
+        std::fs::read(out.join("predictions.tsv")).unwrap()
+            == std::fs::read(reference().join("predictions.tsv")).unwrap()
+    );
 }
 
 /// Two sessions predicting batches at once (one thread each, as the reference) write the same files:
@@ -221,14 +230,22 @@ struct Masks {
 fn read_masks(path: &Path) -> Masks {
     use hdf5::types::VarLenUnicode;
     let f = hdf5::File::open(path).unwrap();
-    let strings = |n: &str| -> Vec<String> { f.dataset(n).unwrap().read_raw::<VarLenUnicode>().unwrap().iter().map(|s| s.as_str().to_string()).collect() };
+    let strings = |n: &str| -> Vec<String> {
+        f.dataset(n).unwrap().read_raw::<VarLenUnicode>().unwrap().iter().map(|s| s.as_str().to_string()).collect()
+    };
     let format: VarLenUnicode = f.attr("format").unwrap().read_scalar().unwrap();
     assert_eq!(format.as_str(), "seq2exp-masks");
     let window = f.attr("window").unwrap().read_scalar::<u64>().unwrap() as usize;
     let ds = f.dataset("mask").unwrap();
     let ids = strings("gene_id");
     assert_eq!(ds.shape(), vec![ids.len(), window]);
-    Masks { chroms: strings("chrom"), starts: f.dataset("start").unwrap().read_raw().unwrap(), mask: ds.read_raw().unwrap(), ids, window }
+    Masks {
+        chroms: strings("chrom"),
+        starts: f.dataset("start").unwrap().read_raw().unwrap(),
+        mask: ds.read_raw().unwrap(),
+        ids,
+        window,
+    }
 }
 
 #[test]
@@ -253,7 +270,13 @@ fn masks_bigwig_and_elements_agree_with_the_per_gene_masks() {
         let c: Vec<&str> = line.split('\t').collect();
         assert_eq!(c.len(), 6, "not BED6: {line}");
         assert_eq!(c[5], ".");
-        got.push((c[0].to_string(), c[1].parse::<i64>().unwrap(), c[2].parse::<i64>().unwrap(), c[3].to_string(), c[4].parse::<u32>().unwrap()));
+        got.push((
+            c[0].to_string(),
+            c[1].parse::<i64>().unwrap(),
+            c[2].parse::<i64>().unwrap(),
+            c[3].to_string(),
+            c[4].parse::<u32>().unwrap(),
+        ));
     }
     let row: HashMap<&str, usize> = m.ids.iter().enumerate().map(|(i, g)| (g.as_str(), i)).collect();
     for (chrom, s, e, gene, score) in &got {
@@ -288,7 +311,10 @@ fn masks_bigwig_and_elements_agree_with_the_per_gene_masks() {
     let mut called: Vec<(String, i64, i64)> = got.iter().map(|(_, s, e, g, _)| (g.clone(), *s, *e)).collect();
     called.sort();
     expected.sort();
-    assert!(!expected.is_empty(), "no run of the random model's masks reaches {THRESHOLD}: the element check is vacuous");
+    assert!(
+        !expected.is_empty(),
+        "no run of the random model's masks reaches {THRESHOLD}: the element check is vacuous"
+    );
     assert_eq!(called, expected, "elements.bed is not the set of qualifying runs");
 
     // mask.bw through pyBigWig: the max over overlapping windows, to within quantum / 2.
@@ -297,7 +323,13 @@ fn masks_bigwig_and_elements_agree_with_the_per_gene_masks() {
         return;
     };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/check_mask_bigwig.py");
-    let o = Command::new(python).arg(script).arg(out.join("masks.h5")).arg(out.join("mask.bw")).arg("0.01").output().unwrap();
+    let o = Command::new(python)
+        .arg(script)
+        .arg(out.join("masks.h5"))
+        .arg(out.join("mask.bw"))
+        .arg("0.01")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "check_mask_bigwig.py: {}", String::from_utf8_lossy(&o.stderr));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     eprintln!("mask.bw check: {r}");
@@ -366,20 +398,38 @@ fn bad_input_fails_with_one_error_line_and_no_output() {
     fails(predict_cmd(&dir.join("o5"), &["--genes", ""]), &dir.join("o5"), "empty");
     let empty = dir.join("genes.txt");
     std::fs::write(&empty, "# no genes\n\n").unwrap();
-    fails(predict_cmd(&dir.join("o6"), &["--genes", empty.to_str().unwrap()]), &dir.join("o6"), empty.to_str().unwrap());
+    fails(
+        predict_cmd(&dir.join("o6"), &["--genes", empty.to_str().unwrap()]),
+        &dir.join("o6"),
+        empty.to_str().unwrap(),
+    );
     // An unknown gene (next to a known one).
     let known = &store_gene_ids()[0];
-    fails(predict_cmd(&dir.join("o7"), &["--genes", &format!("{known},NO_SUCH_GENE")]), &dir.join("o7"), "NO_SUCH_GENE");
+    fails(
+        predict_cmd(&dir.join("o7"), &["--genes", &format!("{known},NO_SUCH_GENE")]),
+        &dir.join("o7"),
+        "NO_SUCH_GENE",
+    );
 }
 
 #[test]
 fn eval_reproduces_the_mse_of_the_predictions_file() {
     let tsv = reference().join("predictions.tsv");
-    let o = ok(runtime().arg("eval").arg("--predictions").arg(&tsv).arg("--store").arg(&fixture().store).arg("--json").output().unwrap());
+    let o = ok(runtime()
+        .arg("eval")
+        .arg("--predictions")
+        .arg(&tsv)
+        .arg("--store")
+        .arg(&fixture().store)
+        .arg("--json")
+        .output()
+        .unwrap());
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let (header, rows) = read_tsv(&tsv);
-    let (p, t) = (header.iter().position(|h| h == "prediction").unwrap(), header.iter().position(|h| h == "target").unwrap());
-    let pairs: Vec<(f64, f64)> = rows.iter().filter(|r| r[t] != "NA").map(|r| (r[p].parse().unwrap(), r[t].parse().unwrap())).collect();
+    let (p, t) =
+        (header.iter().position(|h| h == "prediction").unwrap(), header.iter().position(|h| h == "target").unwrap());
+    let pairs: Vec<(f64, f64)> =
+        rows.iter().filter(|r| r[t] != "NA").map(|r| (r[p].parse().unwrap(), r[t].parse().unwrap())).collect();
     assert!(pairs.len() >= 3);
     let mse = pairs.iter().map(|(a, b)| (a - b).powi(2)).sum::<f64>() / pairs.len() as f64;
     let got = r["metrics"]["mse"].as_f64().unwrap();
@@ -391,7 +441,12 @@ fn eval_reproduces_the_mse_of_the_predictions_file() {
 fn info_prints_flavour_and_window() {
     let o = ok(runtime().arg("info").arg(&fixture().model).output().unwrap());
     let text = String::from_utf8_lossy(&o.stdout);
-    let line = |key: &str| text.lines().find(|l| l.trim_start().starts_with(key)).unwrap_or_else(|| panic!("no {key} line: {text}")).to_string();
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .unwrap_or_else(|| panic!("no {key} line: {text}"))
+            .to_string()
+    };
     assert!(line("flavour").contains("fast"), "{text}");
     assert!(line("window").contains(&W.to_string()), "{text}");
     let o = ok(runtime().arg("info").arg("--json").arg(&fixture().model).output().unwrap());

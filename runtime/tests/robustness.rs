@@ -32,7 +32,12 @@ fn fixture() -> &'static Fixture {
         let tmp = tempfile::tempdir().unwrap();
         let sim = tmp.path().join("sim");
         simulate(&SimConfig::small(8), &sim).unwrap();
-        let mut b = BuildConfig::new(sim.join("genome.fa"), sim.join("genes.gtf"), sim.join("expression.csv"), tmp.path().join("store.h5"));
+        let mut b = BuildConfig::new(
+            sim.join("genome.fa"),
+            sim.join("genes.gtf"),
+            sim.join("expression.csv"),
+            tmp.path().join("store.h5"),
+        );
         b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
         b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
         b.window = W as u64;
@@ -43,14 +48,25 @@ fn fixture() -> &'static Fixture {
         cfg.head.pool_width = 2000;
         cfg.mask.promoter_half_width = 500;
         let model = tmp.path().join("model.onnx");
-        std::fs::write(&model, to_bytes(&build_model(&cfg, &common::weights(&cfg, 3), Flavour::Fast, &[]).unwrap()).unwrap()).unwrap();
+        std::fs::write(
+            &model,
+            to_bytes(&build_model(&cfg, &common::weights(&cfg, 3), Flavour::Fast, &[]).unwrap()).unwrap(),
+        )
+        .unwrap();
         Fixture { _tmp: tmp, store, model }
     })
 }
 
 fn predict(store: &Path, out: &Path, extra: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_runtime"));
-    c.env("RUST_LOG", "warn").arg("predict").arg("--model").arg(&fixture().model).arg("--store").arg(store).arg("--out").arg(out);
+    c.env("RUST_LOG", "warn")
+        .arg("predict")
+        .arg("--model")
+        .arg(&fixture().model)
+        .arg("--store")
+        .arg(store)
+        .arg("--out")
+        .arg(out);
     c.args(["--threads", "1", "--batch", "1", "--quiet"]).args(extra);
     c
 }
@@ -84,7 +100,8 @@ fn failed(o: &Output, needles: &[&str]) -> String {
 }
 
 fn no_temporary_files(out: &Path) {
-    let leftovers: Vec<String> = tree(out).into_iter().filter(|p| p.rsplit('/').next().is_some_and(|n| n.contains(".tmp-"))).collect();
+    let leftovers: Vec<String> =
+        tree(out).into_iter().filter(|p| p.rsplit('/').next().is_some_and(|n| n.contains(".tmp-"))).collect();
     assert!(leftovers.is_empty(), "temporary files left in {}: {leftovers:?}", out.display());
 }
 
@@ -115,7 +132,8 @@ fn corrupt_chunk(store: &Path, dataset: &str, gene: usize) {
         let f = hdf5::File::open(store).unwrap();
         let ds = f.dataset(dataset).unwrap();
         let n = ds.num_chunks().unwrap();
-        let c = (0..n).filter_map(|i| ds.chunk_info(i)).find(|c| c.offset[0] == gene as u64).expect("chunk of the gene");
+        let c =
+            (0..n).filter_map(|i| ds.chunk_info(i)).find(|c| c.offset[0] == gene as u64).expect("chunk of the gene");
         (c.addr as usize, c.size as usize)
     };
     let mut bytes = std::fs::read(store).unwrap();

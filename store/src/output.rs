@@ -192,7 +192,8 @@ fn errno_in(desc: &str) -> Option<i32> {
 fn limit_reached(file: &Path) -> Option<&'static str> {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit fills the struct we pass.
-    let have_limit = unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim) } == 0 && lim.rlim_cur != libc::RLIM_INFINITY;
+    let have_limit =
+        unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim) } == 0 && lim.rlim_cur != libc::RLIM_INFINITY;
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     // A failed write may have stopped up to one chunk short of the limit.
     const SLACK: u64 = 16 << 20;
@@ -202,7 +203,9 @@ fn limit_reached(file: &Path) -> Option<&'static str> {
     let dir = std::ffi::CString::new(parent(file).as_os_str().as_encoded_bytes()).ok()?;
     // SAFETY: statvfs fills the zeroed struct we pass; `dir` is a valid C string.
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(dir.as_ptr(), &mut st) } == 0 && (st.f_bavail as u64).saturating_mul(st.f_frsize as u64) < SLACK {
+    if unsafe { libc::statvfs(dir.as_ptr(), &mut st) } == 0
+        && (st.f_bavail as u64).saturating_mul(st.f_frsize as u64) < SLACK
+    {
         return plain_errno(libc::ENOSPC);
     }
     None
@@ -233,14 +236,22 @@ mod tests {
         let dead = child.id();
         child.wait().unwrap();
         let live = 1; // init: always alive
-        let keep = [format!(".store.h5.tmp-{live}"), format!(".other.h5.tmp-{dead}"), format!(".store.h5.tmp-{dead}x"), "store.h5.tmp-1".into()];
+        let keep = [
+            format!(".store.h5.tmp-{live}"),
+            format!(".other.h5.tmp-{dead}"),
+            format!(".store.h5.tmp-{dead}x"),
+            "store.h5.tmp-1".into(),
+        ];
         for n in &keep {
             std::fs::write(dir.path().join(n), b"").unwrap();
         }
         std::fs::create_dir(dir.path().join(format!(".store.h5.tmp-{dead}"))).unwrap();
         std::fs::write(dir.path().join(format!(".store.h5.tmp-{dead}")).join("part"), b"").unwrap();
         write_file(&out, b"done").unwrap();
-        let mut names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         names.sort();
         let mut want: Vec<String> = keep.to_vec();
         want.push("store.h5".into());
@@ -271,7 +282,9 @@ mod tests {
 
     #[test]
     fn errnos_read_as_plain_language() {
-        for (errno, want) in [(libc::ENOSPC, "no space left"), (libc::EFBIG, "file size limit"), (libc::EACCES, "permission denied")] {
+        for (errno, want) in
+            [(libc::ENOSPC, "no space left"), (libc::EFBIG, "file size limit"), (libc::EACCES, "permission denied")]
+        {
             assert!(plain_io(&io::Error::from_raw_os_error(errno)).contains(want), "{errno}");
         }
         let desc = "H5FD_sec2_write(): file write failed: time = Mon, filename = 'x', file descriptor = 5, errno = 28, error message = 'No space left on device', buf = 0x1";

@@ -18,7 +18,10 @@ use crate::schema::*;
 pub enum Selection {
     All,
     /// The genes with `split` in fold `fold` (1..=12).
-    Split { fold: usize, split: Split },
+    Split {
+        fold: usize,
+        split: Split,
+    },
     /// Genes by id (version suffix ignored) or name, in the given order.
     Genes(Vec<String>),
 }
@@ -58,7 +61,12 @@ impl StoreReader {
         // Read-only: no file lock, so stores open while another process holds one and on filesystems
         // (NFS, Lustre) where HDF5's locking fails.
         let file = hdf5::File::with_options().with_fapl(|p| p.file_locking(false)).open(&path).at(&path)?;
-        let not_store = || StoreError::invalid(&path, format!("not a seq2exp window store (no '{ATTR_FORMAT}' = '{FORMAT}' attribute)"));
+        let not_store = || {
+            StoreError::invalid(
+                &path,
+                format!("not a seq2exp window store (no '{ATTR_FORMAT}' = '{FORMAT}' attribute)"),
+            )
+        };
         let format: VarLenUnicode = file.attr(ATTR_FORMAT).and_then(|a| a.read_scalar()).map_err(|_| not_store())?;
         if format.as_str() != FORMAT {
             return Err(not_store());
@@ -74,15 +82,24 @@ impl StoreReader {
         let n = genes.len();
         let split_rows: ndarray::Array2<u8> = file.dataset(DS_SPLIT).and_then(|d| d.read_2d()).at(&path)?;
         if split_rows.dim() != (n, N_FOLDS) {
-            return Err(StoreError::invalid(&path, format!("{DS_SPLIT} has shape {:?}, expected ({n}, {N_FOLDS})", split_rows.dim())));
+            return Err(StoreError::invalid(
+                &path,
+                format!("{DS_SPLIT} has shape {:?}, expected ({n}, {N_FOLDS})", split_rows.dim()),
+            ));
         }
         let splits = split_rows.outer_iter().map(|r| std::array::from_fn(|k| r[k])).collect();
         let read_f32 = |name: &str, width: usize| -> Result<Vec<f32>> {
             let v: Vec<f32> = file.dataset(name).and_then(|d| d.read_raw()).map_err(|e| {
-                StoreError::invalid(&path, format!("dataset {name}: cannot read (corrupt or truncated store; rebuild it): {e}"))
+                StoreError::invalid(
+                    &path,
+                    format!("dataset {name}: cannot read (corrupt or truncated store; rebuild it): {e}"),
+                )
             })?;
             if v.len() != n * width {
-                return Err(StoreError::invalid(&path, format!("{name} has {} values, expected {n} × {width}", v.len())));
+                return Err(StoreError::invalid(
+                    &path,
+                    format!("{name} has {} values, expected {n} × {width}", v.len()),
+                ));
             }
             Ok(v)
         };
@@ -92,7 +109,10 @@ impl StoreReader {
         let hic = read_f32(DS_HIC, hic_bins)?;
         let dna_shape = file.dataset(DS_DNA).at(&path)?.shape();
         if dna_shape != [n, meta.window_length as usize] {
-            return Err(StoreError::invalid(&path, format!("{DS_DNA} has shape {dna_shape:?}, expected [{n}, {}]", meta.window_length)));
+            return Err(StoreError::invalid(
+                &path,
+                format!("{DS_DNA} has shape {dna_shape:?}, expected [{n}, {}]", meta.window_length),
+            ));
         }
         let blacklist = Self::read_blacklist(&file, &path)?;
         Ok(Self { path, file, meta, genes, splits, targets, features, hic, hic_bins, blacklist })
@@ -139,9 +159,16 @@ impl StoreReader {
         }
         (0..n)
             .map(|i| {
-                let strand = Strand::parse(&strands[i])
-                    .ok_or_else(|| StoreError::invalid(path, format!("gene {}: bad strand '{}'", ids[i], strands[i])))?;
-                Ok(GeneInfo { id: ids[i].clone(), name: names[i].clone(), chrom: chroms[i].clone(), tss: tss[i], strand })
+                let strand = Strand::parse(&strands[i]).ok_or_else(|| {
+                    StoreError::invalid(path, format!("gene {}: bad strand '{}'", ids[i], strands[i]))
+                })?;
+                Ok(GeneInfo {
+                    id: ids[i].clone(),
+                    name: names[i].clone(),
+                    chrom: chroms[i].clone(),
+                    tss: tss[i],
+                    strand,
+                })
             })
             .collect()
     }
@@ -249,7 +276,10 @@ impl StoreReader {
             .collect();
         if !missing.is_empty() {
             let shown = missing.iter().take(5).copied().collect::<Vec<_>>().join(", ");
-            return Err(StoreError::invalid(&self.path, format!("{} requested gene(s) not in the store: {shown}", missing.len())));
+            return Err(StoreError::invalid(
+                &self.path,
+                format!("{} requested gene(s) not in the store: {shown}", missing.len()),
+            ));
         }
         Ok(found)
     }
@@ -257,7 +287,10 @@ impl StoreReader {
     /// Reads gene `index`'s window with the channels of `spec`.
     pub fn read(&self, index: usize, spec: &SignalSpec) -> Result<Example> {
         if index >= self.len() {
-            return Err(StoreError::invalid(&self.path, format!("gene #{index} out of range (store has {})", self.len())));
+            return Err(StoreError::invalid(
+                &self.path,
+                format!("gene #{index} out of range (store has {})", self.len()),
+            ));
         }
         let l = self.window();
         // A corrupt chunk belongs to one gene: say which, and which dataset.
@@ -265,10 +298,16 @@ impl StoreReader {
             let gene = self.genes[index].id.clone();
             move |source| StoreError::Read { path: self.path.clone(), gene, dataset: dataset.to_string(), source }
         };
-        let dna: Vec<u8> = self.file.dataset(DS_DNA).and_then(|d| d.read_slice_1d(s![index, ..])).map_err(chunk(DS_DNA))?.to_vec();
+        let dna: Vec<u8> =
+            self.file.dataset(DS_DNA).and_then(|d| d.read_slice_1d(s![index, ..])).map_err(chunk(DS_DNA))?.to_vec();
         let needs_tracks = spec.channels.iter().any(|c| matches!(c, Channel::Track(_)));
         let tracks: Option<ndarray::Array2<f32>> = if needs_tracks {
-            Some(self.file.dataset(DS_SIGNALS).and_then(|d| d.read_slice_2d(s![index, .., ..])).map_err(chunk(DS_SIGNALS))?)
+            Some(
+                self.file
+                    .dataset(DS_SIGNALS)
+                    .and_then(|d| d.read_slice_2d(s![index, .., ..]))
+                    .map_err(chunk(DS_SIGNALS))?,
+            )
         } else {
             None
         };

@@ -133,7 +133,10 @@ mod tests {
 
     #[test]
     fn codes_and_bins() {
-        assert_eq!(b"ACGTNacgtnRY".iter().map(|&b| dna_code(b)).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 4, 4]);
+        assert_eq!(
+            b"ACGTNacgtnRY".iter().map(|&b| dna_code(b)).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 4, 4]
+        );
         assert_eq!(hic_bin_count(200_000, 5_000), 41);
         assert_eq!(hic_bin_count(20_001, 5_000), 6);
     }

@@ -18,7 +18,13 @@ pub struct BatchStream {
 impl BatchStream {
     /// Reads `indices` (in order) in batches of `batch_size` with channels named by `channels`, keeping up
     /// to `prefetch` batches ready. The store at `path` is opened again on the reading thread.
-    pub fn spawn(path: &Path, indices: Vec<usize>, batch_size: usize, channels: Vec<String>, prefetch: usize) -> Result<Self> {
+    pub fn spawn(
+        path: &Path,
+        indices: Vec<usize>,
+        batch_size: usize,
+        channels: Vec<String>,
+        prefetch: usize,
+    ) -> Result<Self> {
         let reader = StoreReader::open(path)?;
         let names: Vec<&str> = channels.iter().map(String::as_str).collect();
         let spec: SignalSpec = reader.signal_spec(&names)?;

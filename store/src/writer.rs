@@ -89,7 +89,12 @@ impl StoreWriter {
 
     fn str_attr(&self, name: &str, value: &str) -> Result<()> {
         let v = strings(std::iter::once(value.to_string()), &self.target.out)?;
-        self.file().new_attr::<VarLenUnicode>().shape(()).create(name).and_then(|a| a.write_scalar(&v[0])).to(&self.target)
+        self.file()
+            .new_attr::<VarLenUnicode>()
+            .shape(())
+            .create(name)
+            .and_then(|a| a.write_scalar(&v[0]))
+            .to(&self.target)
     }
 
     fn str_list_attr(&self, name: &str, values: &[String]) -> Result<()> {
@@ -101,9 +106,21 @@ impl StoreWriter {
         let m = &self.meta;
         let json = serde_json::to_string(m).map_err(|e| StoreError::invalid(&self.target.out, e.to_string()))?;
         let f = self.file();
-        f.new_attr::<u32>().shape(()).create(ATTR_SCHEMA_VERSION).and_then(|a| a.write_scalar(&m.schema_version)).to(&self.target)?;
-        f.new_attr::<u64>().shape(()).create(ATTR_WINDOW).and_then(|a| a.write_scalar(&m.window_length)).to(&self.target)?;
-        f.new_attr::<u64>().shape(()).create(ATTR_HIC_BIN).and_then(|a| a.write_scalar(&m.hic_bin_size)).to(&self.target)?;
+        f.new_attr::<u32>()
+            .shape(())
+            .create(ATTR_SCHEMA_VERSION)
+            .and_then(|a| a.write_scalar(&m.schema_version))
+            .to(&self.target)?;
+        f.new_attr::<u64>()
+            .shape(())
+            .create(ATTR_WINDOW)
+            .and_then(|a| a.write_scalar(&m.window_length))
+            .to(&self.target)?;
+        f.new_attr::<u64>()
+            .shape(())
+            .create(ATTR_HIC_BIN)
+            .and_then(|a| a.write_scalar(&m.hic_bin_size))
+            .to(&self.target)?;
         self.str_attr(ATTR_FORMAT, FORMAT)?;
         self.str_attr(ATTR_META_JSON, &json)?;
         self.str_attr(ATTR_BUILD, &m.genome_build)?;
@@ -118,7 +135,9 @@ impl StoreWriter {
         let f = self.file();
         let p = &self.target;
         f.create_group("genes").to(p)?;
-        let str_ds = |name: &str, vals: Vec<VarLenUnicode>| f.new_dataset_builder().with_data(&vals).create(name).map(|_| ()).to(p);
+        let str_ds = |name: &str, vals: Vec<VarLenUnicode>| {
+            f.new_dataset_builder().with_data(&vals).create(name).map(|_| ()).to(p)
+        };
         str_ds(DS_ID, strings(genes.iter().map(|g| g.id.clone()), &p.out)?)?;
         str_ds(DS_NAME, strings(genes.iter().map(|g| g.name.clone()), &p.out)?)?;
         str_ds(DS_CHROM, strings(genes.iter().map(|g| g.chrom.clone()), &p.out)?)?;
@@ -190,10 +209,18 @@ impl StoreWriter {
         if index >= self.written.len() {
             return Err(StoreError::invalid(&p.out, format!("gene #{index} out of range")));
         }
-        if w.dna.len() != l { return Err(bad("dna", w.dna.len(), l)); }
-        if w.signals.len() != tracks * l { return Err(bad("signals", w.signals.len(), tracks * l)); }
-        if w.hic.len() != bins { return Err(bad("hic", w.hic.len(), bins)); }
-        if w.targets.len() != t { return Err(bad("targets", w.targets.len(), t)); }
+        if w.dna.len() != l {
+            return Err(bad("dna", w.dna.len(), l));
+        }
+        if w.signals.len() != tracks * l {
+            return Err(bad("signals", w.signals.len(), tracks * l));
+        }
+        if w.hic.len() != bins {
+            return Err(bad("hic", w.hic.len(), bins));
+        }
+        if w.targets.len() != t {
+            return Err(bad("targets", w.targets.len(), t));
+        }
         let f = self.file();
         f.dataset(DS_DNA).and_then(|d| d.write_slice(&w.dna, s![index, ..])).to(&p)?;
         if tracks > 0 {
@@ -216,7 +243,10 @@ impl StoreWriter {
         file.flush().to(&self.target)?;
         file.close().to(&self.target)?;
         let staged = self.staged.take().expect("finish called once");
-        staged.commit().map_err(|e| StoreError::Write { path: self.target.out.clone(), message: format!("cannot move the finished store into place: {}", plain_io(&e)) })
+        staged.commit().map_err(|e| StoreError::Write {
+            path: self.target.out.clone(),
+            message: format!("cannot move the finished store into place: {}", plain_io(&e)),
+        })
     }
 }
 

@@ -6,17 +6,22 @@ const L: u64 = 1_000;
 const BIN: u64 = 100;
 
 fn genes() -> Vec<GeneInfo> {
-    [("ENSG1", "A1", "chr1", 5_000u64), ("ENSG2", "B2", "chr22", 50), ("ENSG3", "C3", "chrX", 12_345), ("ENSG4", "D4", "chr3", 777)]
-        .iter()
-        .enumerate()
-        .map(|(i, (id, name, chrom, tss))| GeneInfo {
-            id: id.to_string(),
-            name: name.to_string(),
-            chrom: chrom.to_string(),
-            tss: *tss,
-            strand: if i % 2 == 0 { Strand::Plus } else { Strand::Minus },
-        })
-        .collect()
+    [
+        ("ENSG1", "A1", "chr1", 5_000u64),
+        ("ENSG2", "B2", "chr22", 50),
+        ("ENSG3", "C3", "chrX", 12_345),
+        ("ENSG4", "D4", "chr3", 777),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (id, name, chrom, tss))| GeneInfo {
+        id: id.to_string(),
+        name: name.to_string(),
+        chrom: chrom.to_string(),
+        tss: *tss,
+        strand: if i % 2 == 0 { Strand::Plus } else { Strand::Minus },
+    })
+    .collect()
 }
 
 fn meta(compression: Compression) -> StoreMeta {
@@ -50,7 +55,8 @@ fn write_store(dir: &std::path::Path, compression: Compression) -> std::path::Pa
     let path = dir.join("s.h5");
     let g = genes();
     let mut w = StoreWriter::create(&path, meta(compression), &g, &splits(&g)).unwrap();
-    w.set_blacklist(&[("chr1".into(), 4_600, 4_610), ("chr1".into(), 5_490, 9_000), ("chr2".into(), 0, 100_000)]).unwrap();
+    w.set_blacklist(&[("chr1".into(), 4_600, 4_610), ("chr1".into(), 5_490, 9_000), ("chr2".into(), 0, 100_000)])
+        .unwrap();
     for i in (0..g.len()).rev() {
         w.write(i, &window(i)).unwrap();
     }
@@ -135,7 +141,8 @@ fn stream_yields_every_selected_gene_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_store(dir.path(), Compression::Lzf);
     let names: Vec<String> = SignalSpec::DEFAULT.iter().map(|s| s.to_string()).collect();
-    let batches: Vec<Batch> = BatchStream::spawn(&path, vec![3, 0, 2], 2, names, 1).unwrap().map(Result::unwrap).collect();
+    let batches: Vec<Batch> =
+        BatchStream::spawn(&path, vec![3, 0, 2], 2, names, 1).unwrap().map(Result::unwrap).collect();
     assert_eq!(batches.len(), 2);
     assert_eq!(batches[0].indices, vec![3, 0]);
     assert_eq!(batches[1].indices, vec![2]);
@@ -181,7 +188,9 @@ fn rejects_other_files_and_schema_versions() {
         f.attr("schema_version").unwrap().write_scalar(&(SCHEMA_VERSION + 1)).unwrap();
     }
     match StoreReader::open(&path) {
-        Err(StoreError::SchemaVersion { found, expected, .. }) => assert_eq!((found, expected), (SCHEMA_VERSION + 1, SCHEMA_VERSION)),
+        Err(StoreError::SchemaVersion { found, expected, .. }) => {
+            assert_eq!((found, expected), (SCHEMA_VERSION + 1, SCHEMA_VERSION))
+        }
         other => panic!("expected a schema-version error, got {:?}", other.map(|_| ())),
     }
     assert!(StoreReader::open(dir.path().join("missing.h5")).unwrap_err().to_string().contains("no such file"));

@@ -41,11 +41,18 @@ fn child(spec: &str) {
     let fwd = t.elapsed().as_secs_f64();
     y.square().mean(Kind::Float).backward();
     let total = t.elapsed().as_secs_f64();
-    println!("{{\"peak_kb\": {}, \"base_kb\": {}, \"forward_s\": {fwd}, \"total_s\": {total}}}", rss_kb("VmHWM:"), base);
+    println!(
+        "{{\"peak_kb\": {}, \"base_kb\": {}, \"forward_s\": {fwd}, \"total_s\": {total}}}",
+        rss_kb("VmHWM:"),
+        base
+    );
 }
 
 fn run_child(which: &str, len: i64) -> serde_json::Value {
-    let out = Command::new(std::env::current_exe().unwrap()).env(CHILD, format!("{which}:{len}")).output().expect("spawn bench child");
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env(CHILD, format!("{which}:{len}"))
+        .output()
+        .expect("spawn bench child");
     assert!(out.status.success(), "child {which}:{len} failed: {}", String::from_utf8_lossy(&out.stderr));
     let line = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").to_string();
     serde_json::from_str(&line).expect("child JSON")
@@ -83,10 +90,18 @@ fn main() {
         return child(&spec);
     }
     let quick = std::env::args().any(|a| a == "--quick");
-    println!("Caduceus stack (4 layers, d_model 128, d_inner 256, N 16), B = 1, forward + backward, {} threads", rayon::current_num_threads());
+    println!(
+        "Caduceus stack (4 layers, d_model 128, d_inner 256, N 16), B = 1, forward + backward, {} threads",
+        rayon::current_num_threads()
+    );
     println!("{:>10} {:>8} {:>12} {:>10} {:>10}", "scan", "L", "peak RSS MB", "fwd s", "fwd+bwd s");
     let show = |which: &str, len: i64, r: &serde_json::Value| {
-        println!("{which:>10} {len:>8} {:>12.0} {:>10.2} {:>10.2}", r["peak_kb"].as_f64().unwrap() / 1024.0, r["forward_s"].as_f64().unwrap(), r["total_s"].as_f64().unwrap());
+        println!(
+            "{which:>10} {len:>8} {:>12.0} {:>10.2} {:>10.2}",
+            r["peak_kb"].as_f64().unwrap() / 1024.0,
+            r["forward_s"].as_f64().unwrap(),
+            r["total_s"].as_f64().unwrap()
+        );
     };
     let kernel_lens: &[i64] = if quick { &[20_000] } else { &[50_000, 200_000] };
     for &len in kernel_lens {
@@ -103,6 +118,10 @@ fn main() {
         .collect();
     let ((l0, m0), (l1, m1)) = (refs[0], *refs.last().unwrap());
     let slope = (m1 - m0) / (l1 - l0) as f64;
-    println!("reference extrapolated linearly to L = 200000 (not measured): {:.0} MB ({:.2} MB per position)", m1 + slope * (200_000 - l1) as f64, slope);
+    println!(
+        "reference extrapolated linearly to L = 200000 (not measured): {:.0} MB ({:.2} MB per position)",
+        m1 + slope * (200_000 - l1) as f64,
+        slope
+    );
     leak_check(if quick { 600 } else { 3_000 });
 }

@@ -31,7 +31,8 @@ fn main() -> anyhow::Result<()> {
     for batch in BatchStream::spawn(Path::new(&store), order, bs, cfg.model.signals.clone(), 2)? {
         let batch = batch?;
         let input = model_input(&batch, &reader, None, Device::Cpu);
-        let t: Vec<f32> = (0..batch.len()).map(|k| batch.targets[k * batch.n_targets + cfg.model.target_index]).collect();
+        let t: Vec<f32> =
+            (0..batch.len()).map(|k| batch.targets[k * batch.n_targets + cfg.model.target_index]).collect();
         let out = model.forward(&input, Pass::Train);
         let mask = out.mask.as_ref().expect("a masked model");
         let parts = loss(&cfg.model, &out, &Tensor::from_slice(&t));
@@ -44,7 +45,10 @@ fn main() -> anyhow::Result<()> {
                 let a = (*s as i64 - start).clamp(0, window as i64) as usize;
                 let b = (*e as i64 - start).clamp(0, window as i64) as usize;
                 if b > a {
-                    per_kind.entry(kind.clone()).or_default().push(row[a..b].iter().map(|&v| v as f64).sum::<f64>() / (b - a) as f64);
+                    per_kind
+                        .entry(kind.clone())
+                        .or_default()
+                        .push(row[a..b].iter().map(|&v| v as f64).sum::<f64>() / (b - a) as f64);
                 }
             }
         }

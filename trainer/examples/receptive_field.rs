@@ -31,7 +31,8 @@ fn main() {
     let pooled = stack.forward(&x).narrow(1, (window - POOL) / 2, POOL).mean_dim([1].as_slice(), false, Kind::Float);
     // A random read-out direction stands in for the head.
     (pooled.squeeze() * Tensor::randn([d], (Kind::Float, Device::Cpu))).sum(Kind::Float).backward();
-    let g: Vec<f32> = Vec::try_from(x.grad().abs().sum_dim_intlist([2].as_slice(), false, Kind::Float).squeeze()).unwrap();
+    let g: Vec<f32> =
+        Vec::try_from(x.grad().abs().sum_dim_intlist([2].as_slice(), false, Kind::Float).squeeze()).unwrap();
     let mean_around = |p: i64| g[(p - 10) as usize..=(p + 10) as usize].iter().sum::<f32>() / 21.0;
     let edge = (window - POOL) / 2; // first pooled position
     println!("window {window}, dt [{}, {}], d_model {d}", cfg.mamba.dt_min, cfg.mamba.dt_max);

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use serde::Serialize;
 use seq2exp_models::metrics::{regression_metrics, ApAccumulator, MetricsTable, RegressionMetrics};
 use seq2exp_store::{BatchStream, Split, StoreReader};
+use serde::Serialize;
 use tch::Device;
 
 use crate::model::Seq2Exp;
@@ -113,7 +113,8 @@ pub fn evaluate(o: &EvalOptions) -> anyhow::Result<EvalReport> {
         masks.insert(i, m.iter().enumerate().filter(|(p, _)| keep(*p)).map(|(_, v)| *v).collect());
     })?;
     let metrics = regression_metrics(&preds.pred, &preds.target);
-    let (n, sum) = masks.values().fold((0usize, 0f64), |(n, s), m| (n + m.len(), s + m.iter().map(|&v| v as f64).sum::<f64>()));
+    let (n, sum) =
+        masks.values().fold((0usize, 0f64), |(n, s), m| (n + m.len(), s + m.iter().map(|&v| v as f64).sum::<f64>()));
     let mask_ratio = (n > 0).then(|| sum / n as f64);
     let recovery = match &truth {
         Some(t) => Some(recovery(&reader, &o.store, &genes, t, run_peaks.as_deref(), &masks, &keep)?),
@@ -127,14 +128,26 @@ pub fn evaluate(o: &EvalOptions) -> anyhow::Result<EvalReport> {
         _ => (None, None),
     };
     Ok(EvalReport {
-        split: o.split.to_string(), fold, checkpoint: checkpoint.display().to_string(), metrics, mask_ratio, recovery, mask_by_kind, element_mask,
+        split: o.split.to_string(),
+        fold,
+        checkpoint: checkpoint.display().to_string(),
+        metrics,
+        mask_ratio,
+        recovery,
+        mask_by_kind,
+        element_mask,
     })
 }
 
 /// Average precision of the model mask, the peak mask and raw DNase against the truth, over the same bases.
 fn recovery(
-    reader: &StoreReader, store: &Path, genes: &[usize], truth: &HashMap<String, Vec<(u64, u64)>>, peaks: Option<&Path>,
-    masks: &HashMap<usize, Vec<f32>>, keep: &dyn Fn(usize) -> bool,
+    reader: &StoreReader,
+    store: &Path,
+    genes: &[usize],
+    truth: &HashMap<String, Vec<(u64, u64)>>,
+    peaks: Option<&Path>,
+    masks: &HashMap<usize, Vec<f32>>,
+    keep: &dyn Fn(usize) -> bool,
 ) -> anyhow::Result<Recovery> {
     let window = reader.window();
     let in_set = |set: &HashMap<String, Vec<(u64, u64)>>, chrom: &str, start: i64| -> Vec<bool> {
@@ -154,14 +167,29 @@ fn recovery(
         for (k, &i) in batch.indices.iter().enumerate() {
             let g = &reader.genes()[i];
             let start = g.window_start(window as u64);
-            let labels: Vec<bool> = in_set(truth, &g.chrom, start).into_iter().enumerate().filter(|(p, _)| keep(*p)).map(|(_, b)| b).collect();
-            let dnase: Vec<f32> = batch.signals[k * window..(k + 1) * window].iter().enumerate().filter(|(p, _)| keep(*p)).map(|(_, v)| *v).collect();
+            let labels: Vec<bool> = in_set(truth, &g.chrom, start)
+                .into_iter()
+                .enumerate()
+                .filter(|(p, _)| keep(*p))
+                .map(|(_, b)| b)
+                .collect();
+            let dnase: Vec<f32> = batch.signals[k * window..(k + 1) * window]
+                .iter()
+                .enumerate()
+                .filter(|(p, _)| keep(*p))
+                .map(|(_, v)| *v)
+                .collect();
             dnase_ap.extend(&dnase, &labels);
             if let Some(m) = masks.get(&i) {
                 model_ap.extend(m, &labels);
             }
             if let Some(ps) = &peak_set {
-                let pm: Vec<f32> = in_set(ps, &g.chrom, start).into_iter().enumerate().filter(|(p, _)| keep(*p)).map(|(_, b)| b as u8 as f32).collect();
+                let pm: Vec<f32> = in_set(ps, &g.chrom, start)
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(p, _)| keep(*p))
+                    .map(|(_, b)| b as u8 as f32)
+                    .collect();
                 peak_ap.extend(&pm, &labels);
             }
         }
@@ -189,7 +217,12 @@ pub fn element_kinds(elements: &Path) -> anyhow::Result<ElementsByChrom> {
 /// Mean mask per element kind (the part of each BED name after its last ':'), over the masked genes:
 /// per base, and per element (each element's mean over its kept bases in one gene's window).
 type KindMeans = (BTreeMap<String, f64>, BTreeMap<String, ElementStats>);
-fn mask_by_kind(reader: &StoreReader, elements: &Path, masks: &HashMap<usize, Vec<f32>>, keep: &dyn Fn(usize) -> bool) -> anyhow::Result<KindMeans> {
+fn mask_by_kind(
+    reader: &StoreReader,
+    elements: &Path,
+    masks: &HashMap<usize, Vec<f32>>,
+    keep: &dyn Fn(usize) -> bool,
+) -> anyhow::Result<KindMeans> {
     let window = reader.window();
     let by_chrom = element_kinds(elements)?;
     let mut sums: BTreeMap<String, (f64, usize)> = BTreeMap::new();
@@ -215,7 +248,12 @@ fn mask_by_kind(reader: &StoreReader, elements: &Path, masks: &HashMap<usize, Ve
         let kept: Vec<usize> = (0..window).filter(|&p| keep(p)).collect();
         for (s, e, k) in by_chrom.get(&g.chrom).map(Vec::as_slice).unwrap_or(&[]) {
             let (a, b) = ((*s as i64 - start).max(0) as usize, (*e as i64 - start).min(window as i64));
-            let vals: Vec<f64> = kept.iter().zip(mask).filter(|(p, _)| (a as i64..b).contains(&(**p as i64))).map(|(_, v)| *v as f64).collect();
+            let vals: Vec<f64> = kept
+                .iter()
+                .zip(mask)
+                .filter(|(p, _)| (a as i64..b).contains(&(**p as i64)))
+                .map(|(_, v)| *v as f64)
+                .collect();
             if !vals.is_empty() {
                 per_element.entry(k.clone()).or_default().push(vals.iter().sum::<f64>() / vals.len() as f64);
             }

@@ -4,10 +4,10 @@
 
 pub mod checkpoint;
 pub mod cli;
-pub mod model;
 pub mod error;
 pub mod eval;
 pub mod export;
+pub mod model;
 pub mod nn;
 pub mod scan;
 pub mod train;

@@ -34,7 +34,12 @@ fn genome(dir: &Path) -> std::path::PathBuf {
         ..SimConfig::default()
     };
     simulate(&cfg, &sim).unwrap();
-    let mut b = BuildConfig::new(sim.join("genome.fa"), sim.join("genes.gtf"), sim.join("expression.csv"), dir.join("store.h5"));
+    let mut b = BuildConfig::new(
+        sim.join("genome.fa"),
+        sim.join("genes.gtf"),
+        sim.join("expression.csv"),
+        dir.join("store.h5"),
+    );
     b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
     b.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
     b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
@@ -56,7 +61,12 @@ fn train(dir: &Path, store: &Path, mode: &str) -> std::process::Child {
     let run = dir.join(format!("run-{mode}"));
     Command::new(env!("CARGO_BIN_EXE_trainer"))
         .args(["train", "--preset", "tiny", "--device", "cpu", "--mode", mode])
-        .arg("--store").arg(store).arg("--config").arg(&cfg).arg("--out").arg(&run)
+        .arg("--store")
+        .arg(store)
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run)
         .env("OMP_NUM_THREADS", "1")
         .env("RAYON_NUM_THREADS", "1")
         .stderr(std::process::Stdio::null())
@@ -69,10 +79,16 @@ fn eval(dir: &Path, store: &Path, mode: &str) -> serde_json::Value {
     let sim = dir.join("sim");
     let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
         .args(["eval", "--json", "--device", "cpu"])
-        .arg("--run").arg(&run).arg("--store").arg(store)
-        .arg("--truth").arg(sim.join("truth.bed"))
-        .arg("--peaks").arg(sim.join("dnase_peaks.narrowPeak"))
-        .arg("--elements").arg(sim.join("elements.bed"))
+        .arg("--run")
+        .arg(&run)
+        .arg("--store")
+        .arg(store)
+        .arg("--truth")
+        .arg(sim.join("truth.bed"))
+        .arg("--peaks")
+        .arg(sim.join("dnase_peaks.narrowPeak"))
+        .arg("--elements")
+        .arg(sim.join("elements.bed"))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -94,7 +110,8 @@ fn discovery_mask_recovers_planted_elements_and_beats_nomask() {
     let nomask = eval(dir.path(), &store, "nomask");
     let mse = |r: &serde_json::Value| r["metrics"]["mse"].as_f64().unwrap();
     let rec = &disc["recovery"];
-    let (mask, peaks, dnase) = (rec["model_mask"].as_f64().unwrap(), rec["peak_mask"].as_f64().unwrap(), rec["dnase"].as_f64().unwrap());
+    let (mask, peaks, dnase) =
+        (rec["model_mask"].as_f64().unwrap(), rec["peak_mask"].as_f64().unwrap(), rec["dnase"].as_f64().unwrap());
     let kind = |k: &str, f: &str| disc["element_mask"][k][f].as_f64().unwrap();
     let gap = kind("causal", "mean") - kind("open_decoy", "mean");
     let se = kind("causal", "se").hypot(kind("open_decoy", "se"));

@@ -1,6 +1,6 @@
 //! The Beta mask maths: KL against independent numbers, sampling expectation, straight-through gradient.
 
-use seq2exp_models::config::{MaskConfig, Seq2ExpConfig, Preset};
+use seq2exp_models::config::{MaskConfig, Preset, Seq2ExpConfig};
 use seq2exp_trainer::model::{apply_overrides, beta_mean, kl_beta, sample_beta, signal_prior, straight_through};
 use tch::{Device, Kind, Tensor};
 

@@ -46,7 +46,10 @@ fn stack_gradients_match_finite_differences_in_f64() {
             let num = (at(orig + eps) - at(orig - eps)) / (2.0 * eps);
             at(orig);
             let ana = g.view([-1]).double_value(&[k]);
-            assert!((num - ana).abs() <= 1e-6 + 1e-5 * num.abs().max(ana.abs()), "{name}[{k}]: numeric {num} vs autograd {ana}");
+            assert!(
+                (num - ana).abs() <= 1e-6 + 1e-5 * num.abs().max(ana.abs()),
+                "{name}[{k}]: numeric {num} vs autograd {ana}"
+            );
             checked += 1;
         }
     }
@@ -63,13 +66,22 @@ fn bimamba_commutes_with_flip_when_directions_swap() {
     let mut swapped = BiMamba::new(&(vs2.root() / "b"), &cfg, 2);
     tch::no_grad(|| {
         for (dst, src) in [
-            (&mut swapped.fwd.conv_weight, &m.rev.conv_weight), (&mut swapped.fwd.conv_bias, &m.rev.conv_bias),
-            (&mut swapped.fwd.x_proj, &m.rev.x_proj), (&mut swapped.fwd.dt_proj_weight, &m.rev.dt_proj_weight),
-            (&mut swapped.fwd.dt_proj_bias, &m.rev.dt_proj_bias), (&mut swapped.fwd.a_log, &m.rev.a_log), (&mut swapped.fwd.d, &m.rev.d),
-            (&mut swapped.rev.conv_weight, &m.fwd.conv_weight), (&mut swapped.rev.conv_bias, &m.fwd.conv_bias),
-            (&mut swapped.rev.x_proj, &m.fwd.x_proj), (&mut swapped.rev.dt_proj_weight, &m.fwd.dt_proj_weight),
-            (&mut swapped.rev.dt_proj_bias, &m.fwd.dt_proj_bias), (&mut swapped.rev.a_log, &m.fwd.a_log), (&mut swapped.rev.d, &m.fwd.d),
-            (&mut swapped.fwd.in_proj, &m.fwd.in_proj), (&mut swapped.fwd.out_proj, &m.fwd.out_proj),
+            (&mut swapped.fwd.conv_weight, &m.rev.conv_weight),
+            (&mut swapped.fwd.conv_bias, &m.rev.conv_bias),
+            (&mut swapped.fwd.x_proj, &m.rev.x_proj),
+            (&mut swapped.fwd.dt_proj_weight, &m.rev.dt_proj_weight),
+            (&mut swapped.fwd.dt_proj_bias, &m.rev.dt_proj_bias),
+            (&mut swapped.fwd.a_log, &m.rev.a_log),
+            (&mut swapped.fwd.d, &m.rev.d),
+            (&mut swapped.rev.conv_weight, &m.fwd.conv_weight),
+            (&mut swapped.rev.conv_bias, &m.fwd.conv_bias),
+            (&mut swapped.rev.x_proj, &m.fwd.x_proj),
+            (&mut swapped.rev.dt_proj_weight, &m.fwd.dt_proj_weight),
+            (&mut swapped.rev.dt_proj_bias, &m.fwd.dt_proj_bias),
+            (&mut swapped.rev.a_log, &m.fwd.a_log),
+            (&mut swapped.rev.d, &m.fwd.d),
+            (&mut swapped.fwd.in_proj, &m.fwd.in_proj),
+            (&mut swapped.fwd.out_proj, &m.fwd.out_proj),
         ] {
             dst.copy_(src);
         }
@@ -132,10 +144,12 @@ fn parameter_names_and_shapes_follow_the_reference_state_dict() {
     let cfg = CaduceusConfig::paper();
     let vs = VarStore::new(Device::Cpu);
     let _ = CaduceusStack::new(&vs.root(), &cfg);
-    let mut got: Vec<(String, Vec<usize>)> = vs.variables().into_iter().map(|(n, t)| (n, t.size().iter().map(|&s| s as usize).collect())).collect();
+    let mut got: Vec<(String, Vec<usize>)> =
+        vs.variables().into_iter().map(|(n, t)| (n, t.size().iter().map(|&s| s as usize).collect())).collect();
     got.sort();
     let tied: Vec<String> = cfg.tied_names().into_iter().map(|(rev, _)| rev).collect();
-    let mut want: Vec<(String, Vec<usize>)> = cfg.parameter_shapes().into_iter().filter(|(n, _)| !tied.contains(n)).collect();
+    let mut want: Vec<(String, Vec<usize>)> =
+        cfg.parameter_shapes().into_iter().filter(|(n, _)| !tied.contains(n)).collect();
     want.sort();
     assert_eq!(got, want, "variables (tied reverse projections are stored once, under mamba_fwd)");
     // Init facts from docs/model.md.

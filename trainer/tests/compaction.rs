@@ -21,8 +21,11 @@ fn config(pool_width: usize) -> Seq2ExpConfig {
 /// Sparse signal peaks (so the hard mask selects some bases and not others) and two blacklisted runs.
 fn input() -> ModelInput {
     let dna: Vec<i64> = (0..B * L).map(|i| ((i * 7 + i / 11) % 5) as i64).collect();
-    let signals: Vec<f32> = (0..B * L * 3).map(|i| if (i / 3 + 17 * (i / (3 * L))) % 23 < 9 { 6.0 } else { 0.05 }).collect();
-    let blacklist: Vec<f32> = (0..B * L).map(|i| if (20..40).contains(&(i % L)) || (150..160).contains(&(i % L)) { 1.0 } else { 0.0 }).collect();
+    let signals: Vec<f32> =
+        (0..B * L * 3).map(|i| if (i / 3 + 17 * (i / (3 * L))) % 23 < 9 { 6.0 } else { 0.05 }).collect();
+    let blacklist: Vec<f32> = (0..B * L)
+        .map(|i| if (20..40).contains(&(i % L)) || (150..160).contains(&(i % L)) { 1.0 } else { 0.0 })
+        .collect();
     let features: Vec<f32> = (0..B * 9).map(|i| 0.1 * (i % 7) as f32 - 0.3).collect();
     ModelInput {
         dna: Tensor::from_slice(&dna).reshape([B as i64, L as i64]),
@@ -37,7 +40,8 @@ fn input() -> ModelInput {
 fn embedding(net: &Seq2Exp, x: &ModelInput) -> Tensor {
     let v = net.vs.variables();
     let onehot = x.dna.one_hot(5).narrow(-1, 0, 4).to_kind(Kind::Float);
-    onehot.linear(&v["seq_embed.weight"], Some(&v["seq_embed.bias"])) + x.signals.linear(&v["sig_embed.weight"], Some(&v["sig_embed.bias"]))
+    onehot.linear(&v["seq_embed.weight"], Some(&v["seq_embed.bias"]))
+        + x.signals.linear(&v["sig_embed.weight"], Some(&v["sig_embed.bias"]))
 }
 
 fn max_abs(a: &Tensor, b: &Tensor) -> f64 {
@@ -54,7 +58,9 @@ fn compacted_inference_equals_the_predictor_on_the_gathered_bases() {
         tch::no_grad(|| {
             // Non-zero embedding biases, so zero vectors and absent bases differ as much as they can.
             let v = net.vs.variables();
-            v["seq_embed.bias"].shallow_clone().copy_(&(Tensor::arange(cfg.d_model() as i64, (Kind::Float, Device::Cpu)) * 0.05 - 0.4));
+            v["seq_embed.bias"]
+                .shallow_clone()
+                .copy_(&(Tensor::arange(cfg.d_model() as i64, (Kind::Float, Device::Cpu)) * 0.05 - 0.4));
         });
         let x = input();
         let out = tch::no_grad(|| net.forward(&x, Pass::Eval));
@@ -70,9 +76,17 @@ fn compacted_inference_equals_the_predictor_on_the_gathered_bases() {
         let pooled: Vec<Tensor> = (0..B)
             .map(|b| {
                 let idx: Vec<i64> = (0..L).filter(|&p| mask_v[b * L + p] == 1.0).map(|p| p as i64).collect();
-                let hidden = tch::no_grad(|| predictor.forward(&emb.get(b as i64).index_select(0, &Tensor::from_slice(&idx)).unsqueeze(0))).get(0);
+                let hidden = tch::no_grad(|| {
+                    predictor.forward(&emb.get(b as i64).index_select(0, &Tensor::from_slice(&idx)).unsqueeze(0))
+                })
+                .get(0);
                 // Compacted positions whose original base lies in the pooled window.
-                let inside: Vec<i64> = idx.iter().enumerate().filter(|(_, &p)| (start as i64..(start + pool_width) as i64).contains(&p)).map(|(j, _)| j as i64).collect();
+                let inside: Vec<i64> = idx
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &p)| (start as i64..(start + pool_width) as i64).contains(&p))
+                    .map(|(j, _)| j as i64)
+                    .collect();
                 hidden.index_select(0, &Tensor::from_slice(&inside)).mean_dim([0].as_slice(), false, Kind::Float)
             })
             .collect();
@@ -80,7 +94,9 @@ fn compacted_inference_equals_the_predictor_on_the_gathered_bases() {
         let d = max_abs(&out.pred, &by_hand);
         assert!(d <= 1e-5, "pool {pool_width}: forward {:?} vs by hand {:?}", out.pred, by_hand);
 
-        let zero_vectors = tch::no_grad(|| net.head.forward(&net.head.pool(&predictor.forward(&(&emb * mask.unsqueeze(-1)))), &x.features));
+        let zero_vectors = tch::no_grad(|| {
+            net.head.forward(&net.head.pool(&predictor.forward(&(&emb * mask.unsqueeze(-1)))), &x.features)
+        });
         let d = max_abs(&out.pred, &zero_vectors);
         assert!(d > 1e-4, "pool {pool_width}: compacted and zero-vector forwards agree ({d}): the test is vacuous");
     }

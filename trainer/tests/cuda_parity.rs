@@ -71,14 +71,32 @@ impl Case {
     }
 
     fn args(&self, low_rank: bool, optional: bool) -> ScanArgs<'_> {
-        let delta = if low_rank { DeltaArg::LowRank { low: &self.low, weight: &self.weight } } else { DeltaArg::Full(&self.delta) };
+        let delta = if low_rank {
+            DeltaArg::LowRank { low: &self.low, weight: &self.weight }
+        } else {
+            DeltaArg::Full(&self.delta)
+        };
         let opt = |t| optional.then_some(t);
-        ScanArgs { u: &self.u, delta, a_log: &self.a_log, b: &self.b, c: &self.c, d_skip: opt(&self.d), z: opt(&self.z), delta_bias: opt(&self.bias), delta_softplus: true }
+        ScanArgs {
+            u: &self.u,
+            delta,
+            a_log: &self.a_log,
+            b: &self.b,
+            c: &self.c,
+            d_skip: opt(&self.d),
+            z: opt(&self.z),
+            delta_bias: opt(&self.bias),
+            delta_softplus: true,
+        }
     }
 
     /// The leaves that get a gradient for this form of δ and these optional inputs.
     fn leaves(&self, low_rank: bool, optional: bool) -> Vec<(&'static str, &Tensor)> {
-        let mut out = if low_rank { vec![("delta_low", &self.low), ("dt_weight", &self.weight)] } else { vec![("delta", &self.delta)] };
+        let mut out = if low_rank {
+            vec![("delta_low", &self.low), ("dt_weight", &self.weight)]
+        } else {
+            vec![("delta", &self.delta)]
+        };
         out.extend([("u", &self.u), ("a_log", &self.a_log), ("b", &self.b), ("c", &self.c)]);
         if optional {
             out.extend([("d", &self.d), ("z", &self.z), ("bias", &self.bias)]);
@@ -103,7 +121,14 @@ fn run(c: &Case, w: &Tensor, low_rank: bool, optional: bool) -> (Tensor, Vec<Ten
 }
 
 /// CUDA (inputs in `kind`) against the CPU kernel (f32) on one case; `tol` relative.
-fn compare(dev: Device, (bsz, dim, len, n): (i64, i64, i64, i64), low_rank: bool, optional: bool, kind: Kind, tol: f64) {
+fn compare(
+    dev: Device,
+    (bsz, dim, len, n): (i64, i64, i64, i64),
+    low_rank: bool,
+    optional: bool,
+    kind: Kind,
+    tol: f64,
+) {
     let base = Case::new(bsz, dim, len, n, 100 + len + dim);
     // bf16 runs compare against the CPU kernel on the same rounded inputs.
     let base = base.on(Device::Cpu, kind).on(Device::Cpu, Kind::Float);
@@ -184,7 +209,10 @@ fn tiny_model_forward_backward_cpu_vs_cuda() {
     let (bsz, l, ch) = (2, cfg.window as i64, cfg.signals.len() as i64);
     let input = |device: Device| ModelInput {
         dna: Tensor::arange(bsz * l, (Kind::Int64, Device::Cpu)).remainder(5).reshape([bsz, l]).to_device(device),
-        signals: (Tensor::arange(bsz * l * ch, (Kind::Float, Device::Cpu)) * 0.37).sin().reshape([bsz, l, ch]).to_device(device),
+        signals: (Tensor::arange(bsz * l * ch, (Kind::Float, Device::Cpu)) * 0.37)
+            .sin()
+            .reshape([bsz, l, ch])
+            .to_device(device),
         features: (Tensor::arange(bsz * 9, (Kind::Float, Device::Cpu)) * 0.1).cos().reshape([bsz, 9]).to_device(device),
         blacklist: None,
         peaks: None,
@@ -192,7 +220,8 @@ fn tiny_model_forward_backward_cpu_vs_cuda() {
     let step = |m: &Seq2Exp, device: Device| {
         let out = m.forward(&input(device), Pass::Eval);
         (out.pred.square().sum(Kind::Float) + out.kl).backward();
-        let mut grads: Vec<(String, Tensor)> = m.vs.variables().into_iter().map(|(n, v)| (n, v.grad().to_device(Device::Cpu))).collect();
+        let mut grads: Vec<(String, Tensor)> =
+            m.vs.variables().into_iter().map(|(n, v)| (n, v.grad().to_device(Device::Cpu))).collect();
         grads.sort_by(|a, b| a.0.cmp(&b.0));
         (out.pred.to_device(Device::Cpu), grads)
     };

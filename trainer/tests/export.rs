@@ -51,8 +51,14 @@ fn assert_close(what: &str, a: &Prediction, b: &Prediction) {
 fn export_cli(run: &Path, out: &Path, flavour: &str, store: &Path) {
     let o = Command::new(env!("CARGO_BIN_EXE_trainer"))
         .args(["export", "--flavour", flavour, "--genes", "3", "--threads", "2"])
-        .arg("--run").arg(run).arg("--out").arg(out).arg("--store").arg(store)
-        .output().unwrap();
+        .arg("--run")
+        .arg(run)
+        .arg("--out")
+        .arg(out)
+        .arg("--store")
+        .arg(store)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "export {flavour}: {}", String::from_utf8_lossy(&o.stderr));
     eprintln!("{}", String::from_utf8_lossy(&o.stdout));
     assert!(out.exists() && no_temporary_file(out));
@@ -61,7 +67,10 @@ fn export_cli(run: &Path, out: &Path, flavour: &str, store: &Path) {
 /// No `.NAME.tmp-PID` sibling of `out` (the atomic writer's temporary file) is left.
 fn no_temporary_file(out: &Path) -> bool {
     let prefix = format!(".{}.tmp-", out.file_name().unwrap().to_string_lossy());
-    std::fs::read_dir(out.parent().unwrap()).unwrap().flatten().all(|e| !e.file_name().to_string_lossy().starts_with(&prefix))
+    std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .all(|e| !e.file_name().to_string_lossy().starts_with(&prefix))
 }
 
 fn python() -> Option<PathBuf> {
@@ -79,7 +88,10 @@ fn run_python(py: &Path, model: &Path, dir: &Path, b: &Batch, structural: bool) 
     std::fs::write(dir.join("features.bin"), f32s(&b.features)).unwrap();
     std::fs::write(dir.join("blacklist.bin"), &b.blacklist).unwrap();
     let mut c = Command::new(py);
-    c.arg(script).arg(model).arg(dir).args([b.len(), b.window, b.channels, b.features.len() / b.len()].map(|v| v.to_string()));
+    c.arg(script)
+        .arg(model)
+        .arg(dir)
+        .args([b.len(), b.window, b.channels, b.features.len() / b.len()].map(|v| v.to_string()));
     if structural {
         c.arg("--structural-only");
     }
@@ -88,7 +100,11 @@ fn run_python(py: &Path, model: &Path, dir: &Path, b: &Batch, structural: bool) 
     if structural {
         return None;
     }
-    let read = |n: &str| std::fs::read(dir.join(n)).ok().map(|v| v.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect());
+    let read = |n: &str| {
+        std::fs::read(dir.join(n))
+            .ok()
+            .map(|v| v.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    };
     Some(Prediction { expression: read("expression.bin")?, mask: read("mask.bin") })
 }
 
@@ -131,7 +147,8 @@ fn trained_run_exports_in_both_flavours_and_matches_the_trainer() {
 fn init_run(dir: &Path, mode: MaskMode, store: &Path) -> PathBuf {
     let cfg_path = config(dir);
     let text: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(cfg_path).unwrap()).unwrap();
-    let mut rc: RunConfig = serde_json::from_value(serde_json::json!({ "model": text["model"], "train": text["train"] })).unwrap();
+    let mut rc: RunConfig =
+        serde_json::from_value(serde_json::json!({ "model": text["model"], "train": text["train"] })).unwrap();
     let hw = rc.model.mask.promoter_half_width;
     rc.model.mask = MaskConfig::for_mode(mode);
     rc.model.mask.promoter_half_width = hw;
@@ -144,7 +161,8 @@ fn init_run(dir: &Path, mode: MaskMode, store: &Path) -> PathBuf {
     let f: Vec<[f32; 9]> = (0..reader.len()).map(|i| reader.features(i)).collect();
     let n = f.len() as f32;
     let mean: Vec<f32> = (0..9).map(|k| f.iter().map(|r| r[k]).sum::<f32>() / n).collect();
-    let std: Vec<f32> = (0..9).map(|k| (f.iter().map(|r| (r[k] - mean[k]).powi(2)).sum::<f32>() / n).sqrt().max(1e-6)).collect();
+    let std: Vec<f32> =
+        (0..9).map(|k| (f.iter().map(|r| (r[k] - mean[k]).powi(2)).sum::<f32>() / n).sqrt().max(1e-6)).collect();
     tch::no_grad(|| {
         model.head.feature_mean.shallow_clone().copy_(&tch::Tensor::from_slice(&mean));
         model.head.feature_std.shallow_clone().copy_(&tch::Tensor::from_slice(&std));
@@ -160,7 +178,15 @@ fn hard_discovery_and_nomask_export_and_peakmask_is_refused() {
     for mode in [MaskMode::Hard, MaskMode::Discovery, MaskMode::Nomask] {
         let run = init_run(dir.path(), mode, &store);
         let out = dir.path().join(format!("{mode:?}.onnx"));
-        let opts = ExportOptions { run: run.clone(), out: out.clone(), flavour: Flavour::Fast, store: Some(store.clone()), genes: 2, tolerance: TOL, threads: Some(2) };
+        let opts = ExportOptions {
+            run: run.clone(),
+            out: out.clone(),
+            flavour: Flavour::Fast,
+            store: Some(store.clone()),
+            genes: 2,
+            tolerance: TOL,
+            threads: Some(2),
+        };
         let r = export(&opts).unwrap();
         assert!(r.parity.max_abs_expression <= TOL);
         assert_eq!(r.parity.max_abs_mask.is_some(), mode != MaskMode::Nomask);
@@ -169,14 +195,27 @@ fn hard_discovery_and_nomask_export_and_peakmask_is_refused() {
         let p = m.predict(&InputBatch::from_store_batch(&b)).unwrap();
         assert_close(&format!("{mode:?}"), &tch_forward(&run, &b), &p);
         match (&p.mask, mode) {
-            (Some(mask), MaskMode::Hard) => assert!(mask.iter().all(|&v| v == 0.0 || v == 1.0), "hard mask is not binary"),
-            (Some(mask), _) => assert!(mask.iter().any(|&v| v > 0.0 && v < 1.0), "{mode:?}: a soft mask with no value strictly inside (0, 1)"),
+            (Some(mask), MaskMode::Hard) => {
+                assert!(mask.iter().all(|&v| v == 0.0 || v == 1.0), "hard mask is not binary")
+            }
+            (Some(mask), _) => assert!(
+                mask.iter().any(|&v| v > 0.0 && v < 1.0),
+                "{mode:?}: a soft mask with no value strictly inside (0, 1)"
+            ),
             (None, _) => assert_eq!(mode, MaskMode::Nomask),
         }
     }
     let run = init_run(dir.path(), MaskMode::Peakmask, &store);
     let out = dir.path().join("peak.onnx");
-    let opts = ExportOptions { run, out: out.clone(), flavour: Flavour::Fast, store: None, genes: 2, tolerance: TOL, threads: Some(2) };
+    let opts = ExportOptions {
+        run,
+        out: out.clone(),
+        flavour: Flavour::Fast,
+        store: None,
+        genes: 2,
+        tolerance: TOL,
+        threads: Some(2),
+    };
     let e = format!("{:#}", export(&opts).unwrap_err());
     assert!(e.contains("peakmask"), "{e}");
     assert!(!out.exists() && no_temporary_file(&out));
@@ -184,7 +223,15 @@ fn hard_discovery_and_nomask_export_and_peakmask_is_refused() {
     // Written, then failing the parity check (no tolerance is met): the file and its temporary are gone.
     let run = init_run(dir.path(), MaskMode::Nomask, &store);
     let out = dir.path().join("strict.onnx");
-    let opts = ExportOptions { run, out: out.clone(), flavour: Flavour::Fast, store: None, genes: 2, tolerance: -1.0, threads: Some(2) };
+    let opts = ExportOptions {
+        run,
+        out: out.clone(),
+        flavour: Flavour::Fast,
+        store: None,
+        genes: 2,
+        tolerance: -1.0,
+        threads: Some(2),
+    };
     let e = format!("{:#}", export(&opts).unwrap_err());
     assert!(e.contains("does not reproduce the trainer"), "{e}");
     assert!(!out.exists() && no_temporary_file(&out));
@@ -200,11 +247,27 @@ fn runtime_predict_matches_the_trainer_forward_on_every_gene() {
     let store = store(dir.path());
     let run = init_run(dir.path(), MaskMode::Soft, &store);
     let onnx = dir.path().join("soft.onnx");
-    let opts = ExportOptions { run: run.clone(), out: onnx.clone(), flavour: Flavour::Fast, store: Some(store.clone()), genes: 2, tolerance: TOL, threads: Some(2) };
+    let opts = ExportOptions {
+        run: run.clone(),
+        out: onnx.clone(),
+        flavour: Flavour::Fast,
+        store: Some(store.clone()),
+        genes: 2,
+        tolerance: TOL,
+        threads: Some(2),
+    };
     export(&opts).unwrap();
     let model = Model::load(&onnx, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
     let out = dir.path().join("predict");
-    let p = PredictOptions { store: store.clone(), out: out.clone(), filter: GeneFilter::All, shard: None, batch: 3, masks: None, progress: false };
+    let p = PredictOptions {
+        store: store.clone(),
+        out: out.clone(),
+        filter: GeneFilter::All,
+        shard: None,
+        batch: 3,
+        masks: None,
+        progress: false,
+    };
     let summary = predict_store(&model, &onnx, &p).unwrap();
     let reader = seq2exp_store::StoreReader::open(&store).unwrap();
     let n = reader.len();
@@ -212,13 +275,18 @@ fn runtime_predict_matches_the_trainer_forward_on_every_gene() {
     let text = std::fs::read_to_string(out.join("predictions.tsv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    let (gi, pi) = (header.iter().position(|h| *h == "gene_id").unwrap(), header.iter().position(|h| *h == "prediction").unwrap());
-    let rows: Vec<(String, f32)> = lines.map(|l| l.split('\t').collect::<Vec<_>>()).map(|c| (c[gi].to_string(), c[pi].parse().unwrap())).collect();
+    let (gi, pi) =
+        (header.iter().position(|h| *h == "gene_id").unwrap(), header.iter().position(|h| *h == "prediction").unwrap());
+    let rows: Vec<(String, f32)> =
+        lines.map(|l| l.split('\t').collect::<Vec<_>>()).map(|c| (c[gi].to_string(), c[pi].parse().unwrap())).collect();
     let ids: Vec<String> = reader.genes().iter().map(|g| g.id.clone()).collect();
     assert_eq!(rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(), ids);
     let reference = tch_forward(&run, &batch(&store, n, &model.info().signal_names));
     for ((id, got), want) in rows.iter().zip(&reference.expression) {
         assert!((got - want).abs() <= TOL, "gene {id}: runtime predict {got}, tch forward {want}");
     }
-    assert!(reference.expression.iter().any(|&v| (v - reference.expression[0]).abs() > 1e-3), "constant predictions: the comparison is vacuous");
+    assert!(
+        reference.expression.iter().any(|&v| (v - reference.expression[0]).abs() > 1e-3),
+        "constant predictions: the comparison is vacuous"
+    );
 }

@@ -9,7 +9,9 @@ use common::{config, store, train_cmd};
 use seq2exp_trainer::checkpoint::read_weights;
 
 fn steps_logged(out: &Path) -> usize {
-    std::fs::read_to_string(out.join("metrics.jsonl")).map(|t| t.lines().filter(|l| l.contains("\"loss\"")).count()).unwrap_or(0)
+    std::fs::read_to_string(out.join("metrics.jsonl"))
+        .map(|t| t.lines().filter(|l| l.contains("\"loss\"")).count())
+        .unwrap_or(0)
 }
 
 #[test]
@@ -60,5 +62,8 @@ fn rerunning_a_finished_run_changes_nothing_and_other_flags_are_refused() {
     let out = train_cmd(&store, &cfg, &out_dir).args(["--seed", "5"]).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.trim_end().lines().last().unwrap().starts_with("error:") && err.contains("another configuration"), "{err}");
+    assert!(
+        err.trim_end().lines().last().unwrap().starts_with("error:") && err.contains("another configuration"),
+        "{err}"
+    );
 }

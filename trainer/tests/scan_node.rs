@@ -32,13 +32,26 @@ fn case(bsz: i64, dim: i64, len: i64, n: i64, kind: Kind, seed: i64) -> Case {
         z: leaf(Tensor::randn([bsz, dim, len], o)),
         bias: leaf(Tensor::randn([dim], o) * 0.5),
         // Row 0 with weight ≈ 1 carries the δ range above; rows 1, 2 add channel-dependent terms.
-        low: leaf(Tensor::cat(&[Tensor::rand([bsz, 1, len], o) * 11.3 - 9.0, Tensor::randn([bsz, 2, len], o) * 0.5], 1)),
+        low: leaf(Tensor::cat(
+            &[Tensor::rand([bsz, 1, len], o) * 11.3 - 9.0, Tensor::randn([bsz, 2, len], o) * 0.5],
+            1,
+        )),
         weight: leaf(Tensor::cat(&[Tensor::rand([dim, 1], o) * 0.4 + 0.8, Tensor::randn([dim, 2], o) * 0.2], 1)),
     }
 }
 
 fn args(c: &Case) -> ScanArgs<'_> {
-    ScanArgs { u: &c.u, delta: DeltaArg::Full(&c.delta), a_log: &c.a_log, b: &c.b, c: &c.c, d_skip: Some(&c.d), z: Some(&c.z), delta_bias: Some(&c.bias), delta_softplus: true }
+    ScanArgs {
+        u: &c.u,
+        delta: DeltaArg::Full(&c.delta),
+        a_log: &c.a_log,
+        b: &c.b,
+        c: &c.c,
+        d_skip: Some(&c.d),
+        z: Some(&c.z),
+        delta_bias: Some(&c.bias),
+        delta_softplus: true,
+    }
 }
 
 fn args_low(c: &Case) -> ScanArgs<'_> {
@@ -47,8 +60,10 @@ fn args_low(c: &Case) -> ScanArgs<'_> {
 
 /// The inputs that get gradients, with δ in the requested form.
 fn leaves(c: &Case, low_rank: bool) -> Vec<(&'static str, &Tensor)> {
-    let delta = if low_rank { vec![("delta_low", &c.low), ("dt_weight", &c.weight)] } else { vec![("delta", &c.delta)] };
-    let rest = [("u", &c.u), ("a_log", &c.a_log), ("b", &c.b), ("c", &c.c), ("d", &c.d), ("z", &c.z), ("bias", &c.bias)];
+    let delta =
+        if low_rank { vec![("delta_low", &c.low), ("dt_weight", &c.weight)] } else { vec![("delta", &c.delta)] };
+    let rest =
+        [("u", &c.u), ("a_log", &c.a_log), ("b", &c.b), ("c", &c.c), ("d", &c.d), ("z", &c.z), ("bias", &c.bias)];
     delta.into_iter().chain(rest).collect()
 }
 

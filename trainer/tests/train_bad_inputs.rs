@@ -73,7 +73,10 @@ fn configuration_errors_name_the_file_and_the_key() {
         let o = train_cmd(&s, &bad, &out).output().unwrap();
         assert_eq!(o.status.code(), Some(1));
         let line = last_line(&o);
-        assert!(line.starts_with(&format!("error: {}: bad configuration: key `{key}`", bad.display())), "{key}: {line}");
+        assert!(
+            line.starts_with(&format!("error: {}: bad configuration: key `{key}`", bad.display())),
+            "{key}: {line}"
+        );
         assert!(!out.exists(), "{key}: a refused run must not leave its directory");
     }
 }
@@ -89,7 +92,10 @@ fn second_job_on_the_same_run_directory_is_refused() {
     let o = train_cmd(&s, &config(dir.path()), &run).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     let line = last_line(&o);
-    assert!(line.starts_with(&format!("error: {}: another job is training in this run directory", run.display())), "{line}");
+    assert!(
+        line.starts_with(&format!("error: {}: another job is training in this run directory", run.display())),
+        "{line}"
+    );
     assert_eq!(std::fs::read_dir(&run).unwrap().count(), 0, "a refused job must write nothing");
 }
 
@@ -109,7 +115,10 @@ fn corrupt_store_chunk_names_the_gene_and_the_dataset() {
         // The store's writer and reader ran in this process: open without HDF5's file lock, as they do.
         let f = hdf5::File::with_options().with_fapl(|p| p.file_locking(false)).open(&s).unwrap();
         let ds = f.dataset("signals").unwrap();
-        let c = (0..ds.num_chunks().unwrap()).filter_map(|k| ds.chunk_info(k)).find(|c| c.offset[0] == index as u64).unwrap();
+        let c = (0..ds.num_chunks().unwrap())
+            .filter_map(|k| ds.chunk_info(k))
+            .find(|c| c.offset[0] == index as u64)
+            .unwrap();
         (c.addr as usize, c.size as usize)
     };
     let mut bytes = std::fs::read(&s).unwrap();
@@ -120,6 +129,11 @@ fn corrupt_store_chunk_names_the_gene_and_the_dataset() {
     assert_eq!(o.status.code(), Some(1));
     let line = last_line(&o);
     assert!(line.starts_with(&format!("error: {}: gene {gene}: dataset signals: cannot read", s.display())), "{line}");
-    let leftovers: Vec<_> = std::fs::read_dir(&run).unwrap().flatten().map(|e| e.file_name()).filter(|n| n.to_string_lossy().contains(".tmp-")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&run)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().contains(".tmp-"))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

@@ -70,15 +70,28 @@ pub fn join(cfg: &BuildConfig, inputs: &Inputs) -> Result<GeneJoin> {
                 let mut have: Vec<_> = inputs.chrom_lengths.keys().cloned().collect();
                 have.sort_by_key(|c| chrom_key(c));
                 have.truncate(6);
-                return Err(InputError::at(&cfg.genes, format!("gene {} ({})", g.id, g.name), format!(
-                    "chromosome {} is not in {} (it has {}…); use --skip-missing-chroms to drop such genes",
-                    g.chrom, cfg.fasta.display(), have.join(", ")
-                )));
+                return Err(InputError::at(
+                    &cfg.genes,
+                    format!("gene {} ({})", g.id, g.name),
+                    format!(
+                        "chromosome {} is not in {} (it has {}…); use --skip-missing-chroms to drop such genes",
+                        g.chrom,
+                        cfg.fasta.display(),
+                        have.join(", ")
+                    ),
+                ));
             }
             Some(&len) if g.tss >= len => {
-                return Err(InputError::at(&cfg.genes, format!("gene {} ({})", g.id, g.name), format!(
-                    "TSS {} is outside chromosome {} (length {len} in {})", g.tss, g.chrom, cfg.fasta.display()
-                )));
+                return Err(InputError::at(
+                    &cfg.genes,
+                    format!("gene {} ({})", g.id, g.name),
+                    format!(
+                        "TSS {} is outside chromosome {} (length {len} in {})",
+                        g.tss,
+                        g.chrom,
+                        cfg.fasta.display()
+                    ),
+                ));
             }
             Some(_) => genes.push(to_info(g)),
         }
@@ -89,11 +102,17 @@ pub fn join(cfg: &BuildConfig, inputs: &Inputs) -> Result<GeneJoin> {
     }
     if genes.is_empty() {
         let what = if cfg.all_biotypes { "genes" } else { "protein-coding genes" };
-        return Err(InputError::new(&cfg.genes, format!("no {what} left to build (after matching chromosomes with {})", cfg.fasta.display())));
+        return Err(InputError::new(
+            &cfg.genes,
+            format!("no {what} left to build (after matching chromosomes with {})", cfg.fasta.display()),
+        ));
     }
     genes.sort_by(|a, b| chrom_key(&a.chrom).cmp(&chrom_key(&b.chrom)).then(a.tss.cmp(&b.tss)).then(a.id.cmp(&b.id)));
     if !report.dropped_missing_chrom.is_empty() {
-        report.notes.push(format!("{} gene(s) on chromosomes missing from the FASTA were dropped", report.dropped_missing_chrom.len()));
+        report.notes.push(format!(
+            "{} gene(s) on chromosomes missing from the FASTA were dropped",
+            report.dropped_missing_chrom.len()
+        ));
     }
     let targets = join_targets(cfg, &genes, &mut report)?;
     let mrna = join_features(cfg, &genes, &mut report)?;
@@ -105,7 +124,11 @@ fn join_targets(cfg: &BuildConfig, genes: &[GeneInfo], report: &mut JoinReport) 
     for col in &cfg.value_cols {
         let t = read_value_table(&cfg.expression, &cfg.id_col, col)?;
         if let Some((id, v)) = t.iter().find(|(_, v)| v.is_nan() || **v < 0.0) {
-            return Err(InputError::at(&cfg.expression, format!("gene {id}, column {col}"), format!("expression {v} is not a non-negative number (targets are log10(x+1))")));
+            return Err(InputError::at(
+                &cfg.expression,
+                format!("gene {id}, column {col}"),
+                format!("expression {v} is not a non-negative number (targets are log10(x+1))"),
+            ));
         }
         tables.push(t);
     }
@@ -113,7 +136,8 @@ fn join_targets(cfg: &BuildConfig, genes: &[GeneInfo], report: &mut JoinReport) 
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let row: Vec<f32> = tables.iter().map(|t| t.get(&g.id).map_or(f32::NAN, |x| (x + 1.0).log10() as f32)).collect();
+            let row: Vec<f32> =
+                tables.iter().map(|t| t.get(&g.id).map_or(f32::NAN, |x| (x + 1.0).log10() as f32)).collect();
             if row.iter().any(|v| v.is_nan()) {
                 report.without_expression.push(i);
             }
@@ -123,13 +147,20 @@ fn join_targets(cfg: &BuildConfig, genes: &[GeneInfo], report: &mut JoinReport) 
     if !report.without_expression.is_empty() {
         report.notes.push(format!(
             "{} of {} gene(s) have no value in {} (target NaN; excluded from training and metrics)",
-            report.without_expression.len(), genes.len(), cfg.expression.display()
+            report.without_expression.len(),
+            genes.len(),
+            cfg.expression.display()
         ));
     }
     if report.without_expression.len() == genes.len() {
-        return Err(InputError::new(&cfg.expression, format!(
-            "no gene id of {} matches column '{}' (ids are compared without version suffixes)", cfg.genes.display(), cfg.id_col
-        )));
+        return Err(InputError::new(
+            &cfg.expression,
+            format!(
+                "no gene id of {} matches column '{}' (ids are compared without version suffixes)",
+                cfg.genes.display(),
+                cfg.id_col
+            ),
+        ));
     }
     Ok(targets)
 }
@@ -151,7 +182,11 @@ fn join_features(cfg: &BuildConfig, genes: &[GeneInfo], report: &mut JoinReport)
         })
         .collect();
     if report.without_features > 0 {
-        report.notes.push(format!("{} gene(s) missing from {}: mRNA features set to 0", report.without_features, path.display()));
+        report.notes.push(format!(
+            "{} gene(s) missing from {}: mRNA features set to 0",
+            report.without_features,
+            path.display()
+        ));
     }
     Ok(rows)
 }

@@ -110,7 +110,13 @@ impl Inputs {
 }
 
 /// Fails on a chromosome whose length differs from the FASTA's; notes chromosomes the FASTA lacks.
-fn check_lengths(file: &Path, chroms: &[(String, u64)], fasta: &HashMap<String, u64>, fasta_path: &Path, notes: &mut Vec<String>) -> Result<()> {
+fn check_lengths(
+    file: &Path,
+    chroms: &[(String, u64)],
+    fasta: &HashMap<String, u64>,
+    fasta_path: &Path,
+    notes: &mut Vec<String>,
+) -> Result<()> {
     let mut unmatched = Vec::new();
     for (name, len) in chroms {
         match fasta.get(name) {
@@ -127,14 +133,24 @@ fn check_lengths(file: &Path, chroms: &[(String, u64)], fasta: &HashMap<String, 
     }
     if !unmatched.is_empty() {
         let shown: Vec<_> = unmatched.iter().take(8).copied().collect();
-        notes.push(format!("{}: {} chromosome(s) not in the FASTA, ignored: {}", file.display(), unmatched.len(), shown.join(", ")));
+        notes.push(format!(
+            "{}: {} chromosome(s) not in the FASTA, ignored: {}",
+            file.display(),
+            unmatched.len(),
+            shown.join(", ")
+        ));
     }
     let missing: Vec<_> = fasta.keys().filter(|c| !chroms.iter().any(|(n, _)| n == *c)).cloned().collect();
     if !missing.is_empty() && missing.len() < fasta.len() {
         let mut shown = missing.clone();
         shown.sort();
         shown.truncate(8);
-        notes.push(format!("{}: lacks {} FASTA chromosome(s) (values there are 0): {}", file.display(), missing.len(), shown.join(", ")));
+        notes.push(format!(
+            "{}: lacks {} FASTA chromosome(s) (values there are 0): {}",
+            file.display(),
+            missing.len(),
+            shown.join(", ")
+        ));
     }
     Ok(())
 }

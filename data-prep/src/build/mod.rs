@@ -11,7 +11,7 @@ mod provenance;
 mod window;
 
 pub use genes::{GeneJoin, JoinReport};
-pub use hic::{powerlaw, process_row, powerlaw_row, GAMMA};
+pub use hic::{powerlaw, powerlaw_row, process_row, GAMMA};
 pub use inputs::Inputs;
 
 use std::path::PathBuf;

@@ -6,7 +6,10 @@ use std::time::Instant;
 
 use crossbeam_channel::bounded;
 use rayon::prelude::*;
-use seq2exp_store::{dna_code, fold_split, hic_bin_count, GeneInfo, GeneWindow, Split, StoreMeta, StoreWriter, Track as StoreTrack, N_FOLDS};
+use seq2exp_store::{
+    dna_code, fold_split, hic_bin_count, GeneInfo, GeneWindow, Split, StoreMeta, StoreWriter, Track as StoreTrack,
+    N_FOLDS,
+};
 
 use crate::error::{InputError, Result};
 
@@ -24,7 +27,10 @@ const MAX_CHUNK_BYTES: u64 = u32::MAX as u64;
 
 fn validate(cfg: &BuildConfig) -> Result<()> {
     if cfg.window < 4 * PROMOTER_HALF_WIDTH || !cfg.window.is_multiple_of(2) {
-        return Err(InputError::new(&cfg.out, format!("--window {} must be even and at least {}", cfg.window, 4 * PROMOTER_HALF_WIDTH)));
+        return Err(InputError::new(
+            &cfg.out,
+            format!("--window {} must be even and at least {}", cfg.window, 4 * PROMOTER_HALF_WIDTH),
+        ));
     }
     let tracks = cfg.bigwigs.len().max(1) as u64;
     let largest = (MAX_CHUNK_BYTES / (4 * tracks)) & !1;
@@ -56,7 +62,8 @@ pub fn build_store(cfg: &BuildConfig) -> Result<BuildSummary> {
     let inputs = Inputs::open(cfg)?;
     let joined = join(cfg, &inputs)?;
     let meta = store_meta(cfg, &inputs, &joined)?;
-    let splits: Vec<[Split; N_FOLDS]> = joined.genes.iter().map(|g| std::array::from_fn(|k| fold_split(&g.chrom, k + 1))).collect();
+    let splits: Vec<[Split; N_FOLDS]> =
+        joined.genes.iter().map(|g| std::array::from_fn(|k| fold_split(&g.chrom, k + 1))).collect();
     let blacklist = match &cfg.blacklist {
         Some(p) => crate::formats::bed::read_intervals(p)?.into_iter().map(|iv| (iv.chrom, iv.start, iv.end)).collect(),
         None => Vec::new(),
@@ -78,7 +85,8 @@ pub fn build_store(cfg: &BuildConfig) -> Result<BuildSummary> {
             Ok(writer)
         });
         let built = (0..n).collect::<Vec<_>>().chunks(cfg.chunk.max(1)).try_for_each(|idx| -> Result<()> {
-            let windows = idx.par_iter().map(|&i| Ok((i, assemble(cfg, &inputs, &joined, i)?))).collect::<Result<Vec<_>>>()?;
+            let windows =
+                idx.par_iter().map(|&i| Ok((i, assemble(cfg, &inputs, &joined, i)?))).collect::<Result<Vec<_>>>()?;
             bar.inc(idx.len() as u64);
             tx.send(windows).map_err(|_| InputError::new(&cfg.out, "store writer stopped"))
         });
@@ -99,8 +107,12 @@ fn store_err(e: seq2exp_store::StoreError) -> InputError {
     match e {
         seq2exp_store::StoreError::Hdf5 { path, source } => InputError::wrap(path, source),
         seq2exp_store::StoreError::Io { path, source } => InputError::io(path, source),
-        seq2exp_store::StoreError::Invalid { path, message } | seq2exp_store::StoreError::Write { path, message } => InputError::new(path, message),
-        seq2exp_store::StoreError::Read { path, gene, dataset, source } => InputError::at(path, format!("gene {gene}, dataset {dataset}"), source.to_string()),
+        seq2exp_store::StoreError::Invalid { path, message } | seq2exp_store::StoreError::Write { path, message } => {
+            InputError::new(path, message)
+        }
+        seq2exp_store::StoreError::Read { path, gene, dataset, source } => {
+            InputError::at(path, format!("gene {gene}, dataset {dataset}"), source.to_string())
+        }
         other @ seq2exp_store::StoreError::SchemaVersion { .. } => InputError::new("", other.to_string()),
     }
 }
@@ -116,9 +128,17 @@ fn store_meta(cfg: &BuildConfig, inputs: &Inputs, joined: &GeneJoin) -> Result<S
     meta.tracks = inputs
         .tracks
         .iter()
-        .map(|t| StoreTrack { name: t.name.clone(), unit: "bigWig value per base (missing = 0)".into(), source: t.path.display().to_string() })
+        .map(|t| StoreTrack {
+            name: t.name.clone(),
+            unit: "bigWig value per base (missing = 0)".into(),
+            source: t.path.display().to_string(),
+        })
         .collect();
-    let mut sources = vec![source_file("fasta", &cfg.fasta)?, source_file("genes", &cfg.genes)?, source_file("expression", &cfg.expression)?];
+    let mut sources = vec![
+        source_file("fasta", &cfg.fasta)?,
+        source_file("genes", &cfg.genes)?,
+        source_file("expression", &cfg.expression)?,
+    ];
     for t in &inputs.tracks {
         sources.push(source_file(&format!("bigwig:{}", t.name), &t.path)?);
     }

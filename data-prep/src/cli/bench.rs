@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use serde_json::Value;
 use seq2exp_store::StoreReader;
+use serde_json::Value;
 
 use crate::simulate::{simulate, SimConfig};
 
@@ -56,11 +56,23 @@ fn build(sim: &Path, out: &Path, window: u64, limit: usize, compression: &str) -
     let report = out.with_extension("json");
     let status = Command::new(std::env::current_exe()?)
         .arg("build")
-        .args(["--fasta", &sim.join("genome.fa").display().to_string(), "--genes", &sim.join("genes.gtf").display().to_string()])
+        .args([
+            "--fasta",
+            &sim.join("genome.fa").display().to_string(),
+            "--genes",
+            &sim.join("genes.gtf").display().to_string(),
+        ])
         .args(["--bigwig", &format!("h3k27ac={}", sim.join("h3k27ac.bw").display())])
         .args(["--bigwig", &format!("dnase={}", sim.join("dnase.bw").display())])
         .args(["--hic", &format!("{}::resolutions/5000", sim.join("contacts.mcool").display())])
-        .args(["--expression", &sim.join("expression.csv").display().to_string(), "--id-col", "ENSID", "--value-col", "K562_CAGE_128*3_sum"])
+        .args([
+            "--expression",
+            &sim.join("expression.csv").display().to_string(),
+            "--id-col",
+            "ENSID",
+            "--value-col",
+            "K562_CAGE_128*3_sum",
+        ])
         .args(["--window", &window.to_string(), "--limit", &limit.to_string(), "--compression", compression])
         .args(["--out", &out.display().to_string(), "--report", &report.display().to_string()])
         .env("RUST_LOG", "warn")
@@ -113,7 +125,11 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let stores = a.workdir.join("stores");
     std::fs::create_dir_all(&stores)?;
     // LZF on both sides, so the comparison with the Python pipeline (which writes LZF) is like for like.
-    println!("data-prep build, L = {}, {} threads, LZF (as the Python reference)", a.window, rayon::current_num_threads());
+    println!(
+        "data-prep build, L = {}, {} threads, LZF (as the Python reference)",
+        a.window,
+        rayon::current_num_threads()
+    );
     println!("{:>6} {:>10} {:>10} {:>16} {:>14}", "genes", "total s", "genes/s", "windows genes/s", "peak RSS MB");
     let mut largest = None;
     for &n in &a.genes {
@@ -127,7 +143,11 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     if let Some((store, rust_rate, window_rate)) = &largest {
         match python_reference(&a, &sim, store) {
             Ok(p) => {
-                let (g, s, rss) = (p["genes"].as_f64().unwrap_or(0.0), p["seconds"].as_f64().unwrap_or(0.0), p["peak_rss_bytes"].as_f64().unwrap_or(0.0));
+                let (g, s, rss) = (
+                    p["genes"].as_f64().unwrap_or(0.0),
+                    p["seconds"].as_f64().unwrap_or(0.0),
+                    p["peak_rss_bytes"].as_f64().unwrap_or(0.0),
+                );
                 println!("python reference (pyfaidx + pyBigWig + h5py, DNA + 2 tracks, no Hi-C): {g} genes, {s:.2} s, {:.2} genes/s, peak RSS {:.0} MB", g / s, rss / 1e6);
                 println!(
                     "speed-up over the python reference: {:.1}x per window ({:.1}x including data-prep's one-off setup: checksums, signal totals, Hi-C marginals)",

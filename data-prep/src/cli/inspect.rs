@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use serde_json::json;
 use seq2exp_store::{Selection, Split, StoreReader, N_FOLDS};
+use serde_json::json;
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -131,12 +131,33 @@ fn gene_summary(r: &StoreReader, idx: usize) -> anyhow::Result<serde_json::Value
 
 fn print_text(r: &serde_json::Value) {
     println!("store        {}", r["path"].as_str().unwrap_or(""));
-    println!("schema       v{}  compression {}  {} bytes ({} per gene)", r["schema_version"], r["compression"].as_str().unwrap_or(""), r["file_bytes"], r["bytes_per_gene"]);
-    println!("genes        {}  window {} bp  build '{}'", r["genes"], r["window_length"], r["genome_build"].as_str().unwrap_or(""));
+    println!(
+        "schema       v{}  compression {}  {} bytes ({} per gene)",
+        r["schema_version"],
+        r["compression"].as_str().unwrap_or(""),
+        r["file_bytes"],
+        r["bytes_per_gene"]
+    );
+    println!(
+        "genes        {}  window {} bp  build '{}'",
+        r["genes"],
+        r["window_length"],
+        r["genome_build"].as_str().unwrap_or("")
+    );
     for t in r["tracks"].as_array().into_iter().flatten() {
-        println!("track        {:<10} {}  ({})", t["name"].as_str().unwrap_or(""), t["unit"].as_str().unwrap_or(""), t["source"].as_str().unwrap_or(""));
+        println!(
+            "track        {:<10} {}  ({})",
+            t["name"].as_str().unwrap_or(""),
+            t["unit"].as_str().unwrap_or(""),
+            t["source"].as_str().unwrap_or("")
+        );
     }
-    println!("hic          bin {} bp  {}  range {}", r["hic"]["bin_size"], r["hic"]["description"].as_str().unwrap_or(""), fmt_range(&r["hic"]["range"]));
+    println!(
+        "hic          bin {} bp  {}  range {}",
+        r["hic"]["bin_size"],
+        r["hic"]["description"].as_str().unwrap_or(""),
+        fmt_range(&r["hic"]["range"])
+    );
     for t in r["targets"].as_array().into_iter().flatten() {
         println!("target       {:<28} {}", t["name"].as_str().unwrap_or(""), fmt_range(&t["range"]));
     }
@@ -152,10 +173,23 @@ fn print_text(r: &serde_json::Value) {
     }
     println!("command      {}", r["command"].as_str().unwrap_or(""));
     if let Some(g) = r.get("gene") {
-        println!("\ngene         {} ({}) {} {} tss {}  window {}", g["id"].as_str().unwrap_or(""), g["name"].as_str().unwrap_or(""), g["chrom"].as_str().unwrap_or(""), g["strand"].as_str().unwrap_or(""), g["tss"], g["window"].as_str().unwrap_or(""));
+        println!(
+            "\ngene         {} ({}) {} {} tss {}  window {}",
+            g["id"].as_str().unwrap_or(""),
+            g["name"].as_str().unwrap_or(""),
+            g["chrom"].as_str().unwrap_or(""),
+            g["strand"].as_str().unwrap_or(""),
+            g["tss"],
+            g["window"].as_str().unwrap_or("")
+        );
         println!("dna          {}", g["dna"]);
         for s in g["signals"].as_array().into_iter().flatten() {
-            println!("signal       {:<10} {}  nonzero bases {}", s["name"].as_str().unwrap_or(""), fmt_range(&s["range"]), s["nonzero_bases"]);
+            println!(
+                "signal       {:<10} {}  nonzero bases {}",
+                s["name"].as_str().unwrap_or(""),
+                fmt_range(&s["range"]),
+                s["nonzero_bases"]
+            );
         }
         println!("targets      {}", g["targets"]);
         println!("features     {}", g["features"]);

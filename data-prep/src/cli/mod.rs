@@ -2,10 +2,10 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod bench;
 pub mod build;
 pub mod inspect;
 pub mod simulate;
-pub mod bench;
 
 #[derive(Debug, Parser)]
 #[command(name = "data-prep", version, about = "Build, simulate and inspect seq2exp window stores")]

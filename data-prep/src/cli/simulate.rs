@@ -33,7 +33,9 @@ pub struct SimulateArgs {
 
 pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
     let mut cfg: SimConfig = match &a.config {
-        Some(p) => serde_json::from_str(&std::fs::read_to_string(p)?).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+        Some(p) => {
+            serde_json::from_str(&std::fs::read_to_string(p)?).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+        }
         None => SimConfig::default(),
     };
     if let Some(s) = a.seed {
@@ -44,7 +46,8 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
     }
     if let Some(n) = a.chroms {
         anyhow::ensure!((1..=23).contains(&n), "--chroms must be 1..=23");
-        cfg.chromosomes = (1..=n.min(22)).map(|i| format!("chr{i}")).chain((n == 23).then(|| "chrX".to_string())).collect();
+        cfg.chromosomes =
+            (1..=n.min(22)).map(|i| format!("chr{i}")).chain((n == 23).then(|| "chrX".to_string())).collect();
     }
     if let Some(w) = a.window {
         cfg.design_window = w;

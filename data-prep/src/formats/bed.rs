@@ -112,9 +112,15 @@ fn parse_narrow_peak(f: &[&str]) -> Result<NarrowPeak, String> {
     if f.len() < 10 {
         return Err(format!("narrowPeak needs 10 columns, found {}", f.len()));
     }
-    let num = |i: usize, what: &str| f[i].trim().parse::<f64>().map_err(|_| format!("{what} '{}' is not a number", f[i]));
+    let num =
+        |i: usize, what: &str| f[i].trim().parse::<f64>().map_err(|_| format!("{what} '{}' is not a number", f[i]));
     let peak = f[9].trim().parse::<i64>().map_err(|_| format!("peak offset '{}' is not an integer", f[9]))?;
-    Ok(NarrowPeak { signal_value: num(6, "signalValue")?, p_value: num(7, "pValue")?, q_value: num(8, "qValue")?, peak })
+    Ok(NarrowPeak {
+        signal_value: num(6, "signalValue")?,
+        p_value: num(7, "pValue")?,
+        q_value: num(8, "qValue")?,
+        peak,
+    })
 }
 
 #[cfg(test)]

@@ -17,10 +17,10 @@
 //! - Stored values must be finite: `inf` or `NaN` in a data record is refused (file, chromosome,
 //!   position), never silently zeroed; every record is read once at open, for [`BigWig::total_sum`].
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
-use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, Once};
@@ -59,7 +59,10 @@ impl std::fmt::Debug for BigWig {
 
 /// The message of a caught panic.
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into())
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 thread_local! {
@@ -131,9 +134,11 @@ impl BigWig {
     pub fn values(&self, chrom: &str, start: i64, end: i64, out: &mut [f32]) -> Result<()> {
         let canonical = normalise(chrom);
         if end < start || out.len() as i64 != end - start {
-            return Err(InputError::at(&self.path, format!("chromosome {canonical}"), format!(
-                "window [{start}, {end}) does not match an output buffer of {} values", out.len()
-            )));
+            return Err(InputError::at(
+                &self.path,
+                format!("chromosome {canonical}"),
+                format!("window [{start}, {end}) does not match an output buffer of {} values", out.len()),
+            ));
         }
         out.fill(f32::NAN);
         let Some(&ci) = self.by_name.get(&canonical) else { return Ok(()) };
@@ -164,9 +169,13 @@ impl BigWig {
                 Ok((sum, None))
             })?;
             if let Some((start, end, value)) = bad {
-                return Err(InputError::at(&self.path, format!("chromosome {}, position {start}", c.canonical), format!(
-                    "value {value} over [{start}, {end}) is not a finite number (non-finite values are refused)"
-                )));
+                return Err(InputError::at(
+                    &self.path,
+                    format!("chromosome {}, position {start}", c.canonical),
+                    format!(
+                        "value {value} over [{start}, {end}) is not a finite number (non-finite values are refused)"
+                    ),
+                ));
             }
             total += sum;
         }
@@ -192,7 +201,13 @@ impl BigWig {
     /// Runs `f` (a read of `[start, end)` on `c`) with a pooled reader; bigtools errors and panics
     /// become errors at `c` and the position of the failing block (a reader that failed is dropped,
     /// not pooled).
-    fn with_reader<T>(&self, c: &Chrom, start: u32, end: u32, f: impl FnOnce(&mut Reader) -> Result<T, bigtools::BBIReadError>) -> Result<T> {
+    fn with_reader<T>(
+        &self,
+        c: &Chrom,
+        start: u32,
+        end: u32,
+        f: impl FnOnce(&mut Reader) -> Result<T, bigtools::BBIReadError>,
+    ) -> Result<T> {
         let mut reader = self.take_reader()?;
         let message = match quietly(|| f(&mut reader)) {
             Ok(Ok(v)) => {
@@ -213,7 +228,10 @@ impl BigWig {
     fn fails(&self, c: &Chrom, start: u32, end: u32) -> bool {
         let Ok(file) = File::open(&self.path) else { return true };
         let mut r = BigWigRead::with_info(self.info.clone(), ReopenableFile { path: self.path.clone(), file });
-        !matches!(quietly(|| r.get_interval(&c.file_name, start, end).and_then(|it| it.collect::<Result<Vec<_>, _>>())), Ok(Ok(_)))
+        !matches!(
+            quietly(|| r.get_interval(&c.file_name, start, end).and_then(|it| it.collect::<Result<Vec<_>, _>>())),
+            Ok(Ok(_))
+        )
     }
 
     /// The first base of `[start, end)` whose read fails, by bisection (about 30 reads of one block):
@@ -225,7 +243,11 @@ impl BigWig {
         }
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
-            if self.fails(c, lo, mid) { hi = mid } else { lo = mid }
+            if self.fails(c, lo, mid) {
+                hi = mid
+            } else {
+                lo = mid
+            }
         }
         Some(lo)
     }
@@ -245,9 +267,11 @@ fn chroms_of(path: &Path, info: &BBIFileInfo) -> Result<Vec<Chrom>> {
     for c in &info.chrom_info {
         let canonical = normalise(&c.name);
         if let Some(other) = seen.insert(canonical.clone(), c.name.clone()) {
-            return Err(InputError::at(path, format!("chromosome {canonical}"), format!(
-                "'{other}' and '{}' are the same chromosome once names are normalised", c.name
-            )));
+            return Err(InputError::at(
+                path,
+                format!("chromosome {canonical}"),
+                format!("'{other}' and '{}' are the same chromosome once names are normalised", c.name),
+            ));
         }
         chroms.push(Chrom { canonical, file_name: c.name.clone(), len: c.length });
     }
@@ -272,8 +296,12 @@ fn check_header_offsets(path: &Path) -> Result<()> {
     }
     let num = Num { le };
     let zoom_levels = num.u16(&head[6..8]);
-    let mut offsets = vec![("chromosome tree", num.u64(&head[8..16])), ("data", num.u64(&head[16..24])),
-                           ("data index", num.u64(&head[24..32])), ("summary", num.u64(&head[44..52]))];
+    let mut offsets = vec![
+        ("chromosome tree", num.u64(&head[8..16])),
+        ("data", num.u64(&head[16..24])),
+        ("data index", num.u64(&head[24..32])),
+        ("summary", num.u64(&head[44..52])),
+    ];
     let mut zooms = vec![0u8; 24 * zoom_levels as usize];
     if file.read_exact(&mut zooms).is_err() {
         return Err(truncated("it is shorter than its own header".into()));
@@ -305,11 +333,19 @@ struct Num {
 impl Num {
     fn u16(self, b: &[u8]) -> u16 {
         let a = [b[0], b[1]];
-        if self.le { u16::from_le_bytes(a) } else { u16::from_be_bytes(a) }
+        if self.le {
+            u16::from_le_bytes(a)
+        } else {
+            u16::from_be_bytes(a)
+        }
     }
     fn u64(self, b: &[u8]) -> u64 {
         let mut a = [0u8; 8];
         a.copy_from_slice(&b[..8]);
-        if self.le { u64::from_le_bytes(a) } else { u64::from_be_bytes(a) }
+        if self.le {
+            u64::from_le_bytes(a)
+        } else {
+            u64::from_be_bytes(a)
+        }
     }
 }

@@ -110,7 +110,10 @@ impl Cooler {
         let group = if have.is_empty() { "/".to_string() } else { format!("/resolutions/{binsize}") };
         let cooler = Self::from_group(path, file, group)?;
         if cooler.binsize != binsize {
-            return Err(InputError::new(&cooler.path, format!("bin size is {}, not the requested {binsize}", cooler.binsize)));
+            return Err(InputError::new(
+                &cooler.path,
+                format!("bin size is {}, not the requested {binsize}", cooler.binsize),
+            ));
         }
         Ok(cooler)
     }
@@ -119,9 +122,14 @@ impl Cooler {
         if group != "/" && !file.link_exists(group.trim_start_matches('/')) {
             let have = list_resolutions(&path, &file)?;
             let list: Vec<String> = have.iter().map(|r| format!("resolutions/{r}")).collect();
-            return Err(InputError::at(&path, format!("group {group}"), format!(
-                "no such group in this file; it has: {}", if list.is_empty() { "only the root matrix".to_string() } else { list.join(", ") }
-            )));
+            return Err(InputError::at(
+                &path,
+                format!("group {group}"),
+                format!(
+                    "no such group in this file; it has: {}",
+                    if list.is_empty() { "only the root matrix".to_string() } else { list.join(", ") }
+                ),
+            ));
         }
         let g = file.group(&group).map_err(|e| h5err(&path, &format!("group {group}"), e))?;
         let binsize = read_binsize(&path, &group, &g)?;
@@ -134,14 +142,31 @@ impl Cooler {
         let (weights, divisive) = read_weights(&path, &g, &group)?;
         let n_bins = chroms.last().map_or(0, |c| c.first_bin + c.n_bins);
         if let Some(w) = weights.as_ref().filter(|w| w.len() as u64 != n_bins) {
-            return Err(InputError::at(&path, format!("dataset {group}/bins/weight"), format!("has {} entries for {n_bins} bins", w.len())));
+            return Err(InputError::at(
+                &path,
+                format!("dataset {group}/bins/weight"),
+                format!("has {} entries for {n_bins} bins", w.len()),
+            ));
         }
         if bin1_offset.len() as u64 != n_bins + 1 {
-            return Err(InputError::at(&path, format!("dataset {group}/indexes/bin1_offset"), format!(
-                "has {} entries for {n_bins} bins (expected {})", bin1_offset.len(), n_bins + 1
-            )));
+            return Err(InputError::at(
+                &path,
+                format!("dataset {group}/indexes/bin1_offset"),
+                format!("has {} entries for {n_bins} bins (expected {})", bin1_offset.len(), n_bins + 1),
+            ));
         }
-        Ok(Self { path, group, file, binsize, chroms, by_name, bin1_offset, weights, divisive, warned_raw: AtomicBool::new(false) })
+        Ok(Self {
+            path,
+            group,
+            file,
+            binsize,
+            chroms,
+            by_name,
+            bin1_offset,
+            weights,
+            divisive,
+            warned_raw: AtomicBool::new(false),
+        })
     }
 
     /// Uses bin column `name` (e.g. hic2cool's `KR`/`VC`) as the balancing weights instead of `weight`;
@@ -153,7 +178,11 @@ impl Cooler {
         let ds = g.dataset(&format!("bins/{name}")).map_err(|e| h5err(&self.path, &what, e))?;
         let w = ds.read_raw::<f64>().map_err(|e| h5err(&self.path, &what, e))?;
         if w.len() != self.bin1_offset.len() - 1 {
-            return Err(InputError::at(&self.path, what, format!("has {} entries for {} bins", w.len(), self.bin1_offset.len() - 1)));
+            return Err(InputError::at(
+                &self.path,
+                what,
+                format!("has {} entries for {} bins", w.len(), self.bin1_offset.len() - 1),
+            ));
         }
         self.weights = Some(w);
         self.divisive = divisive;
@@ -199,12 +228,17 @@ impl Cooler {
         let c = self.chrom(chrom)?;
         for r in [&rows, &cols] {
             if r.start > r.end || r.end > c.n_bins {
-                return Err(InputError::at(&self.path, format!("chromosome {}", c.canonical), format!(
-                    "bins {}..{} outside the chromosome's {} bins", r.start, r.end, c.n_bins
-                )));
+                return Err(InputError::at(
+                    &self.path,
+                    format!("chromosome {}", c.canonical),
+                    format!("bins {}..{} outside the chromosome's {} bins", r.start, r.end, c.n_bins),
+                ));
             }
         }
-        let (r, k) = ((rows.start + c.first_bin)..(rows.end + c.first_bin), (cols.start + c.first_bin)..(cols.end + c.first_bin));
+        let (r, k) = (
+            (rows.start + c.first_bin)..(rows.end + c.first_bin),
+            (cols.start + c.first_bin)..(cols.end + c.first_bin),
+        );
         self.dense(&r, &k)
     }
 
@@ -240,7 +274,11 @@ impl Cooler {
         let (lo, hi) = (cols.start.max(0), cols.end.min(c.n_bins as i64));
         if lo < hi {
             let (lo, hi) = (lo as u64, hi as u64);
-            let vals = if balanced { self.balanced_matrix(chrom, bin..bin + 1, lo..hi)? } else { self.raw_matrix(chrom, bin..bin + 1, lo..hi)? };
+            let vals = if balanced {
+                self.balanced_matrix(chrom, bin..bin + 1, lo..hi)?
+            } else {
+                self.raw_matrix(chrom, bin..bin + 1, lo..hi)?
+            };
             let at = (lo as i64 - cols.start) as usize;
             out[at..at + vals.len()].copy_from_slice(&vals);
         }
@@ -264,7 +302,11 @@ impl Cooler {
                     (Some(w), true) => {
                         let (wa, wb) = (w[a as usize], w[b as usize]);
                         let v = if self.divisive { x / (wa * wb) } else { x * wa * wb };
-                        if v.is_finite() { v } else { 0.0 }
+                        if v.is_finite() {
+                            v
+                        } else {
+                            0.0
+                        }
                     }
                     _ => x,
                 };
@@ -282,9 +324,10 @@ impl Cooler {
 
     fn chrom(&self, chrom: &str) -> Result<&Chrom> {
         let canonical = normalise(chrom);
-        self.by_name.get(&canonical).map(|&i| &self.chroms[i]).ok_or_else(|| {
-            InputError::at(&self.path, format!("chromosome {canonical}"), "not in this cooler")
-        })
+        self.by_name
+            .get(&canonical)
+            .map(|&i| &self.chroms[i])
+            .ok_or_else(|| InputError::at(&self.path, format!("chromosome {canonical}"), "not in this cooler"))
     }
 
     /// Dense `rows × cols` (global bins) from the pixel table, filling both triangles.
@@ -364,10 +407,14 @@ fn default_group(path: &Path, file: &hdf5::File) -> Result<String> {
         [only] => Ok(format!("/resolutions/{only}")),
         many => {
             let list: Vec<String> = many.iter().map(|r| r.to_string()).collect();
-            Err(InputError::new(path, format!(
-                "multi-resolution cooler with bin sizes {}: choose one as `{}::resolutions/N`",
-                list.join(", "), path.display()
-            )))
+            Err(InputError::new(
+                path,
+                format!(
+                    "multi-resolution cooler with bin sizes {}: choose one as `{}::resolutions/N`",
+                    list.join(", "),
+                    path.display()
+                ),
+            ))
         }
     }
 }
@@ -376,7 +423,11 @@ fn read_binsize(path: &Path, group: &str, g: &hdf5::Group) -> Result<u64> {
     let attr = g.attr("bin-size").map_err(|e| h5err(path, &format!("group {group} attribute bin-size"), e))?;
     match attr.read_scalar::<i64>() {
         Ok(b) if b > 0 => Ok(b as u64),
-        _ => Err(InputError::at(path, format!("group {group}"), "bin-size is missing or not a positive integer (variable-size bins are not supported)")),
+        _ => Err(InputError::at(
+            path,
+            format!("group {group}"),
+            "bin-size is missing or not a positive integer (variable-size bins are not supported)",
+        )),
     }
 }
 
@@ -384,7 +435,9 @@ fn read_ints(path: &Path, g: &hdf5::Group, group: &str, name: &str) -> Result<Ve
     let what = format!("dataset {}/{name}", group.trim_end_matches('/'));
     let ds = g.dataset(name).map_err(|e| h5err(path, &what, e))?;
     let vals = ds.read_raw::<i64>().map_err(|e| h5err(path, &what, e))?;
-    vals.into_iter().map(|v| u64::try_from(v).map_err(|_| InputError::at(path, what.clone(), format!("negative value {v}")))).collect()
+    vals.into_iter()
+        .map(|v| u64::try_from(v).map_err(|_| InputError::at(path, what.clone(), format!("negative value {v}"))))
+        .collect()
 }
 
 /// `chroms/name`: fixed-length ASCII in cooler's writer, but accept the other HDF5 string kinds too.
@@ -394,28 +447,50 @@ fn read_names(path: &Path, g: &hdf5::Group, group: &str) -> Result<Vec<String>> 
     let ds = g.dataset("chroms/name").map_err(err)?;
     let desc = ds.dtype().and_then(|t| t.to_descriptor()).map_err(err)?;
     let names: Vec<String> = match desc {
-        TypeDescriptor::FixedAscii(_) => ds.read_raw::<FixedAscii<256>>().map_err(err)?.iter().map(|s| s.as_str().to_string()).collect(),
-        TypeDescriptor::FixedUnicode(_) => ds.read_raw::<FixedUnicode<256>>().map_err(err)?.iter().map(|s| s.as_str().to_string()).collect(),
-        TypeDescriptor::VarLenAscii => ds.read_raw::<VarLenAscii>().map_err(err)?.iter().map(|s| s.as_str().to_string()).collect(),
-        TypeDescriptor::VarLenUnicode => ds.read_raw::<VarLenUnicode>().map_err(err)?.iter().map(|s| s.as_str().to_string()).collect(),
+        TypeDescriptor::FixedAscii(_) => {
+            ds.read_raw::<FixedAscii<256>>().map_err(err)?.iter().map(|s| s.as_str().to_string()).collect()
+        }
+        TypeDescriptor::FixedUnicode(_) => {
+            ds.read_raw::<FixedUnicode<256>>().map_err(err)?.iter().map(|s| s.as_str().to_string()).collect()
+        }
+        TypeDescriptor::VarLenAscii => {
+            ds.read_raw::<VarLenAscii>().map_err(err)?.iter().map(|s| s.as_str().to_string()).collect()
+        }
+        TypeDescriptor::VarLenUnicode => {
+            ds.read_raw::<VarLenUnicode>().map_err(err)?.iter().map(|s| s.as_str().to_string()).collect()
+        }
         other => return Err(InputError::at(path, what, format!("expected strings, found {other:?}"))),
     };
     Ok(names)
 }
 
-fn build_chroms(path: &Path, names: &[String], lengths: &[u64], chrom_offset: &[u64], binsize: u64) -> Result<Vec<Chrom>> {
+fn build_chroms(
+    path: &Path,
+    names: &[String],
+    lengths: &[u64],
+    chrom_offset: &[u64],
+    binsize: u64,
+) -> Result<Vec<Chrom>> {
     if names.len() != lengths.len() || chrom_offset.len() != names.len() + 1 {
-        return Err(InputError::new(path, format!(
-            "inconsistent chromosome tables: {} names, {} lengths, {} chrom_offset entries", names.len(), lengths.len(), chrom_offset.len()
-        )));
+        return Err(InputError::new(
+            path,
+            format!(
+                "inconsistent chromosome tables: {} names, {} lengths, {} chrom_offset entries",
+                names.len(),
+                lengths.len(),
+                chrom_offset.len()
+            ),
+        ));
     }
     let mut chroms = Vec::with_capacity(names.len());
     for (i, (name, &len)) in names.iter().zip(lengths).enumerate() {
         let n_bins = chrom_offset[i + 1].saturating_sub(chrom_offset[i]);
         if n_bins != len.div_ceil(binsize) {
-            return Err(InputError::at(path, format!("chromosome {name}"), format!(
-                "{n_bins} bins for length {len} at bin size {binsize}: only fixed-size bins are supported"
-            )));
+            return Err(InputError::at(
+                path,
+                format!("chromosome {name}"),
+                format!("{n_bins} bins for length {len} at bin size {binsize}: only fixed-size bins are supported"),
+            ));
         }
         chroms.push(Chrom { canonical: normalise(name), len, first_bin: chrom_offset[i], n_bins });
     }

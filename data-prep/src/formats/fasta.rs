@@ -76,23 +76,33 @@ impl Genome {
         let from_file = fai_path.exists();
         let index = match gzip_kind(path)? {
             Some(false) => {
-                return Err(InputError::new(path, "compressed with plain gzip, which cannot be read by position; \
-                     recompress with `zcat FILE | bgzip > FILE.bgz && samtools faidx FILE.bgz`"));
+                return Err(InputError::new(
+                    path,
+                    "compressed with plain gzip, which cannot be read by position; \
+                     recompress with `zcat FILE | bgzip > FILE.bgz && samtools faidx FILE.bgz`",
+                ));
             }
             Some(true) => {
                 for needed in [&fai_path, &with_suffix(path, ".gzi")] {
                     if !needed.exists() {
-                        return Err(InputError::new(path, format!(
-                            "bgzipped FASTA needs its index {}; create it with `samtools faidx {}`",
-                            needed.display(), path.display()
-                        )));
+                        return Err(InputError::new(
+                            path,
+                            format!(
+                                "bgzipped FASTA needs its index {}; create it with `samtools faidx {}`",
+                                needed.display(),
+                                path.display()
+                            ),
+                        ));
                     }
                 }
                 read_fai(&fai_path)?
             }
             None if fai_path.exists() => read_fai(&fai_path)?,
             None => {
-                tracing::info!("{}: no .fai index, indexing in memory (`samtools faidx` makes this instant)", path.display());
+                tracing::info!(
+                    "{}: no .fai index, indexing in memory (`samtools faidx` makes this instant)",
+                    path.display()
+                );
                 fasta::fs::index(path).map_err(|e| InputError::new(path, format!("cannot index FASTA: {e}")))?
             }
         };
@@ -100,7 +110,7 @@ impl Genome {
         let by_name = chroms.iter().enumerate().map(|(i, c)| (c.canonical.clone(), i)).collect();
         let genome = Self { path: path.to_path_buf(), index, chroms, by_name, pool: Mutex::new(Vec::new()) };
         let mut first = genome.new_reader()?; // fail at open, not in a worker, when the file can't be read
-        // Index first: a FASTA edited after indexing can also be shorter than the index says.
+                                              // Index first: a FASTA edited after indexing can also be shorter than the index says.
         if from_file {
             super::fasta_index::check(path, &fai_path, &genome.index, first.get_mut())?;
         }
@@ -133,15 +143,24 @@ impl Genome {
         let canonical = normalise(chrom);
         let Some(&ci) = self.by_name.get(&canonical) else {
             let have: Vec<&str> = self.chroms.iter().take(8).map(|c| c.canonical.as_str()).collect();
-            return Err(InputError::at(&self.path, format!("chromosome {canonical}"), format!(
-                "not in this FASTA ({} sequences: {}{})", self.chroms.len(), have.join(", "), if self.chroms.len() > 8 { ", …" } else { "" }
-            )));
+            return Err(InputError::at(
+                &self.path,
+                format!("chromosome {canonical}"),
+                format!(
+                    "not in this FASTA ({} sequences: {}{})",
+                    self.chroms.len(),
+                    have.join(", "),
+                    if self.chroms.len() > 8 { ", …" } else { "" }
+                ),
+            ));
         };
         let c = &self.chroms[ci];
         if end < start || out.len() as i64 != end - start {
-            return Err(InputError::at(&self.path, format!("chromosome {canonical}"), format!(
-                "window [{start}, {end}) does not match an output buffer of {} bases", out.len()
-            )));
+            return Err(InputError::at(
+                &self.path,
+                format!("chromosome {canonical}"),
+                format!("window [{start}, {end}) does not match an output buffer of {} bases", out.len()),
+            ));
         }
         out.fill(b'N');
         let (s, e) = (start.max(0) as u64, (end.max(0) as u64).min(c.len));
@@ -158,7 +177,13 @@ impl Genome {
     fn read_into(&self, reader: &mut Reader, c: &Chrom, s: u64, e: u64, dst: &mut [u8]) -> Result<()> {
         let place = || format!("chromosome {}", c.canonical);
         let region = Region::new(c.file_name.as_str(), position(&self.path, s + 1)?..=position(&self.path, e)?);
-        let record = reader.query(&region).map_err(|err| InputError::at(&self.path, place(), format!("cannot read [{s}, {e}): {err} (is the file truncated, or its index stale?)")))?;
+        let record = reader.query(&region).map_err(|err| {
+            InputError::at(
+                &self.path,
+                place(),
+                format!("cannot read [{s}, {e}): {err} (is the file truncated, or its index stale?)"),
+            )
+        })?;
         let seq: &[u8] = record.sequence().as_ref();
         if seq.len() != dst.len() {
             return Err(InputError::at(&self.path, place(), format!(
@@ -208,9 +233,11 @@ fn chroms_of(path: &Path, index: &fai::Index) -> Result<Vec<Chrom>> {
         let file_name = String::from_utf8_lossy(r.name()).into_owned();
         let canonical = normalise(&file_name);
         if let Some(other) = seen.insert(canonical.clone(), file_name.clone()) {
-            return Err(InputError::at(path, format!("chromosome {canonical}"), format!(
-                "sequences '{other}' and '{file_name}' are the same chromosome once names are normalised"
-            )));
+            return Err(InputError::at(
+                path,
+                format!("chromosome {canonical}"),
+                format!("sequences '{other}' and '{file_name}' are the same chromosome once names are normalised"),
+            ));
         }
         chroms.push(Chrom { canonical, file_name, len: r.length() });
     }
@@ -235,10 +262,15 @@ fn check_plain_length(path: &Path, index: &fai::Index) -> Result<()> {
     let size = std::fs::metadata(path).file_ctx(path)?.len();
     if let Some(r) = index.as_ref().iter().find(|r| end_byte(r) > size) {
         let name = normalise(&String::from_utf8_lossy(r.name()));
-        return Err(InputError::at(path, format!("chromosome {name}"), format!(
-            "file is truncated: the .fai says this {}-base sequence ends at byte {}, but the file has {size} bytes",
-            r.length(), end_byte(r)
-        )));
+        return Err(InputError::at(
+            path,
+            format!("chromosome {name}"),
+            format!(
+                "file is truncated: the .fai says this {}-base sequence ends at byte {}, but the file has {size} bytes",
+                r.length(),
+                end_byte(r)
+            ),
+        ));
     }
     Ok(())
 }

@@ -26,14 +26,22 @@ pub(super) fn check<R: Read + Seek>(fasta: &Path, fai_path: &Path, index: &fai::
         match check_record(r, reader) {
             Ok(Ok(())) => {}
             Ok(Err(what)) => {
-                return Err(InputError::at(fai_path, place(), format!(
+                return Err(InputError::at(
+                    fai_path,
+                    place(),
+                    format!(
                     "does not match {}: {what}. The index is stale (made before the FASTA was edited, or for other \
                      line endings); rerun `samtools faidx {}`",
                     fasta.display(), fasta.display()
-                )))
+                ),
+                ))
             }
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                return Err(InputError::at(fasta, place(), format!("file is truncated: it ends before this sequence does ({e})")))
+                return Err(InputError::at(
+                    fasta,
+                    place(),
+                    format!("file is truncated: it ends before this sequence does ({e})"),
+                ))
             }
             Err(e) => return Err(InputError::io(fasta, e).place(place())),
         }
@@ -81,8 +89,12 @@ fn check_record<R: Read + Seek>(r: &fai::Record, reader: &mut R) -> io::Result<V
     let first = len.min(bases);
     let want = first + if len > bases { eol.len() as u64 } else { 0 };
     let b = read_exact_at(reader, off, want)?;
-    if !b[..first as usize].iter().copied().all(is_base) || &b[first as usize..] != if len > bases { eol } else { b"" } {
-        return Ok(Err(format!("its first line, at byte {off}, is not {first} bases{}", if len > bases { format!(" and a {ending} line end") } else { String::new() })));
+    if !b[..first as usize].iter().copied().all(is_base) || &b[first as usize..] != if len > bases { eol } else { b"" }
+    {
+        return Ok(Err(format!(
+            "its first line, at byte {off}, is not {first} bases{}",
+            if len > bases { format!(" and a {ending} line end") } else { String::new() }
+        )));
     }
     // Last line: after a line end, exactly the remaining bases, then only line ends before the next header.
     let full = (len - 1) / bases;

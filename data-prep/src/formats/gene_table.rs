@@ -41,19 +41,28 @@ struct Columns {
 /// Reads a gene table (see the module docs).
 pub(crate) fn read_gene_table(path: &Path, options: &GeneOptions) -> Result<GeneSet> {
     let delimiter = sniff_delimiter(path)?;
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(open_text(path)?);
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(open_text(path)?);
     let (mut cols, mut genes, mut lines) = (None, Vec::new(), Vec::new());
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, e))?;
         let line = record.position().map_or(0, |p| p.line() as usize);
         let fields: Vec<&str> = record.iter().map(str::trim).collect();
         let first = fields.first().copied().unwrap_or("");
-        let commented_header = first.starts_with('#') && CHROM_NAMES.iter().any(|n| first.trim_start_matches('#').trim().eq_ignore_ascii_case(n));
-        if cols.is_none() && (commented_header || (!first.starts_with('#') && fields.get(1).is_some_and(|s| s.parse::<u64>().is_err()))) {
+        let commented_header = first.starts_with('#')
+            && CHROM_NAMES.iter().any(|n| first.trim_start_matches('#').trim().eq_ignore_ascii_case(n));
+        if cols.is_none()
+            && (commented_header
+                || (!first.starts_with('#') && fields.get(1).is_some_and(|s| s.parse::<u64>().is_err())))
+        {
             cols = Some(columns_from_header(path, &fields, options)?);
             continue;
         }
-        if first.starts_with('#') || first.starts_with("track") || first.starts_with("browser") || fields.iter().all(|f| f.is_empty()) {
+        if first.starts_with('#')
+            || first.starts_with("track")
+            || first.starts_with("browser")
+            || fields.iter().all(|f| f.is_empty())
+        {
             continue;
         }
         let c = match &cols {
@@ -72,13 +81,27 @@ fn bed6_columns(path: &Path, options: &GeneOptions) -> Result<Columns> {
     if let Some(id) = &options.id_column {
         return Err(InputError::new(path, format!("id column '{id}' requested but the table has no header")));
     }
-    Ok(Columns { chrom: 0, start: Some(1), end: Some(2), name: Some(3), strand: Some(5), tss: None, id: 3, gene_type: None })
+    Ok(Columns {
+        chrom: 0,
+        start: Some(1),
+        end: Some(2),
+        name: Some(3),
+        strand: Some(5),
+        tss: None,
+        id: 3,
+        gene_type: None,
+    })
 }
 
 fn columns_from_header(path: &Path, fields: &[&str], options: &GeneOptions) -> Result<Columns> {
-    let headers: Vec<String> = fields.iter().enumerate().map(|(i, f)| if i == 0 { f.trim_start_matches('#').trim().to_string() } else { f.to_string() }).collect();
+    let headers: Vec<String> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| if i == 0 { f.trim_start_matches('#').trim().to_string() } else { f.to_string() })
+        .collect();
     let any = |names: &[&str]| names.iter().find_map(|n| headers.iter().position(|h| h.eq_ignore_ascii_case(n)));
-    let missing = |what: &str| InputError::line(path, 1, format!("no {what} column; the header has: {}", headers.join(", ")));
+    let missing =
+        |what: &str| InputError::line(path, 1, format!("no {what} column; the header has: {}", headers.join(", ")));
     let chrom = any(&CHROM_NAMES).ok_or_else(|| missing("chromosome (chr/chrom)"))?;
     let name = any(&["name", "gene_name", "gene", "symbol", "gene name"]);
     let id = match &options.id_column {
@@ -105,7 +128,8 @@ fn columns_from_header(path: &Path, fields: &[&str], options: &GeneOptions) -> R
 }
 
 fn parse_row(f: &[&str], c: &Columns, options: &GeneOptions) -> Result<Option<GeneRecord>, String> {
-    let field = |i: usize| f.get(i).copied().ok_or_else(|| format!("row has {} fields, needs at least {}", f.len(), i + 1));
+    let field =
+        |i: usize| f.get(i).copied().ok_or_else(|| format!("row has {} fields, needs at least {}", f.len(), i + 1));
     let gene_type = match c.gene_type {
         Some(i) => Some(field(i)?.to_string()).filter(|t| !t.is_empty() && t != "."),
         None => None,

@@ -100,17 +100,24 @@ impl GeneSet {
     /// Builds a set; `lines[i]` is where `genes[i]` was read, for the duplicate-id error.
     pub(crate) fn new(source: &Path, genes: Vec<GeneRecord>, lines: &[usize]) -> Result<Self> {
         if genes.is_empty() {
-            return Err(InputError::new(source, "no genes left (only protein-coding genes are kept unless \
-                 `data-prep build --all-biotypes` is given; is it the right file?)"));
+            return Err(InputError::new(
+                source,
+                "no genes left (only protein-coding genes are kept unless \
+                 `data-prep build --all-biotypes` is given; is it the right file?)",
+            ));
         }
         let mut index = HashMap::with_capacity(genes.len());
         for (i, g) in genes.iter().enumerate() {
             if let Some(prev) = index.insert(g.id.clone(), i) {
                 let (a, b) = (&genes[prev], g);
-                return Err(InputError::at(source, format!("gene {}", g.id), format!(
-                    "duplicate gene id on lines {} and {}: {} ({}) and {} ({})",
-                    lines[prev], lines[i], a.id_versioned, a.name, b.id_versioned, b.name
-                )));
+                return Err(InputError::at(
+                    source,
+                    format!("gene {}", g.id),
+                    format!(
+                        "duplicate gene id on lines {} and {}: {} ({}) and {} ({})",
+                        lines[prev], lines[i], a.id_versioned, a.name, b.id_versioned, b.name
+                    ),
+                ));
             }
         }
         Ok(Self { source: source.to_path_buf(), genes, index })
@@ -149,7 +156,8 @@ impl GeneSet {
     /// Chromosomes that genes sit on but the genome lacks (sorted): the builder reports these.
     pub fn missing_chroms(&self, chrom_lengths: &[(String, u64)]) -> Vec<String> {
         let have: HashMap<&str, u64> = chrom_lengths.iter().map(|(c, l)| (c.as_str(), *l)).collect();
-        let mut missing: Vec<String> = self.genes.iter().filter(|g| !have.contains_key(g.chrom.as_str())).map(|g| g.chrom.clone()).collect();
+        let mut missing: Vec<String> =
+            self.genes.iter().filter(|g| !have.contains_key(g.chrom.as_str())).map(|g| g.chrom.clone()).collect();
         missing.sort();
         missing.dedup();
         missing
@@ -163,10 +171,15 @@ impl GeneSet {
         for g in &self.genes {
             if let Some(&len) = have.get(g.chrom.as_str()) {
                 if g.tss >= len {
-                    return Err(InputError::at(&self.source, format!("gene {}", g.id), format!(
-                        "TSS {} is outside chromosome {} (length {len} in the genome); are the annotation and \
-                         the genome the same assembly?", g.tss, g.chrom
-                    )));
+                    return Err(InputError::at(
+                        &self.source,
+                        format!("gene {}", g.id),
+                        format!(
+                            "TSS {} is outside chromosome {} (length {len} in the genome); are the annotation and \
+                         the genome the same assembly?",
+                            g.tss, g.chrom
+                        ),
+                    ));
                 }
             }
         }
@@ -189,8 +202,11 @@ fn detect_format(path: &Path) -> Result<GeneFormat> {
         "gtf" => Ok(GeneFormat::Gtf),
         "gff3" | "gff" => Ok(GeneFormat::Gff3),
         "tsv" | "txt" | "bed" | "csv" => Ok(GeneFormat::Table),
-        _ => Err(InputError::new(path, "unknown gene annotation format: expected .gtf, .gff3/.gff, or a \
-             .tsv/.txt/.bed/.csv gene table (optionally .gz)")),
+        _ => Err(InputError::new(
+            path,
+            "unknown gene annotation format: expected .gtf, .gff3/.gff, or a \
+             .tsv/.txt/.bed/.csv gene table (optionally .gz)",
+        )),
     }
 }
 
@@ -253,16 +269,28 @@ fn tss_of(rows: &[&FeatureRow]) -> u64 {
 fn check_consistent(path: &Path, what: &str, rows: &[&FeatureRow]) -> Result<()> {
     let first = rows[0];
     if let Some(bad) = rows.iter().find(|r| r.chrom != first.chrom || r.strand != first.strand) {
-        return Err(InputError::at(path, what.to_string(), format!(
-            "rows disagree on chromosome/strand: line {} has {} {}, line {} has {} {}",
-            first.line, first.chrom, first.strand.as_char(), bad.line, bad.chrom, bad.strand.as_char()
-        )));
+        return Err(InputError::at(
+            path,
+            what.to_string(),
+            format!(
+                "rows disagree on chromosome/strand: line {} has {} {}, line {} has {} {}",
+                first.line,
+                first.chrom,
+                first.strand.as_char(),
+                bad.line,
+                bad.chrom,
+                bad.strand.as_char()
+            ),
+        ));
     }
     Ok(())
 }
 
 /// Rows grouped by a key, keeping first-appearance order.
-fn group_by<'a>(rows: impl Iterator<Item = &'a FeatureRow>, key: impl Fn(&FeatureRow) -> Option<&str>) -> Vec<(String, Vec<&'a FeatureRow>)> {
+fn group_by<'a>(
+    rows: impl Iterator<Item = &'a FeatureRow>,
+    key: impl Fn(&FeatureRow) -> Option<&str>,
+) -> Vec<(String, Vec<&'a FeatureRow>)> {
     let mut order: Vec<(String, Vec<&FeatureRow>)> = Vec::new();
     let mut at: HashMap<String, usize> = HashMap::new();
     for r in rows {
@@ -277,12 +305,24 @@ fn group_by<'a>(rows: impl Iterator<Item = &'a FeatureRow>, key: impl Fn(&Featur
 }
 
 /// The rows that define a group's TSS: its top-level row (`top`), else the next level down.
-fn defining_rows<'a>(path: &Path, what: &str, rows: &[&'a FeatureRow], top: FeatureKind) -> Result<Vec<&'a FeatureRow>> {
+fn defining_rows<'a>(
+    path: &Path,
+    what: &str,
+    rows: &[&'a FeatureRow],
+    top: FeatureKind,
+) -> Result<Vec<&'a FeatureRow>> {
     let tops: Vec<&FeatureRow> = rows.iter().copied().filter(|r| r.kind == top).collect();
     if tops.len() > 1 {
-        return Err(InputError::at(path, what.to_string(), format!(
-            "duplicate {} rows on lines {} and {}", if top == FeatureKind::Gene { "gene" } else { "transcript" }, tops[0].line, tops[1].line
-        )));
+        return Err(InputError::at(
+            path,
+            what.to_string(),
+            format!(
+                "duplicate {} rows on lines {} and {}",
+                if top == FeatureKind::Gene { "gene" } else { "transcript" },
+                tops[0].line,
+                tops[1].line
+            ),
+        ));
     }
     if !tops.is_empty() {
         return Ok(tops);
@@ -354,10 +394,27 @@ pub(crate) fn assemble_transcripts(path: &Path, rows: &[FeatureRow]) -> Result<V
 mod tests {
     use super::*;
 
-    fn row(line: usize, kind: FeatureKind, start: u64, end: u64, strand: Strand, gene: &str, tx: Option<&str>) -> FeatureRow {
+    fn row(
+        line: usize,
+        kind: FeatureKind,
+        start: u64,
+        end: u64,
+        strand: Strand,
+        gene: &str,
+        tx: Option<&str>,
+    ) -> FeatureRow {
         FeatureRow {
-            line, kind, chrom: "chr1".into(), start, end, strand, gene_id: gene.into(), gene_name: None,
-            gene_type: Some("protein_coding".into()), transcript_id: tx.map(str::to_string), transcript_type: None,
+            line,
+            kind,
+            chrom: "chr1".into(),
+            start,
+            end,
+            strand,
+            gene_id: gene.into(),
+            gene_name: None,
+            gene_type: Some("protein_coding".into()),
+            transcript_id: tx.map(str::to_string),
+            transcript_type: None,
         }
     }
 

@@ -25,8 +25,18 @@ use crate::formats::text::open_text;
 
 /// Sub-transcript or non-gene rows never needed for TSSs; skipped before their attributes are read.
 const IGNORED_TYPES: [&str; 12] = [
-    "CDS", "five_prime_UTR", "three_prime_UTR", "UTR", "start_codon", "stop_codon", "chromosome", "region",
-    "biological_region", "supercontig", "scaffold", "stop_codon_redefined_as_selenocysteine",
+    "CDS",
+    "five_prime_UTR",
+    "three_prime_UTR",
+    "UTR",
+    "start_codon",
+    "stop_codon",
+    "chromosome",
+    "region",
+    "biological_region",
+    "supercontig",
+    "scaffold",
+    "stop_codon_redefined_as_selenocysteine",
 ];
 
 /// One GFF3 row with the attributes needed to resolve it.
@@ -46,8 +56,17 @@ struct RawRow {
 
 /// Attributes kept per row.
 const KEPT_ATTRS: [&str; 11] = [
-    "gene_id", "gene_name", "Name", "gene_type", "gene_biotype", "biotype", "transcript_id", "transcript_type",
-    "transcript_biotype", "version", "ID",
+    "gene_id",
+    "gene_name",
+    "Name",
+    "gene_type",
+    "gene_biotype",
+    "biotype",
+    "transcript_id",
+    "transcript_type",
+    "transcript_biotype",
+    "version",
+    "ID",
 ];
 
 /// Reads the gene, transcript and exon rows of a GFF3 file (gzip allowed).
@@ -61,7 +80,9 @@ fn read_raw(path: &Path) -> Result<Vec<RawRow>> {
     let mut line = gff::Line::default();
     let (mut rows, mut line_no) = (Vec::new(), 0usize);
     loop {
-        let n = reader.read_line(&mut line).map_err(|e| InputError::line(path, line_no + 1, format!("cannot read: {e}")))?;
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|e| InputError::line(path, line_no + 1, format!("cannot read: {e}")))?;
         if n == 0 {
             break;
         }
@@ -139,7 +160,9 @@ fn is_transcript_type(ty: &str) -> bool {
 
 /// `gene:ENSG…` → `ENSG…`, `transcript:ENST…` → `ENST…` (Ensembl's typed ids).
 fn untyped(id: &str) -> &str {
-    id.split_once(':').filter(|(prefix, _)| !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_alphabetic())).map_or(id, |(_, rest)| rest)
+    id.split_once(':')
+        .filter(|(prefix, _)| !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_alphabetic()))
+        .map_or(id, |(_, rest)| rest)
 }
 
 /// `id` with Ensembl's separate `version` attribute appended when the id itself has none.
@@ -210,13 +233,22 @@ fn own_gene_info(r: &RawRow) -> Option<GeneInfo> {
 }
 
 /// Transcript rows: children of gene rows, or transcript-like rows whose gene row is missing.
-fn resolve_transcripts<'a>(path: &Path, raw: &'a [RawRow], genes: &HashMap<&str, GeneInfo>, rows: &mut Vec<FeatureRow>) -> Result<HashMap<&'a str, TxInfo>> {
+fn resolve_transcripts<'a>(
+    path: &Path,
+    raw: &'a [RawRow],
+    genes: &HashMap<&str, GeneInfo>,
+    rows: &mut Vec<FeatureRow>,
+) -> Result<HashMap<&'a str, TxInfo>> {
     let mut transcripts = HashMap::new();
     for r in raw.iter().filter(|r| !is_gene_type(&r.ty) && r.ty != "exon") {
         let gene = match r.parents.iter().find_map(|p| genes.get(p.as_str())) {
             Some(g) => g.clone(),
             None if is_transcript_type(&r.ty) => {
-                let from_parent = r.parents.first().map(|p| GeneInfo { gene_id: untyped(p).to_string(), name: None, gene_type: None });
+                let from_parent = r.parents.first().map(|p| GeneInfo {
+                    gene_id: untyped(p).to_string(),
+                    name: None,
+                    gene_type: None,
+                });
                 match own_gene_info(r).or(from_parent) {
                     Some(g) => g,
                     None => continue,
@@ -238,8 +270,16 @@ fn resolve_transcripts<'a>(path: &Path, raw: &'a [RawRow], genes: &HashMap<&str,
     Ok(transcripts)
 }
 
-fn feature(path: &Path, r: &RawRow, kind: FeatureKind, gene: &GeneInfo, transcript_id: Option<String>, transcript_type: Option<String>) -> Result<FeatureRow> {
-    let strand = r.strand.ok_or_else(|| InputError::line(path, r.line, format!("{} row has no strand (+ or -)", r.ty)))?;
+fn feature(
+    path: &Path,
+    r: &RawRow,
+    kind: FeatureKind,
+    gene: &GeneInfo,
+    transcript_id: Option<String>,
+    transcript_type: Option<String>,
+) -> Result<FeatureRow> {
+    let strand =
+        r.strand.ok_or_else(|| InputError::line(path, r.line, format!("{} row has no strand (+ or -)", r.ty)))?;
     Ok(FeatureRow {
         line: r.line,
         kind,

@@ -21,7 +21,9 @@ pub(crate) fn read_rows(path: &Path) -> Result<Vec<FeatureRow>> {
     let mut line = gtf::Line::default();
     let (mut rows, mut line_no) = (Vec::new(), 0usize);
     loop {
-        let n = reader.read_line(&mut line).map_err(|e| InputError::line(path, line_no + 1, format!("cannot read: {e}")))?;
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|e| InputError::line(path, line_no + 1, format!("cannot read: {e}")))?;
         if n == 0 {
             break;
         }

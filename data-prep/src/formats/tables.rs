@@ -55,7 +55,11 @@ pub fn read_feature_table(path: impl AsRef<Path>, id_col: &str, columns: &[&str]
     for (id, v) in rows {
         let v32: Vec<f32> = v.iter().map(|&x| x as f32).collect();
         if let Some(k) = v32.iter().position(|x| !x.is_finite()) {
-            return Err(InputError::at(path, format!("gene {id}, column {}", columns[k]), format!("value {} is beyond the range of a 32-bit float", v[k])));
+            return Err(InputError::at(
+                path,
+                format!("gene {id}, column {}", columns[k]),
+                format!("value {} is beyond the range of a 32-bit float", v[k]),
+            ));
         }
         out.insert(id, v32);
     }
@@ -106,7 +110,10 @@ fn read_columns(path: &Path, id_col: &str, value_cols: &[&str]) -> Result<HashMa
             return Err(InputError::line(path, line as usize, format!("empty id in column '{}'", headers[id_idx])));
         }
         let id = strip_version(raw_id);
-        let values = idx.iter().map(|&i| parse_value(path, line, &id, &headers[i], record.get(i).unwrap_or(""))).collect::<Result<Vec<_>>>()?;
+        let values = idx
+            .iter()
+            .map(|&i| parse_value(path, line, &id, &headers[i], record.get(i).unwrap_or("")))
+            .collect::<Result<Vec<_>>>()?;
         if let Some(prev) = first_line.insert(id.clone(), line) {
             return Err(InputError::line(path, line as usize, format!("duplicate id {id} (also on line {prev})")));
         }
@@ -122,8 +129,18 @@ fn parse_value(path: &Path, line: u64, id: &str, column: &str, raw: &str) -> Res
     let raw = raw.trim();
     match raw.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(InputError::line(path, line as usize, format!("gene {id}: value '{raw}' in column '{column}' is not a finite number (non-finite values are refused)"))),
-        Err(_) => Err(InputError::line(path, line as usize, format!("gene {id}: non-numeric value '{raw}' in column '{column}'"))),
+        Ok(_) => Err(InputError::line(
+            path,
+            line as usize,
+            format!(
+                "gene {id}: value '{raw}' in column '{column}' is not a finite number (non-finite values are refused)"
+            ),
+        )),
+        Err(_) => Err(InputError::line(
+            path,
+            line as usize,
+            format!("gene {id}: non-numeric value '{raw}' in column '{column}'"),
+        )),
     }
 }
 

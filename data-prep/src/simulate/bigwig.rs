@@ -34,15 +34,13 @@ pub fn write(genome: &Genome, which: Which, path: &Path) -> Result<()> {
         return Err(InputError::new(path, "track has no data at all; bigWig needs at least one interval"));
     }
     let values = genome.chroms.iter().flat_map(move |c| {
-        track(c, which).runs.iter().map(move |r| {
-            (c.name.clone(), Value { start: r.start as u32, end: r.end as u32, value: r.value })
-        })
+        track(c, which)
+            .runs
+            .iter()
+            .map(move |r| (c.name.clone(), Value { start: r.start as u32, end: r.end as u32, value: r.value }))
     });
     let source = BedParserStreamingIterator::wrap_infallible_iter(values, true);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .file_ctx(path)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().file_ctx(path)?;
     let out = BigWigWrite::create_file(path, sizes).file_ctx(path)?;
     out.write(source, runtime).map_err(|e| InputError::wrap(path, e))
 }

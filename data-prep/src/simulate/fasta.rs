@@ -24,7 +24,13 @@ pub fn write(genome: &Genome, path: &Path) -> Result<()> {
         let header = chrom.name.len() as u64 + 2; // ">" + name + "\n"
         let len = chrom.seq.len() as u64;
         let nz = |v: u64| NonZero::new(v).expect("positive line width");
-        records.push(fai::Record::new(chrom.name.as_str(), len, offset + header, nz(width as u64), nz(width as u64 + 1)));
+        records.push(fai::Record::new(
+            chrom.name.as_str(),
+            len,
+            offset + header,
+            nz(width as u64),
+            nz(width as u64 + 1),
+        ));
         let record = fasta::Record::new(
             fasta::record::Definition::new(chrom.name.as_str(), None),
             fasta::record::Sequence::from(chrom.seq.clone()),

@@ -36,7 +36,8 @@ pub fn write(genome: &Genome, path: &Path) -> Result<()> {
 
 fn write_gene(w: &mut impl Write, chrom: &str, g: &Gene) -> std::io::Result<()> {
     let strand = g.strand.symbol();
-    let gene_attrs = format!("gene_id \"{}\"; gene_type \"{}\"; gene_name \"{}\"; level 2;", g.id, g.gene_type.label(), g.name);
+    let gene_attrs =
+        format!("gene_id \"{}\"; gene_type \"{}\"; gene_name \"{}\"; level 2;", g.id, g.gene_type.label(), g.name);
     if g.has_gene_row {
         let (s, e) = g.extent();
         row(w, chrom, "gene", s, e, strand, &gene_attrs)?;
@@ -73,6 +74,14 @@ fn exons_in_transcript_order(t: &Transcript, strand: Strand) -> Vec<(u64, u64)> 
 }
 
 /// One GTF row for the 0-based half-open [start, end).
-fn row(w: &mut impl Write, chrom: &str, feature: &str, start: u64, end: u64, strand: char, attrs: &str) -> std::io::Result<()> {
+fn row(
+    w: &mut impl Write,
+    chrom: &str,
+    feature: &str,
+    start: u64,
+    end: u64,
+    strand: char,
+    attrs: &str,
+) -> std::io::Result<()> {
     writeln!(w, "{chrom}\tSIM\t{feature}\t{}\t{end}\t.\t{strand}\t.\t{attrs}", start + 1)
 }

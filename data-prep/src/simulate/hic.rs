@@ -41,17 +41,30 @@ pub(crate) fn loops(cfg: &SimConfig, genes: &[Gene], elements: &[Element]) -> Ve
 pub(crate) fn expected(cfg: &SimConfig, loops: &[(u32, u32)], i: u32, j: u32) -> f64 {
     let (a, b) = (i.min(j), i.max(j));
     let base = cfg.hic_depth * ((b - a) as f64 + 1.0).powf(-cfg.hic_gamma);
-    if loops.binary_search(&(a, b)).is_ok() { base * cfg.loop_boost } else { base }
+    if loops.binary_search(&(a, b)).is_ok() {
+        base * cfg.loop_boost
+    } else {
+        base
+    }
 }
 
 /// Draws the per-bin biases and the raw pixels (sorted, bin1 ≤ bin2) of one chromosome.
-pub(crate) fn counts(cfg: &SimConfig, length: u64, loops: &[(u32, u32)], rng: &mut ChaCha8Rng) -> (Vec<f64>, Vec<Pixel>) {
+pub(crate) fn counts(
+    cfg: &SimConfig,
+    length: u64,
+    loops: &[(u32, u32)],
+    rng: &mut ChaCha8Rng,
+) -> (Vec<f64>, Vec<Pixel>) {
     let nb = n_bins(length, cfg.hic_bin_size);
     let band = (cfg.hic_band / cfg.hic_bin_size) as u32;
     let bias: Vec<f64> = (0..nb)
         .map(|_| {
             let z: f64 = StandardNormal.sample(rng);
-            if cfg.hic_bias_sd > 0.0 { (cfg.hic_bias_sd * z).exp() } else { 1.0 }
+            if cfg.hic_bias_sd > 0.0 {
+                (cfg.hic_bias_sd * z).exp()
+            } else {
+                1.0
+            }
         })
         .collect();
     let sd = cfg.hic_noise_sd;
@@ -59,7 +72,8 @@ pub(crate) fn counts(cfg: &SimConfig, length: u64, loops: &[(u32, u32)], rng: &m
     for i in 0..nb {
         for j in i..nb.min(i.saturating_add(band).saturating_add(1)) {
             let z: f64 = StandardNormal.sample(rng);
-            let lambda = expected(cfg, loops, i, j) * (sd * z - sd * sd / 2.0).exp() * bias[i as usize] * bias[j as usize];
+            let lambda =
+                expected(cfg, loops, i, j) * (sd * z - sd * sd / 2.0).exp() * bias[i as usize] * bias[j as usize];
             let count = poisson(rng, lambda);
             if count > 0 {
                 pixels.push(Pixel { bin1: i, bin2: j, count });
@@ -108,7 +122,14 @@ mod tests {
             Pixel { bin1: 2, bin2: 3, count: 1 },
         ];
         let c = coarsen(&px, 2);
-        assert_eq!(c, vec![Pixel { bin1: 0, bin2: 0, count: 12 }, Pixel { bin1: 0, bin2: 1, count: 2 }, Pixel { bin1: 1, bin2: 1, count: 1 }]);
+        assert_eq!(
+            c,
+            vec![
+                Pixel { bin1: 0, bin2: 0, count: 12 },
+                Pixel { bin1: 0, bin2: 1, count: 2 },
+                Pixel { bin1: 1, bin2: 1, count: 1 }
+            ]
+        );
     }
 
     #[test]

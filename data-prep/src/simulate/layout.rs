@@ -6,7 +6,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::config::SimConfig;
-use super::model::{in_range, in_range_f32, Element, ElementKind, ExpressionTerms, Gene, GeneType, Roles, Strand, Transcript};
+use super::model::{
+    in_range, in_range_f32, Element, ElementKind, ExpressionTerms, Gene, GeneType, Roles, Strand, Transcript,
+};
 use crate::error::{InputError, Result};
 
 /// The placed, not yet sequenced, contents of one chromosome.
@@ -173,9 +175,12 @@ fn place_elements(cfg: &SimConfig, gene: &Gene, rng: &mut ChaCha8Rng) -> Result<
             .find(|&s| {
                 let e = s + cfg.element_length;
                 let clear_promoter = e <= p_lo || s >= p_hi;
-                clear_promoter && out.iter().all(|o| e + cfg.element_min_gap <= o.start || s >= o.end + cfg.element_min_gap)
+                clear_promoter
+                    && out.iter().all(|o| e + cfg.element_min_gap <= o.start || s >= o.end + cfg.element_min_gap)
             })
-            .ok_or_else(|| InputError::new("simulation config", format!("could not place elements for gene {}", gene.id)))?;
+            .ok_or_else(|| {
+                InputError::new("simulation config", format!("could not place elements for gene {}", gene.id))
+            })?;
         out.push(new_element(cfg, gene, kind, start, rng));
     }
     Ok(out)

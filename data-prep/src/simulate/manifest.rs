@@ -61,7 +61,6 @@ pub fn build_command(cfg: &SimConfig) -> String {
     )
 }
 
-
 /// Writes `dir/manifest.json` describing the files already in `dir`.
 pub fn write(genome: &Genome, summary: &SimSummary, dir: &Path) -> Result<()> {
     let files = FILES

@@ -91,7 +91,9 @@ fn write_cooler(genome: &Genome, g: &Group, res: u64) -> hdf5::Result<()> {
     let cfg = &genome.config;
     let lv = level(genome, res);
     let nbins = lv.bins.len();
-    for (k, v) in [("format", "HDF5::Cooler"), ("format-url", "https://github.com/open2c/cooler"), ("bin-type", "fixed")] {
+    for (k, v) in
+        [("format", "HDF5::Cooler"), ("format-url", "https://github.com/open2c/cooler"), ("bin-type", "fixed")]
+    {
         str_attr(g, k, v)?;
     }
     for (k, v) in [("storage-mode", "symmetric-upper"), ("genome-assembly", cfg.assembly.as_str())] {
@@ -107,8 +109,12 @@ fn write_cooler(genome: &Genome, g: &Group, res: u64) -> hdf5::Result<()> {
 
     let chroms = group(g, "chroms")?;
     let max_len = genome.chroms.iter().map(|c| c.name.len()).max().unwrap_or(1);
-    let names: Vec<FixedAscii<64>> =
-        genome.chroms.iter().map(|c| FixedAscii::from_ascii(c.name.as_bytes())).collect::<Result<_, _>>().map_err(|e| hdf5::Error::from(format!("{e}")))?;
+    let names: Vec<FixedAscii<64>> = genome
+        .chroms
+        .iter()
+        .map(|c| FixedAscii::from_ascii(c.name.as_bytes()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| hdf5::Error::from(format!("{e}")))?;
     dataset(&chroms, "name", &names, TypeDescriptor::FixedAscii(max_len))?;
     let lengths: Vec<i32> = genome.chroms.iter().map(|c| c.length as i32).collect();
     dataset(&chroms, "length", &lengths, TypeDescriptor::Integer(IntSize::U4))?;
@@ -138,7 +144,12 @@ fn write_bins(genome: &Genome, bins: &Group, lv: &Level) -> hdf5::Result<()> {
         TypeDescriptor::Enum(EnumType {
             size: IntSize::U4,
             signed: true,
-            members: genome.chroms.iter().enumerate().map(|(i, c)| EnumMember { name: c.name.clone(), value: i as u64 }).collect(),
+            members: genome
+                .chroms
+                .iter()
+                .enumerate()
+                .map(|(i, c)| EnumMember { name: c.name.clone(), value: i as u64 })
+                .collect(),
         })
     } else {
         TypeDescriptor::Integer(IntSize::U4)

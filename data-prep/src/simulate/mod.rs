@@ -130,7 +130,12 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
 
     let t0 = Instant::now();
     let genome = generate(cfg)?;
-    tracing::info!(genes = genome.genes.len(), elements = genome.elements.len(), secs = t0.elapsed().as_secs_f32(), "generated genome");
+    tracing::info!(
+        genes = genome.genes.len(),
+        elements = genome.elements.len(),
+        secs = t0.elapsed().as_secs_f32(),
+        "generated genome"
+    );
     let files = write_all(&genome, tmp.tmp())?;
     let summary = SimSummary::of(&genome, files);
     manifest::write(&genome, &summary, tmp.tmp())?;
@@ -148,7 +153,10 @@ fn check_out_dir(out_dir: &Path, overwrite: bool) -> Result<()> {
     }
     let non_empty = std::fs::read_dir(out_dir).file_ctx(out_dir)?.next().is_some();
     if non_empty && !overwrite {
-        return Err(InputError::new(out_dir, "output directory exists and is not empty; choose another or allow overwrite"));
+        return Err(InputError::new(
+            out_dir,
+            "output directory exists and is not empty; choose another or allow overwrite",
+        ));
     }
     Ok(())
 }

@@ -390,11 +390,20 @@ pub fn generate(cfg: &SimConfig) -> Result<Genome> {
         .collect::<Result<_>>()?;
     bar.finish_and_clear();
 
-    let mut genome =
-        Genome { config: cfg.clone(), motif, chroms: vec![], genes: vec![], elements: vec![], contributions: vec![], variance: VarianceReport::default() };
+    let mut genome = Genome {
+        config: cfg.clone(),
+        motif,
+        chroms: vec![],
+        genes: vec![],
+        elements: vec![],
+        contributions: vec![],
+        variance: VarianceReport::default(),
+    };
     for part in parts {
         let offset = genome.elements.len();
-        genome.contributions.extend(part.contributions.into_iter().map(|c| Contribution { element: c.element + offset, ..c }));
+        genome
+            .contributions
+            .extend(part.contributions.into_iter().map(|c| Contribution { element: c.element + offset, ..c }));
         genome.elements.extend(part.elements);
         genome.genes.extend(part.genes);
         genome.chroms.push(part.chrom);
@@ -433,16 +442,30 @@ fn generate_chrom(cfg: &SimConfig, c: usize, motif: &[u8], roles: &Roles) -> Res
         pixels,
     };
     let mut genes = lay.genes;
-    let contributions = expression::chrom_terms(cfg, &chrom, &mut genes, &lay.elements, &mut stream(cfg.seed, Some(c), Purpose::Expression));
+    let contributions = expression::chrom_terms(
+        cfg,
+        &chrom,
+        &mut genes,
+        &lay.elements,
+        &mut stream(cfg.seed, Some(c), Purpose::Expression),
+    );
     Ok(ChromPart { chrom, genes, elements: lay.elements, contributions })
 }
 
 /// Uniform draw from an inclusive (lo, hi) range of u64.
 pub(crate) fn in_range(rng: &mut impl Rng, (lo, hi): (u64, u64)) -> u64 {
-    if hi <= lo { lo } else { rng.random_range(lo..=hi) }
+    if hi <= lo {
+        lo
+    } else {
+        rng.random_range(lo..=hi)
+    }
 }
 
 /// Uniform draw from a (lo, hi) range of f32.
 pub(crate) fn in_range_f32(rng: &mut impl Rng, (lo, hi): (f32, f32)) -> f32 {
-    if hi <= lo { lo } else { rng.random_range(lo..hi) }
+    if hi <= lo {
+        lo
+    } else {
+        rng.random_range(lo..hi)
+    }
 }

@@ -38,8 +38,10 @@ pub(crate) fn build(cfg: &SimConfig, lay: &Layout, rng: &mut ChaCha8Rng) -> Sign
         flanks(&mut ac, a, b.min(lay.length), cfg.h3k27ac_promoter_flank, g.promoter_h3k27ac);
     }
     let keep_out: Vec<(u64, u64)> = lay.elements.iter().map(|e| (e.start.saturating_sub(100), e.end + 100)).collect();
-    let dnase_blips = blips(rng, lay.length, cfg.dnase_background_spacing, (20, 150), cfg.dnase_background_max, &keep_out);
-    let ac_blips = blips(rng, lay.length, cfg.h3k27ac_background_spacing, (200, 1_000), cfg.h3k27ac_background_max, &keep_out);
+    let dnase_blips =
+        blips(rng, lay.length, cfg.dnase_background_spacing, (20, 150), cfg.dnase_background_max, &keep_out);
+    let ac_blips =
+        blips(rng, lay.length, cfg.h3k27ac_background_spacing, (200, 1_000), cfg.h3k27ac_background_max, &keep_out);
     for (track, list) in [(&mut dn, &dnase_blips), (&mut ac, &ac_blips)] {
         for &(a, b, v) in list {
             track[a as usize..b as usize].iter_mut().for_each(|x| *x += v);
@@ -50,11 +52,7 @@ pub(crate) fn build(cfg: &SimConfig, lay: &Layout, rng: &mut ChaCha8Rng) -> Sign
         ac[a as usize..b as usize].fill(0.0);
     }
     let q = cfg.signal_quantum;
-    Signals {
-        dnase: to_runs(&dn, q, &lay.explicit_zero),
-        h3k27ac: to_runs(&ac, q, &lay.explicit_zero),
-        dnase_blips,
-    }
+    Signals { dnase: to_runs(&dn, q, &lay.explicit_zero), h3k27ac: to_runs(&ac, q, &lay.explicit_zero), dnase_blips }
 }
 
 /// Adds a plateau of `height` over [a, b) with linear ramps and a per-10-bp texture.
@@ -93,7 +91,14 @@ fn flanks(track: &mut [f32], a: u64, b: u64, w: u64, height: f32) {
 
 /// Background blips: a Poisson number (mean length / spacing) at uniform positions, kept out of
 /// `keep_out` (sorted by start). Values are uniform in [0.05, max].
-fn blips(rng: &mut ChaCha8Rng, length: u64, spacing: u64, len_range: (u64, u64), max: f32, keep_out: &[(u64, u64)]) -> Vec<Blip> {
+fn blips(
+    rng: &mut ChaCha8Rng,
+    length: u64,
+    spacing: u64,
+    len_range: (u64, u64),
+    max: f32,
+    keep_out: &[(u64, u64)],
+) -> Vec<Blip> {
     let n = (length / spacing.max(1)) as usize;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {

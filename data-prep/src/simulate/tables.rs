@@ -60,15 +60,33 @@ pub fn write_features(genome: &Genome, path: &Path) -> Result<()> {
 
 /// Columns of truth_genes.tsv.
 pub const TRUTH_GENE_COLUMNS: [&str; 20] = [
-    "gene_id", "ENSID", "gene_name", "gene_type", "chrom", "tss", "strand", "has_gene_row", "in_expression",
-    "n_causal_own", "promoter_activity", "promoter_h3k27ac", "promoter_term", "causal_term", "feature_term",
-    "noise", "y", "cage", "y_second", "cage_second",
+    "gene_id",
+    "ENSID",
+    "gene_name",
+    "gene_type",
+    "chrom",
+    "tss",
+    "strand",
+    "has_gene_row",
+    "in_expression",
+    "n_causal_own",
+    "promoter_activity",
+    "promoter_h3k27ac",
+    "promoter_term",
+    "causal_term",
+    "feature_term",
+    "noise",
+    "y",
+    "cage",
+    "y_second",
+    "cage_second",
 ];
 
 /// truth_genes.tsv: one row per gene with its 0-based TSS and every term of y (full precision).
 pub fn write_truth_genes(genome: &Genome, path: &Path) -> Result<()> {
     let data = genome.genes.iter().map(|g| {
-        let own = genome.elements.iter().filter(|e| e.gene == g.index && e.kind == super::model::ElementKind::Causal).count();
+        let own =
+            genome.elements.iter().filter(|e| e.gene == g.index && e.kind == super::model::ElementKind::Causal).count();
         let t = &g.expr;
         vec![
             g.id.clone(),

@@ -57,18 +57,30 @@ pub fn build_args(dir: &Path, out: &Path, window: u64) -> Vec<OsString> {
     dn.push(dir.join("dnase.bw"));
     vec![
         "build".into(),
-        "--fasta".into(), p("genome.fa"),
-        "--genes".into(), p("genes.gtf"),
-        "--bigwig".into(), h3,
-        "--bigwig".into(), dn,
-        "--hic".into(), hic,
-        "--expression".into(), p("expression.csv"),
-        "--id-col".into(), "ENSID".into(),
-        "--value-col".into(), VALUE_COL.into(),
-        "--features".into(), p("features.csv"),
-        "--blacklist".into(), p("blacklist.bed"),
-        "--window".into(), window.to_string().into(),
-        "--out".into(), out.as_os_str().to_owned(),
+        "--fasta".into(),
+        p("genome.fa"),
+        "--genes".into(),
+        p("genes.gtf"),
+        "--bigwig".into(),
+        h3,
+        "--bigwig".into(),
+        dn,
+        "--hic".into(),
+        hic,
+        "--expression".into(),
+        p("expression.csv"),
+        "--id-col".into(),
+        "ENSID".into(),
+        "--value-col".into(),
+        VALUE_COL.into(),
+        "--features".into(),
+        p("features.csv"),
+        "--blacklist".into(),
+        p("blacklist.bed"),
+        "--window".into(),
+        window.to_string().into(),
+        "--out".into(),
+        out.as_os_str().to_owned(),
     ]
 }
 
@@ -236,7 +248,11 @@ impl Case {
     /// directory (no store, no temporary file).
     pub fn failed(&self, o: Output, file: &Path, places: &[&str]) -> String {
         let err = stderr(&o);
-        assert!(matches!(o.status.code(), Some(c) if c != 0), "build did not fail with an exit code ({}); stderr:\n{err}", o.status);
+        assert!(
+            matches!(o.status.code(), Some(c) if c != 0),
+            "build did not fail with an exit code ({}); stderr:\n{err}",
+            o.status
+        );
         let line = last_line(&err);
         println!("ERROR LINE: {line}");
         assert!(line.starts_with("error:"), "last stderr line does not start with 'error:': {line:?}\nstderr:\n{err}");

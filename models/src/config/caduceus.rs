@@ -25,13 +25,22 @@ pub struct MambaConfig {
 
 impl MambaConfig {
     pub fn validate(&self, at: &str) -> Result<(), ConfigError> {
-        for (f, v) in [("d_model", self.d_model), ("d_inner", self.d_inner), ("d_state", self.d_state), ("d_conv", self.d_conv), ("dt_rank", self.dt_rank)] {
+        for (f, v) in [
+            ("d_model", self.d_model),
+            ("d_inner", self.d_inner),
+            ("d_state", self.d_state),
+            ("d_conv", self.d_conv),
+            ("dt_rank", self.dt_rank),
+        ] {
             positive(&format!("{at}.{f}"), v)?;
         }
         positive_f(&format!("{at}.dt_min"), self.dt_min)?;
         positive_f(&format!("{at}.dt_init_floor"), self.dt_init_floor)?;
         if self.dt_max < self.dt_min {
-            return Err(ConfigError::new(format!("{at}.dt_max"), format!("must be ≥ dt_min ({} < {})", self.dt_max, self.dt_min)));
+            return Err(ConfigError::new(
+                format!("{at}.dt_max"),
+                format!("must be ≥ dt_min ({} < {})", self.dt_max, self.dt_min),
+            ));
         }
         Ok(())
     }
@@ -50,7 +59,16 @@ impl CaduceusConfig {
     pub fn paper() -> Self {
         Self {
             n_layer: 4,
-            mamba: MambaConfig { d_model: 128, d_inner: 256, d_state: 16, d_conv: 4, dt_rank: 8, dt_min: 0.001, dt_max: 0.1, dt_init_floor: 1e-4 },
+            mamba: MambaConfig {
+                d_model: 128,
+                d_inner: 256,
+                d_state: 16,
+                d_conv: 4,
+                dt_rank: 8,
+                dt_min: 0.001,
+                dt_max: 0.1,
+                dt_init_floor: 1e-4,
+            },
             rms_norm_eps: 1e-5,
         }
     }
@@ -58,7 +76,16 @@ impl CaduceusConfig {
     pub fn tiny() -> Self {
         Self {
             n_layer: 2,
-            mamba: MambaConfig { d_model: 16, d_inner: 32, d_state: 8, d_conv: 4, dt_rank: 2, dt_min: 0.001, dt_max: 0.1, dt_init_floor: 1e-4 },
+            mamba: MambaConfig {
+                d_model: 16,
+                d_inner: 32,
+                d_state: 8,
+                d_conv: 4,
+                dt_rank: 2,
+                dt_min: 0.001,
+                dt_max: 0.1,
+                dt_init_floor: 1e-4,
+            },
             rms_norm_eps: 1e-5,
         }
     }
@@ -98,7 +125,9 @@ impl CaduceusConfig {
     pub fn tied_names(&self) -> Vec<(String, String)> {
         (0..self.n_layer)
             .flat_map(|i| {
-                ["in_proj", "out_proj"].map(|w| (format!("layers.{i}.mixer.mamba_rev.{w}.weight"), format!("layers.{i}.mixer.mamba_fwd.{w}.weight")))
+                ["in_proj", "out_proj"].map(|w| {
+                    (format!("layers.{i}.mixer.mamba_rev.{w}.weight"), format!("layers.{i}.mixer.mamba_fwd.{w}.weight"))
+                })
             })
             .collect()
     }

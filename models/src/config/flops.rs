@@ -72,7 +72,11 @@ pub fn inference_flops_at(cfg: &Seq2ExpConfig, mask_ratio: Option<f64>) -> Infer
         full.elementwise += g.elementwise + 2.0 * c + 10.0; // signal prior, softplus, Beta mean, overrides
     }
     let lp = l * ratio;
-    InferenceFlops { matmul: full.matmul * l + p.matmul * lp, scan: full.scan * l + p.scan * lp, elementwise: full.elementwise * l + p.elementwise * lp }
+    InferenceFlops {
+        matmul: full.matmul * l + p.matmul * lp,
+        scan: full.scan * l + p.scan * lp,
+        elementwise: full.elementwise * l + p.elementwise * lp,
+    }
 }
 
 #[cfg(test)]

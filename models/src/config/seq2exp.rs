@@ -129,7 +129,10 @@ impl MaskConfig {
 
     pub fn validate(&self, channels: usize) -> Result<(), ConfigError> {
         if self.prior_weights.len() != channels || self.prior_offsets.len() != channels {
-            return Err(ConfigError::new("mask.prior_weights", format!("need one weight and one offset per signal channel ({channels})")));
+            return Err(ConfigError::new(
+                "mask.prior_weights",
+                format!("need one weight and one offset per signal channel ({channels})"),
+            ));
         }
         if self.prior_weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
             return Err(ConfigError::new("mask.prior_weights", "weights must be non-negative"));
@@ -154,15 +157,22 @@ impl MaskConfig {
                 }
                 positive_f("mask.discovery.sum_scale", d.sum_scale)?;
             }
-            (None, MaskMode::Discovery) => return Err(ConfigError::new("mask.discovery", "the discovery mode needs its settings")),
-            (Some(_), _) => return Err(ConfigError::new("mask.discovery", "only the discovery mode takes these settings")),
+            (None, MaskMode::Discovery) => {
+                return Err(ConfigError::new("mask.discovery", "the discovery mode needs its settings"))
+            }
+            (Some(_), _) => {
+                return Err(ConfigError::new("mask.discovery", "only the discovery mode takes these settings"))
+            }
             (None, _) => {}
         }
         if self.generator_offset < 0.0 || self.prior_shift < 0.0 {
             return Err(ConfigError::new("mask.generator_offset", "offsets must be ≥ 0 (α, β must stay positive)"));
         }
         if self.posterior == Posterior::Paper && self.generator_offset + self.prior_shift * self.prior_scale < 1.0 {
-            return Err(ConfigError::new("mask.posterior", "the paper posterior subtracts 1 and needs offsets that keep α, β > 0"));
+            return Err(ConfigError::new(
+                "mask.posterior",
+                "the paper posterior subtracts 1 and needs offsets that keep α, β > 0",
+            ));
         }
         Ok(())
     }
@@ -239,8 +249,12 @@ impl Seq2ExpConfig {
         let (d, c, nf, h) = (self.d_model(), self.signals.len(), self.head.n_features, self.head.hidden);
         let learned = self.mask.learned();
         let sequence_model = self.mask.mode != MaskMode::Signal;
-        let mut out: Vec<(String, Vec<usize>)> =
-            vec![("seq_embed.weight".into(), vec![d, 4]), ("seq_embed.bias".into(), vec![d]), ("sig_embed.weight".into(), vec![d, c]), ("sig_embed.bias".into(), vec![d])];
+        let mut out: Vec<(String, Vec<usize>)> = vec![
+            ("seq_embed.weight".into(), vec![d, 4]),
+            ("seq_embed.bias".into(), vec![d]),
+            ("sig_embed.weight".into(), vec![d, c]),
+            ("sig_embed.bias".into(), vec![d]),
+        ];
         if learned {
             out.extend(self.generator.parameter_shapes().into_iter().map(|(n, s)| (format!("generator.{n}"), s)));
             out.extend([("mask_head.weight".into(), vec![2, d]), ("mask_head.bias".into(), vec![2])]);
@@ -250,7 +264,10 @@ impl Seq2ExpConfig {
         }
         let pooled = self.pooled_width();
         for (i, (inp, o)) in [(pooled + nf, h), (h, h), (h, 1)].into_iter().enumerate() {
-            out.extend([(format!("head.mlp.{}.weight", 2 * i), vec![o, inp]), (format!("head.mlp.{}.bias", 2 * i), vec![o])]);
+            out.extend([
+                (format!("head.mlp.{}.weight", 2 * i), vec![o, inp]),
+                (format!("head.mlp.{}.bias", 2 * i), vec![o]),
+            ]);
         }
         out.extend([("head.feature_mean".into(), vec![nf]), ("head.feature_std".into(), vec![nf])]);
         out
@@ -272,13 +289,19 @@ impl Seq2ExpConfig {
         self.generator.validate("generator")?;
         self.predictor.validate("predictor")?;
         if self.generator.mamba.d_model != self.predictor.mamba.d_model {
-            return Err(ConfigError::new("generator.mamba.d_model", "generator and predictor share the embeddings: d_model must match"));
+            return Err(ConfigError::new(
+                "generator.mamba.d_model",
+                "generator and predictor share the embeddings: d_model must match",
+            ));
         }
         self.mask.validate(self.signals.len())?;
         positive("head.pool_width", self.head.pool_width)?;
         positive("head.hidden", self.head.hidden)?;
         if self.head.pool_width > self.window {
-            return Err(ConfigError::new("head.pool_width", format!("{} exceeds the window {}", self.head.pool_width, self.window)));
+            return Err(ConfigError::new(
+                "head.pool_width",
+                format!("{} exceeds the window {}", self.head.pool_width, self.window),
+            ));
         }
         if 2 * self.mask.promoter_half_width > self.window {
             return Err(ConfigError::new("mask.promoter_half_width", "the promoter does not fit in the window"));
@@ -298,7 +321,9 @@ mod tests {
     fn trainable(cfg: &Seq2ExpConfig) -> usize {
         cfg.weight_shapes()
             .iter()
-            .filter(|(n, _)| !n.contains("mamba_rev.in_proj") && !n.contains("mamba_rev.out_proj") && !n.starts_with("head.feature_"))
+            .filter(|(n, _)| {
+                !n.contains("mamba_rev.in_proj") && !n.contains("mamba_rev.out_proj") && !n.starts_with("head.feature_")
+            })
             .map(|(_, s)| s.iter().product::<usize>())
             .sum()
     }

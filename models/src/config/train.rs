@@ -52,7 +52,16 @@ impl TrainConfig {
                 bf16: true,
                 fold: 11,
             },
-            Preset::Tiny => Self { lr: 2e-3, warmup_steps: 20, min_lr: 2e-4, steps: 300, batch_size: 4, validate_every: 50, bf16: false, ..Self::preset(Preset::Paper) },
+            Preset::Tiny => Self {
+                lr: 2e-3,
+                warmup_steps: 20,
+                min_lr: 2e-4,
+                steps: 300,
+                batch_size: 4,
+                validate_every: 50,
+                bf16: false,
+                ..Self::preset(Preset::Paper)
+            },
         }
     }
 

@@ -157,14 +157,7 @@ impl RegressionAccumulator {
             f64::NAN
         };
         let r2 = if self.m2_t > 0.0 { 1.0 - self.sse / self.m2_t } else { f64::NAN };
-        RegressionMetrics {
-            n,
-            n_skipped: self.n_skipped,
-            mse: self.sse / nf,
-            mae: self.sae / nf,
-            pearson,
-            r2,
-        }
+        RegressionMetrics { n, n_skipped: self.n_skipped, mse: self.sse / nf, mae: self.sae / nf, pearson, r2 }
     }
 }
 

@@ -53,12 +53,7 @@ impl MetricsTable {
 
     /// Appends a row. An extra name not seen before adds a column (earlier rows show `-` there);
     /// a name repeated within `extras` keeps its last value.
-    pub fn push(
-        &mut self,
-        label: impl Into<String>,
-        metrics: RegressionMetrics,
-        extras: &[(&str, f64)],
-    ) -> &mut Self {
+    pub fn push(&mut self, label: impl Into<String>, metrics: RegressionMetrics, extras: &[(&str, f64)]) -> &mut Self {
         let mut values = vec![None; self.extra_columns.len()];
         for &(name, value) in extras {
             let col = match self.extra_columns.iter().position(|c| c == name) {
@@ -87,11 +82,7 @@ impl MetricsTable {
 
     /// The header and each row as cell strings, all of the same length.
     fn cells(&self) -> Vec<Vec<String>> {
-        let header = FIXED_HEADERS
-            .iter()
-            .map(|h| h.to_string())
-            .chain(self.extra_columns.iter().cloned())
-            .collect();
+        let header = FIXED_HEADERS.iter().map(|h| h.to_string()).chain(self.extra_columns.iter().cloned()).collect();
         let mut lines = vec![header];
         for row in &self.rows {
             let m = &row.metrics;

@@ -83,10 +83,7 @@ mod tests {
         let k = w.len();
         (0..x.len())
             .map(|t| {
-                let s: f64 = (0..k)
-                    .filter(|&j| t + j >= k - 1)
-                    .map(|j| w[j] * x[t + j - (k - 1)])
-                    .sum();
+                let s: f64 = (0..k).filter(|&j| t + j >= k - 1).map(|j| w[j] * x[t + j - (k - 1)]).sum();
                 let a = bias + s;
                 a / (1.0 + (-a).exp())
             })
@@ -110,7 +107,10 @@ mod tests {
                     let d = row % dim;
                     let want = naive(&x[row * len..(row + 1) * len], &w[d * k..(d + 1) * k], bias[d]);
                     for (t, (&got, &want)) in y[row * len..(row + 1) * len].iter().zip(&want).enumerate() {
-                        assert!((got as f64 - want).abs() <= 1e-5 * (1.0 + want.abs()), "{isa:?} L {len} row {row} t {t}: {got} vs {want}");
+                        assert!(
+                            (got as f64 - want).abs() <= 1e-5 * (1.0 + want.abs()),
+                            "{isa:?} L {len} row {row} t {t}: {got} vs {want}"
+                        );
                     }
                 }
             }

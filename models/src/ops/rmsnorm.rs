@@ -89,7 +89,10 @@ mod tests {
                         for c in 0..channels {
                             let want = x[at(c)] as f64 / (ms + eps as f64).sqrt() * w[c] as f64;
                             let got = y[at(c)] as f64;
-                            assert!((got - want).abs() <= 1e-5 * (1.0 + want.abs()), "{isa:?} L {len} b {b} c {c} t {t}: {got} vs {want}");
+                            assert!(
+                                (got - want).abs() <= 1e-5 * (1.0 + want.abs()),
+                                "{isa:?} L {len} b {b} c {c} t {t}: {got} vs {want}"
+                            );
                         }
                     }
                 }

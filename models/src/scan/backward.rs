@@ -34,14 +34,7 @@ pub fn scan_backward<T: ScanFloat>(
     dy: &[T],
     grads: &mut ScanGrads<'_, T>,
 ) -> Result<(), ScanError> {
-    scan_backward_with(
-        dims,
-        inputs,
-        checkpoints,
-        dy,
-        grads,
-        &ScanOptions::new(chunk),
-    )
+    scan_backward_with(dims, inputs, checkpoints, dy, grads, &ScanOptions::new(chunk))
 }
 
 /// [`scan_backward`] with an explicit [`ScanOptions`] (instruction set).
@@ -81,9 +74,7 @@ pub fn scan_backward_with<T: ScanFloat>(
         let mut tasks = make_tasks(&ctx, &mut *grads.du, dd_full, dz, &mut acc);
         for k in (0..sizes.n_chunks).rev() {
             let init = || BwdScratch::new(ctx.chunk);
-            tasks
-                .par_iter_mut()
-                .for_each_init(init, |s, task| task.run(&ctx, k, s));
+            tasks.par_iter_mut().for_each_init(init, |s, task| task.run(&ctx, k, s));
             let (t0, t1) = ctx.chunk_range(k);
             reduce_rows(&tasks, &ctx, t0, t1, grads.db, true);
             reduce_rows(&tasks, &ctx, t0, t1, grads.dc, false);
@@ -153,12 +144,7 @@ impl<T: ScanFloat> Accumulators<T> {
 
     /// da_log = A·Σ_b dA, dd_skip and ddelta_bias: sums over the batch in batch order.
     fn finish(&self, ctx: &Ctx<'_, T>, grads: &mut ScanGrads<'_, T>) {
-        let ScanDims {
-            batch,
-            dim,
-            state: n,
-            ..
-        } = ctx.dims;
+        let ScanDims { batch, dim, state: n, .. } = ctx.dims;
         let np = ctx.prep.np;
         for d in 0..dim {
             for j in 0..n {
@@ -218,9 +204,7 @@ fn make_tasks<'g, T: ScanFloat>(
     mut dz: Option<&'g mut [T]>,
     acc: &'g mut Accumulators<T>,
 ) -> Vec<Task<'g, T>> {
-    let ScanDims {
-        batch, dim, len: l, ..
-    } = ctx.dims;
+    let ScanDims { batch, dim, len: l, .. } = ctx.dims;
     let np = ctx.prep.np;
     let part = ctx.chunk * np;
     let (mut carry, mut da) = (&mut acc.carry[..], &mut acc.da[..]);
@@ -236,10 +220,7 @@ fn make_tasks<'g, T: ScanFloat>(
                 du: take(&mut du, m * l),
                 ddelta: match ddelta.as_mut() {
                     Some(dd) => TaskDelta::Full(take(dd, m * l)),
-                    None => TaskDelta::LowRank {
-                        part: vec![T::ZERO; rank * ctx.chunk],
-                        dw: take(&mut dw, m * rank),
-                    },
+                    None => TaskDelta::LowRank { part: vec![T::ZERO; rank * ctx.chunk], dw: take(&mut dw, m * rank) },
                 },
                 dz: dz.as_mut().map(|z| take(z, m * l)),
                 carry: take(&mut carry, m * np),
@@ -272,12 +253,7 @@ impl<T: ScanFloat> Task<'_, T> {
 
     /// Chunk k of every channel of this block, in channel order.
     fn run(&mut self, ctx: &Ctx<'_, T>, k: usize, s: &mut BwdScratch<T>) {
-        let ScanDims {
-            dim,
-            len: l,
-            state: n,
-            ..
-        } = ctx.dims;
+        let ScanDims { dim, len: l, state: n, .. } = ctx.dims;
         let (np, (t0, t1)) = (ctx.prep.np, ctx.chunk_range(k));
         let n_chunks = l.div_ceil(ctx.chunk);
         let (x, prep) = (ctx.inputs, ctx.prep);
@@ -328,10 +304,9 @@ impl<T: ScanFloat> Task<'_, T> {
                 du: &mut self.du[local.clone()],
                 ddelta: match &mut self.ddelta {
                     TaskDelta::Full(rows) => DeltaOut::Full(&mut rows[local.clone()]),
-                    TaskDelta::LowRank { part, dw } => DeltaOut::LowRank {
-                        part,
-                        dw: &mut dw[j * rank..(j + 1) * rank],
-                    },
+                    TaskDelta::LowRank { part, dw } => {
+                        DeltaOut::LowRank { part, dw: &mut dw[j * rank..(j + 1) * rank] }
+                    }
                 },
                 dz: self.dz.as_deref_mut().map(|z| &mut z[local]),
                 carry: &mut self.carry[j * np..(j + 1) * np],
@@ -347,46 +322,28 @@ impl<T: ScanFloat> Task<'_, T> {
 }
 
 /// out[b, t0..t1, :] = Σ over blocks (db or dc) (in block order) of the blocks' partials (unpadded).
-fn reduce_rows<T: ScanFloat>(
-    tasks: &[Task<'_, T>],
-    ctx: &Ctx<'_, T>,
-    t0: usize,
-    t1: usize,
-    out: &mut [T],
-    db: bool,
-) {
-    let ScanDims {
-        len: l, state: n, ..
-    } = ctx.dims;
+fn reduce_rows<T: ScanFloat>(tasks: &[Task<'_, T>], ctx: &Ctx<'_, T>, t0: usize, t1: usize, out: &mut [T], db: bool) {
+    let ScanDims { len: l, state: n, .. } = ctx.dims;
     let (np, g) = (ctx.prep.np, ctx.blocks());
     out.par_chunks_mut(l * n).enumerate().for_each(|(b, ob)| {
         let blocks = &tasks[b * g..(b + 1) * g];
-        ob[t0 * n..t1 * n]
-            .par_chunks_mut(REDUCE_ROWS * n)
-            .enumerate()
-            .for_each(|(p, dst)| {
-                let r0 = p * REDUCE_ROWS;
-                for (r, row) in dst.chunks_exact_mut(n).enumerate() {
-                    let src = (r0 + r) * np;
-                    row.copy_from_slice(&blocks[0].part(db)[src..src + n]);
-                    for task in &blocks[1..] {
-                        for (o, &v) in row.iter_mut().zip(&task.part(db)[src..src + n]) {
-                            *o += v;
-                        }
+        ob[t0 * n..t1 * n].par_chunks_mut(REDUCE_ROWS * n).enumerate().for_each(|(p, dst)| {
+            let r0 = p * REDUCE_ROWS;
+            for (r, row) in dst.chunks_exact_mut(n).enumerate() {
+                let src = (r0 + r) * np;
+                row.copy_from_slice(&blocks[0].part(db)[src..src + n]);
+                for task in &blocks[1..] {
+                    for (o, &v) in row.iter_mut().zip(&task.part(db)[src..src + n]) {
+                        *o += v;
                     }
                 }
-            });
+            }
+        });
     });
 }
 
 /// out[b, r, t0..t1] = Σ over the blocks of batch b (in block order) of their d delta_low partials.
-fn reduce_low<T: ScanFloat>(
-    tasks: &[Task<'_, T>],
-    ctx: &Ctx<'_, T>,
-    t0: usize,
-    t1: usize,
-    out: &mut [T],
-) {
+fn reduce_low<T: ScanFloat>(tasks: &[Task<'_, T>], ctx: &Ctx<'_, T>, t0: usize, t1: usize, out: &mut [T]) {
     let (l, g, rank) = (ctx.dims.len, ctx.blocks(), ctx.rank());
     out.par_chunks_mut(l).enumerate().for_each(|(br, row)| {
         let (b, r) = (br / rank, br % rank);

@@ -125,30 +125,12 @@ fn chunk_backward_body<T: ScanFloat, const F: bool>(
         let mut h0 = [T::ZERO; W];
         let have = x.ckpt.len().saturating_sub(off).min(W);
         h0[..have].copy_from_slice(&x.ckpt[off..off + have]);
-        recompute::<T, F>(
-            &a2,
-            h0,
-            &s.dt[..len],
-            &s.dtu[..len],
-            x.b,
-            np,
-            off,
-            &mut s.hbuf,
-            &mut s.ebuf,
-        );
+        recompute::<T, F>(&a2, h0, &s.dt[..len], &s.dtu[..len], x.b, np, off, &mut s.hbuf, &mut s.ebuf);
         let mut g = load(&o.carry[off..]);
         let mut da = load(&o.da[off..]);
         let p3 = if want_y { Some(&mut s.p3[..len]) } else { None };
-        let acc = Acc {
-            p1: &mut s.p1[..len],
-            p2: &mut s.p2[..len],
-            p3,
-        };
-        let sc = Scalars {
-            dt: &s.dt[..len],
-            dtu: &s.dtu[..len],
-            dyr: &s.dyr[..len],
-        };
+        let acc = Acc { p1: &mut s.p1[..len], p2: &mut s.p2[..len], p3 };
+        let sc = Scalars { dt: &s.dt[..len], dtu: &s.dtu[..len], dyr: &s.dyr[..len] };
         let bufs = (&s.hbuf[..=len], &s.ebuf[..len]);
         adjoint::<T, F>(&a, &mut g, &mut da, sc, acc, (x.b, x.c), np, off, bufs, o);
         o.carry[off..off + W].copy_from_slice(&g);
@@ -166,14 +148,7 @@ fn chunk_backward_body<T: ScanFloat, const F: bool>(
 #[inline(always)]
 fn prepare<T: ScanFloat, const F: bool>(x: &ChunkIn<'_, T>, s: &mut BwdScratch<T>, len: usize) {
     let pre = x.delta.pre::<F>(x.t0, x.t0 + len, &mut s.pre);
-    delta_run::<T, F>(
-        pre,
-        x.u,
-        x.bias,
-        x.softplus,
-        &mut s.dt[..len],
-        &mut s.dtu[..len],
-    );
+    delta_run::<T, F>(pre, x.u, x.bias, x.softplus, &mut s.dt[..len], &mut s.dtu[..len]);
     let dsp = &mut s.dsp[..len];
     if x.softplus {
         for (o, &d) in dsp.iter_mut().zip(pre) {
@@ -184,12 +159,7 @@ fn prepare<T: ScanFloat, const F: bool>(x: &ChunkIn<'_, T>, s: &mut BwdScratch<T
     }
     match x.z {
         Some(z) => {
-            for (((o, sg), &zz), &g) in s.dyr[..len]
-                .iter_mut()
-                .zip(&mut s.sg[..len])
-                .zip(z)
-                .zip(x.dy)
-            {
+            for (((o, sg), &zz), &g) in s.dyr[..len].iter_mut().zip(&mut s.sg[..len]).zip(z).zip(x.dy) {
                 *sg = zz.sigmoid_k::<F>();
                 *o = g * (zz * *sg);
             }
@@ -217,11 +187,7 @@ fn recompute<T: ScanFloat, const F: bool>(
 ) {
     let mut h = h0;
     hbuf[0] = h;
-    let steps = dt
-        .iter()
-        .zip(dtu)
-        .zip(b_rows.chunks_exact(np))
-        .zip(ebuf.iter_mut());
+    let steps = dt.iter().zip(dtu).zip(b_rows.chunks_exact(np)).zip(ebuf.iter_mut());
     for ((((&d, &x), br), eo), ho) in steps.zip(hbuf[1..].iter_mut()) {
         let bv = load(&br[off..]);
         let e = exp_scaled::<T, F>(d, a2);
@@ -308,12 +274,7 @@ fn add_halves<T: ScanFloat>(s: &mut [T], p: &[H<T>]) {
 
 /// du, dδ (pre-softplus), dz and the per-channel sums for D and the bias.
 #[inline(always)]
-fn finish<T: ScanFloat, const F: bool>(
-    x: &ChunkIn<'_, T>,
-    o: &mut ChunkOut<'_, T>,
-    s: &mut BwdScratch<T>,
-    len: usize,
-) {
+fn finish<T: ScanFloat, const F: bool>(x: &ChunkIn<'_, T>, o: &mut ChunkOut<'_, T>, s: &mut BwdScratch<T>, len: usize) {
     let dd = match &mut o.ddelta {
         DeltaOut::Full(dd) => &mut **dd,
         DeltaOut::LowRank { .. } => &mut s.dd[..len],

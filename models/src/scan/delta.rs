@@ -52,11 +52,7 @@ pub(crate) enum ChanDelta<'a, T> {
     /// `[L]`
     Full(&'a [T]),
     /// `low`: `[R, L]` of this channel's batch; `w`: `[R]`.
-    LowRank {
-        low: &'a [T],
-        w: &'a [T],
-        len: usize,
-    },
+    LowRank { low: &'a [T], w: &'a [T], len: usize },
 }
 
 impl<'a, T: ScanFloat> ChanDelta<'a, T> {
@@ -104,13 +100,7 @@ impl<'a, T: ScanFloat> ChanDelta<'a, T> {
     /// (`part` is `[R, stride]`, summed over a block's channels in channel order) and
     /// dw[r] += Σ_i dd[i]·low[r, t0 + i] (fixed-order lane sums).
     #[inline(always)]
-    pub fn low_rank_backward<const F: bool>(
-        &self,
-        t0: usize,
-        dd: &[T],
-        part: &mut [T],
-        dw: &mut [T],
-    ) {
+    pub fn low_rank_backward<const F: bool>(&self, t0: usize, dd: &[T], part: &mut [T], dw: &mut [T]) {
         let ChanDelta::LowRank { low, w, len } = *self else {
             return;
         };

@@ -19,12 +19,7 @@ pub struct ScanDims {
 impl ScanDims {
     /// Bundle the four sizes.
     pub fn new(batch: usize, dim: usize, len: usize, state: usize) -> Self {
-        Self {
-            batch,
-            dim,
-            len,
-            state,
-        }
+        Self { batch, dim, len, state }
     }
 
     /// Number of chunks of `chunk` positions covering L (the last one may be shorter).
@@ -36,19 +31,11 @@ impl ScanDims {
     }
 
     fn overflow(&self) -> ScanError {
-        ScanError::Overflow {
-            batch: self.batch,
-            dim: self.dim,
-            len: self.len,
-            state: self.state,
-        }
+        ScanError::Overflow { batch: self.batch, dim: self.dim, len: self.len, state: self.state }
     }
 
     fn mul(&self, factors: &[usize]) -> Result<usize, ScanError> {
-        factors
-            .iter()
-            .try_fold(1usize, |acc, &f| acc.checked_mul(f))
-            .ok_or_else(|| self.overflow())
+        factors.iter().try_fold(1usize, |acc, &f| acc.checked_mul(f)).ok_or_else(|| self.overflow())
     }
 }
 
@@ -124,11 +111,7 @@ pub(crate) fn check(name: &'static str, actual: usize, expected: usize) -> Resul
     if actual == expected {
         Ok(())
     } else {
-        Err(ScanError::Length {
-            name,
-            expected,
-            actual,
-        })
+        Err(ScanError::Length { name, expected, actual })
     }
 }
 
@@ -176,12 +159,7 @@ impl<T> ScanInputs<'_, T> {
 
 impl<T> ScanGrads<'_, T> {
     /// Check every gradient slice against `dims` and the inputs present.
-    pub(crate) fn validate(
-        &self,
-        dims: ScanDims,
-        sizes: &Sizes,
-        has_z: bool,
-    ) -> Result<(), ScanError> {
+    pub(crate) fn validate(&self, dims: ScanDims, sizes: &Sizes, has_z: bool) -> Result<(), ScanError> {
         check("du", self.du.len(), sizes.bdl)?;
         match (&self.ddelta, sizes.low_rank) {
             (DeltaGrad::Full(dd), None) => check("ddelta", dd.len(), sizes.bdl)?,

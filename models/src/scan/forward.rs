@@ -56,9 +56,7 @@ pub fn scan_forward_with<T: ScanFloat>(
     };
     let mut tasks = make_tasks(&ctx, y, checkpoints, sizes.n_chunks);
     let init = || FwdScratch::<T>::new(ctx.chunk);
-    tasks
-        .par_iter_mut()
-        .for_each_init(init, |s, task| task.run(&ctx, s));
+    tasks.par_iter_mut().for_each_init(init, |s, task| task.run(&ctx, s));
     Ok(())
 }
 
@@ -92,12 +90,7 @@ fn make_tasks<'g, T: ScanFloat>(
     mut ckpt: Option<&'g mut [T]>,
     n_chunks: usize,
 ) -> Vec<FwdTask<'g, T>> {
-    let ScanDims {
-        batch,
-        dim,
-        len: l,
-        state: n,
-    } = ctx.dims;
+    let ScanDims { batch, dim, len: l, state: n } = ctx.dims;
     let mut tasks = Vec::new();
     for b in 0..batch {
         for d0 in (0..dim).step_by(GROUP) {
@@ -137,10 +130,7 @@ impl<T: ScanFloat> FwdTask<'_, T> {
                     }
                 }
                 let y = &mut self.y[j * l..(j + 1) * l];
-                let ck = self
-                    .ckpt
-                    .as_deref_mut()
-                    .map(|c| &mut c[j * per_ck..(j + 1) * per_ck]);
+                let ck = self.ckpt.as_deref_mut().map(|c| &mut c[j * per_ck..(j + 1) * per_ck]);
                 let h = &mut self.h[j * np..(j + 1) * np];
                 forward_channel(ctx.isa, &ch, y, ck, h, (k0, k1), s);
             }
@@ -168,13 +158,7 @@ pub(crate) struct ChanIn<'a, T> {
 
 impl<'a, T: ScanFloat> ChanIn<'a, T> {
     /// Channel `bd` = b·D + d of validated inputs.
-    pub fn new(
-        dims: ScanDims,
-        inputs: &ScanInputs<'a, T>,
-        prep: &'a Prepared<'a, T>,
-        bd: usize,
-        chunk: usize,
-    ) -> Self {
+    pub fn new(dims: ScanDims, inputs: &ScanInputs<'a, T>, prep: &'a Prepared<'a, T>, bd: usize, chunk: usize) -> Self {
         let (l, np) = (dims.len, prep.np);
         let (b, d) = (bd / dims.dim, bd % dims.dim);
         let row = bd * l..(bd + 1) * l;
@@ -212,13 +196,7 @@ impl<T: ScanFloat> FwdScratch<T> {
     fn new(chunk: usize) -> Self {
         let v = vec![T::ZERO; chunk];
         let pbuf = vec![[T::ZERO; W / 2]; chunk];
-        Self {
-            pre: v.clone(),
-            dt: v.clone(),
-            dtu: v.clone(),
-            yacc: v,
-            pbuf,
-        }
+        Self { pre: v.clone(), dt: v.clone(), dtu: v.clone(), yacc: v, pbuf }
     }
 }
 
@@ -247,43 +225,20 @@ fn forward_channel_body<T: ScanFloat, const F: bool>(
             ck[k * n..(k + 1) * n].copy_from_slice(&hs[..n]);
         }
         let (dt, dtu, yacc) = (&mut s.dt[..len], &mut s.dtu[..len], &mut s.yacc[..len]);
-        delta_run::<T, F>(
-            ch.delta.pre::<F>(t0, t1, &mut s.pre),
-            &ch.u[t0..t1],
-            ch.bias,
-            ch.softplus,
-            dt,
-            dtu,
-        );
+        delta_run::<T, F>(ch.delta.pre::<F>(t0, t1, &mut s.pre), &ch.u[t0..t1], ch.bias, ch.softplus, dt, dtu);
         yacc.fill(T::ZERO);
         for off in (0..np).step_by(W) {
             let mut h = load(&hs[off..]);
             let a2 = load(&ch.a2[off..]);
             let rows = t0 * np..t1 * np;
             let pbuf = &mut s.pbuf[..len];
-            scan_block::<T, F>(
-                &a2,
-                &mut h,
-                dt,
-                dtu,
-                &ch.b[rows.clone()],
-                &ch.c[rows],
-                np,
-                off,
-                pbuf,
-            );
+            scan_block::<T, F>(&a2, &mut h, dt, dtu, &ch.b[rows.clone()], &ch.c[rows], np, off, pbuf);
             hs[off..off + W].copy_from_slice(&h);
             for (y, p) in yacc.iter_mut().zip(pbuf.iter()) {
                 *y += hsum_half(p);
             }
         }
-        finish_y::<T, F>(
-            yacc,
-            &ch.u[t0..t1],
-            ch.z.map(|z| &z[t0..t1]),
-            ch.skip,
-            &mut y[t0..t1],
-        );
+        finish_y::<T, F>(yacc, &ch.u[t0..t1], ch.z.map(|z| &z[t0..t1]), ch.skip, &mut y[t0..t1]);
     }
 }
 
@@ -317,13 +272,7 @@ fn scan_block<T: ScanFloat, const F: bool>(
 
 /// y = (Σ C·h + D·u) · silu(z).
 #[inline(always)]
-fn finish_y<T: ScanFloat, const F: bool>(
-    yacc: &[T],
-    u: &[T],
-    z: Option<&[T]>,
-    skip: T,
-    y: &mut [T],
-) {
+fn finish_y<T: ScanFloat, const F: bool>(yacc: &[T], u: &[T], z: Option<&[T]>, skip: T, y: &mut [T]) {
     match z {
         Some(z) => {
             for (((o, &ya), &x), &zz) in y.iter_mut().zip(yacc).zip(u).zip(z) {

@@ -16,10 +16,7 @@ pub enum Isa {
 impl Isa {
     /// The best path this CPU supports.
     pub fn detect() -> Isa {
-        [Isa::Avx512, Isa::Avx2Fma]
-            .into_iter()
-            .find(|i| i.is_available())
-            .unwrap_or(Isa::Portable)
+        [Isa::Avx512, Isa::Avx2Fma].into_iter().find(|i| i.is_available()).unwrap_or(Isa::Portable)
     }
 
     /// Whether this CPU can run the path.
@@ -27,14 +24,9 @@ impl Isa {
         match self {
             Isa::Portable => true,
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => {
-                std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-            }
+            Isa::Avx2Fma => std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => {
-                Isa::Avx2Fma.is_available() && std::arch::is_x86_feature_detected!("avx512f")
-            }
+            Isa::Avx512 => Isa::Avx2Fma.is_available() && std::arch::is_x86_feature_detected!("avx512f"),
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
         }
@@ -42,10 +34,7 @@ impl Isa {
 
     /// All paths this CPU supports, portable first.
     pub fn available() -> Vec<Isa> {
-        [Isa::Portable, Isa::Avx2Fma, Isa::Avx512]
-            .into_iter()
-            .filter(|i| i.is_available())
-            .collect()
+        [Isa::Portable, Isa::Avx2Fma, Isa::Avx512].into_iter().filter(|i| i.is_available()).collect()
     }
 }
 

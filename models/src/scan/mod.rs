@@ -83,10 +83,7 @@ pub struct ScanOptions {
 impl ScanOptions {
     /// Options with the given chunk length and the best instruction set of this CPU.
     pub fn new(chunk: usize) -> Self {
-        Self {
-            chunk,
-            isa: Isa::detect(),
-        }
+        Self { chunk, isa: Isa::detect() }
     }
 }
 

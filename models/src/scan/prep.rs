@@ -48,13 +48,7 @@ impl<'a, T: ScanFloat> Prepared<'a, T> {
                 *x2 = T::from_f64(v * std::f64::consts::LOG2_E);
             }
         }
-        Self {
-            np,
-            a,
-            a2,
-            b: pad_rows(inputs.b, n, np),
-            c: pad_rows(inputs.c, n, np),
-        }
+        Self { np, a, a2, b: pad_rows(inputs.b, n, np), c: pad_rows(inputs.c, n, np) }
     }
 }
 

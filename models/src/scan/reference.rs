@@ -77,9 +77,9 @@ fn delta_pre(dims: ScanDims, x: &ScanInputs<'_, f64>, b: usize, d: usize, t: usi
     let l = dims.len;
     match x.delta {
         Delta::Full(delta) => delta[(b * dims.dim + d) * l + t],
-        Delta::LowRank { low, weight, rank } => (0..rank)
-            .map(|r| weight[d * rank + r] * low[(b * rank + r) * l + t])
-            .sum(),
+        Delta::LowRank { low, weight, rank } => {
+            (0..rank).map(|r| weight[d * rank + r] * low[(b * rank + r) * l + t]).sum()
+        }
     }
 }
 
@@ -96,10 +96,7 @@ fn channel(dims: ScanDims, x: &ScanInputs<'_, f64>, b: usize, d: usize) -> Chan 
             }
         })
         .collect();
-    Chan {
-        dt,
-        skip: x.d_skip.map_or(0.0, |s| s[d]),
-    }
+    Chan { dt, skip: x.d_skip.map_or(0.0, |s| s[d]) }
 }
 
 fn a_of(x: &ScanInputs<'_, f64>, i: usize) -> f64 {
@@ -109,12 +106,7 @@ fn a_of(x: &ScanInputs<'_, f64>, i: usize) -> f64 {
 /// y and all states. Sizes are validated as in the kernel.
 pub fn forward(dims: ScanDims, x: &ScanInputs<'_, f64>) -> Result<RefForward, ScanError> {
     x.validate(dims, 1)?;
-    let ScanDims {
-        batch,
-        dim,
-        len: l,
-        state: n,
-    } = dims;
+    let ScanDims { batch, dim, len: l, state: n } = dims;
     let mut y = vec![0.0; batch * dim * l];
     let mut states = vec![0.0; batch * dim * l * n];
     for b in 0..batch {
@@ -142,19 +134,10 @@ pub fn forward(dims: ScanDims, x: &ScanInputs<'_, f64>) -> Result<RefForward, Sc
 
 /// Gradients of Σ dy·y w.r.t. every input, by the adjoint recurrence
 /// g_t = dL/dh_t = C_t·dyraw_t + exp(δ_{t+1}A)·g_{t+1}.
-pub fn backward(
-    dims: ScanDims,
-    x: &ScanInputs<'_, f64>,
-    dy: &[f64],
-) -> Result<RefGrads, ScanError> {
+pub fn backward(dims: ScanDims, x: &ScanInputs<'_, f64>, dy: &[f64]) -> Result<RefGrads, ScanError> {
     let fwd = forward(dims, x)?;
     super::dims::check("dy", dy.len(), x.u.len())?;
-    let ScanDims {
-        batch,
-        dim,
-        len: l,
-        state: n,
-    } = dims;
+    let ScanDims { batch, dim, len: l, state: n } = dims;
     let bdl = batch * dim * l;
     let mut gr = RefGrads {
         du: vec![0.0; bdl],
@@ -185,9 +168,7 @@ pub fn backward(
 /// Chain rule through δ_pre[b,d,t] = Σ_r weight[d,r]·low[b,r,t]:
 /// d low[b,r,t] = Σ_d weight[d,r]·dδ_pre[b,d,t],  d weight[d,r] = Σ_{b,t} dδ_pre[b,d,t]·low[b,r,t].
 fn low_rank_grads(dims: ScanDims, low: &[f64], weight: &[f64], rank: usize, gr: &mut RefGrads) {
-    let ScanDims {
-        batch, dim, len: l, ..
-    } = dims;
+    let ScanDims { batch, dim, len: l, .. } = dims;
     gr.ddelta_low = vec![0.0; batch * rank * l];
     gr.ddt_weight = vec![0.0; dim * rank];
     for b in 0..batch {
@@ -212,12 +193,7 @@ fn channel_backward(
     d: usize,
     gr: &mut RefGrads,
 ) {
-    let ScanDims {
-        dim,
-        len: l,
-        state: n,
-        ..
-    } = dims;
+    let ScanDims { dim, len: l, state: n, .. } = dims;
     let ch = channel(dims, x, b, d);
     let bias = x.delta_bias.map_or(0.0, |s| s[d]);
     let mut g = vec![0.0; n]; // dL/dh_t, built from the future first
@@ -225,10 +201,7 @@ fn channel_backward(
         let i = (b * dim + d) * l + t;
         let (u, dt) = (x.u[i], ch.dt[t]);
         let h_t = &states[i * n..(i + 1) * n];
-        let yraw = (0..n)
-            .map(|k| x.c[(b * l + t) * n + k] * h_t[k])
-            .sum::<f64>()
-            + ch.skip * u;
+        let yraw = (0..n).map(|k| x.c[(b * l + t) * n + k] * h_t[k]).sum::<f64>() + ch.skip * u;
         let dyraw = match x.z {
             Some(z) => {
                 let s = sigmoid(z[i]);
@@ -255,11 +228,7 @@ fn channel_backward(
         }
         gr.du[i] = du;
         let pre = delta_pre(dims, x, b, d, t) + bias;
-        gr.ddelta[i] = if x.delta_softplus {
-            ddt * sigmoid(pre)
-        } else {
-            ddt
-        };
+        gr.ddelta[i] = if x.delta_softplus { ddt * sigmoid(pre) } else { ddt };
         gr.ddelta_bias[d] += gr.ddelta[i];
     }
 }

@@ -5,8 +5,8 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use seq2exp_models::scan::{
-    checkpoint_len, reference::RefGrads, scan_backward_with, scan_forward_with, Delta, DeltaGrad,
-    Isa, ScanDims, ScanFloat, ScanGrads, ScanInputs, ScanOptions,
+    checkpoint_len, reference::RefGrads, scan_backward_with, scan_forward_with, Delta, DeltaGrad, Isa, ScanDims,
+    ScanFloat, ScanGrads, ScanInputs, ScanOptions,
 };
 
 /// Which optional inputs a case has.
@@ -18,24 +18,9 @@ pub struct Opts {
     pub softplus: bool,
 }
 
-pub const FULL: Opts = Opts {
-    z: true,
-    skip: true,
-    bias: true,
-    softplus: true,
-};
-pub const BARE: Opts = Opts {
-    z: false,
-    skip: false,
-    bias: false,
-    softplus: true,
-};
-pub const NO_SOFTPLUS: Opts = Opts {
-    z: true,
-    skip: true,
-    bias: true,
-    softplus: false,
-};
+pub const FULL: Opts = Opts { z: true, skip: true, bias: true, softplus: true };
+pub const BARE: Opts = Opts { z: false, skip: false, bias: false, softplus: true };
+pub const NO_SOFTPLUS: Opts = Opts { z: true, skip: true, bias: true, softplus: false };
 
 /// The factors of a low-rank δ: `low` `[B, R, L]`, `weight` `[D, R]`.
 #[derive(Clone, Debug)]
@@ -63,31 +48,20 @@ pub struct Case<T> {
 
 fn uniform(rng: &mut ChaCha8Rng, n: usize, lo: f64, hi: f64) -> Vec<f64> {
     // Rounded through f32 so that the f32 and f64 versions of a case hold identical values.
-    (0..n)
-        .map(|_| rng.random_range(lo..hi) as f32 as f64)
-        .collect()
+    (0..n).map(|_| rng.random_range(lo..hi) as f32 as f64).collect()
 }
 
 impl Case<f64> {
     /// Random case; δ (after bias and softplus) is log-uniform over [1e-4, 10].
     pub fn random(dims: ScanDims, opts: Opts, seed: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let ScanDims {
-            batch,
-            dim,
-            len,
-            state,
-        } = dims;
+        let ScanDims { batch, dim, len, state } = dims;
         let bdl = batch * dim * len;
         let bias = opts.bias.then(|| uniform(&mut rng, dim, -1.0, 1.0));
         let delta = (0..bdl)
             .map(|i| {
                 let target = rng.random_range(1e-4f64.ln()..10f64.ln()).exp();
-                let pre = if opts.softplus {
-                    target.exp_m1().ln()
-                } else {
-                    target
-                };
+                let pre = if opts.softplus { target.exp_m1().ln() } else { target };
                 let b = bias.as_ref().map_or(0.0, |v| v[(i / len) % dim]);
                 (pre - b) as f32 as f64
             })
@@ -117,9 +91,7 @@ impl Case<f64> {
     pub fn random_low_rank(dims: ScanDims, opts: Opts, rank: usize, seed: u64) -> Self {
         let mut case = Case::random(dims, opts, seed);
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x10ad);
-        let ScanDims {
-            batch, dim, len, ..
-        } = dims;
+        let ScanDims { batch, dim, len, .. } = dims;
         let mut low = Vec::with_capacity(batch * rank * len);
         // [B, R, L]: per batch, row 0 (the target) then rows 1..R.
         for _ in 0..batch {
@@ -129,11 +101,7 @@ impl Case<f64> {
             for _ in 0..len {
                 let target = rng.random_range(1e-4f64.ln()..10f64.ln()).exp();
                 // Without softplus, +1.5 outweighs a bias ≥ −1 and keeps δ > 0.
-                let pre = if opts.softplus {
-                    target.exp_m1().ln()
-                } else {
-                    target + 1.5
-                };
+                let pre = if opts.softplus { target.exp_m1().ln() } else { target + 1.5 };
                 low.push(pre as f32 as f64);
             }
             for _ in 1..rank {
@@ -181,11 +149,7 @@ impl<T: ScanFloat> Case<T> {
 
     pub fn inputs(&self) -> ScanInputs<'_, T> {
         let delta = match &self.low_rank {
-            Some(lr) => Delta::LowRank {
-                low: &lr.low,
-                weight: &lr.weight,
-                rank: lr.rank,
-            },
+            Some(lr) => Delta::LowRank { low: &lr.low, weight: &lr.weight, rank: lr.rank },
             None => Delta::Full(&self.delta),
         };
         ScanInputs {
@@ -237,12 +201,7 @@ pub struct Grads<T> {
 
 impl<T: ScanFloat> Grads<T> {
     pub fn zeros(dims: ScanDims, z: bool, rank: Option<usize>) -> Self {
-        let ScanDims {
-            batch,
-            dim,
-            len,
-            state,
-        } = dims;
+        let ScanDims { batch, dim, len, state } = dims;
         let v = |n: usize| vec![T::ZERO; n];
         Grads {
             du: v(batch * dim * len),
@@ -259,10 +218,7 @@ impl<T: ScanFloat> Grads<T> {
 
     pub fn as_grads(&mut self) -> ScanGrads<'_, T> {
         let ddelta = match self.ddt_weight.as_deref_mut() {
-            Some(weight) => DeltaGrad::LowRank {
-                low: &mut self.ddelta,
-                weight,
-            },
+            Some(weight) => DeltaGrad::LowRank { low: &mut self.ddelta, weight },
             None => DeltaGrad::Full(&mut self.ddelta),
         };
         ScanGrads {

@@ -36,7 +36,9 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
     let index: HashMap<&str, usize> = reader.genes().iter().enumerate().map(|(i, g)| (g.id.as_str(), i)).collect();
     let (mut preds, mut targets) = (Vec::new(), Vec::new());
     for r in &rows {
-        let &i = index.get(r.gene_id.as_str()).ok_or_else(|| anyhow::anyhow!("{}: gene {} is not in {}", a.predictions.display(), r.gene_id, a.store.display()))?;
+        let &i = index.get(r.gene_id.as_str()).ok_or_else(|| {
+            anyhow::anyhow!("{}: gene {} is not in {}", a.predictions.display(), r.gene_id, a.store.display())
+        })?;
         if a.split.is_some_and(|s| reader.split(i, a.fold) != s) {
             continue;
         }
@@ -50,7 +52,12 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
         Some(s) => format!("{s} (fold {})", a.fold),
         None => "all".to_string(),
     };
-    anyhow::ensure!(!preds.is_empty(), "{}: no gene of {label} has both a prediction and a target in {}", a.predictions.display(), a.store.display());
+    anyhow::ensure!(
+        !preds.is_empty(),
+        "{}: no gene of {label} has both a prediction and a target in {}",
+        a.predictions.display(),
+        a.store.display()
+    );
     let metrics = regression_metrics(&preds, &targets);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "split": label, "metrics": metrics }))?);

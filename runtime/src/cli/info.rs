@@ -24,11 +24,14 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
     let model = Model::load(&a.model, &LoadOptions { threads: Some(1), ..Default::default() })?;
     let i = model.info();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({
-            "flavour": i.flavour.to_string(), "window": i.window, "signals": i.signal_names,
-            "mask_mode": i.mask_mode, "inputs": i.inputs.iter().map(tensor).collect::<Vec<_>>(),
-            "outputs": i.outputs.iter().map(tensor).collect::<Vec<_>>(), "metadata": i.metadata,
-        }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "flavour": i.flavour.to_string(), "window": i.window, "signals": i.signal_names,
+                "mask_mode": i.mask_mode, "inputs": i.inputs.iter().map(tensor).collect::<Vec<_>>(),
+                "outputs": i.outputs.iter().map(tensor).collect::<Vec<_>>(), "metadata": i.metadata,
+            }))?
+        );
         return Ok(());
     }
     println!("{}", a.model.display());
@@ -43,7 +46,11 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
         println!("  output    {}", tensor(t));
     }
     for (k, v) in &i.metadata {
-        let v = if v.len() > 120 { format!("{}… ({} bytes)", &v[..v.char_indices().nth(117).map_or(v.len(), |(p, _)| p)], v.len()) } else { v.clone() };
+        let v = if v.len() > 120 {
+            format!("{}… ({} bytes)", &v[..v.char_indices().nth(117).map_or(v.len(), |(p, _)| p)], v.len())
+        } else {
+            v.clone()
+        };
         println!("  {k:<28} {v}");
     }
     Ok(())

@@ -69,8 +69,20 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
     };
     // Every load error names the file.
     let model = Model::load(&a.model, &LoadOptions { threads: a.threads, workers: Some(a.workers) })?;
-    let masks = a.masks.then_some(MaskOutputs { bigwig_quantum: a.bigwig_quantum, threshold: a.element_threshold, min_length: a.element_min_length });
-    let opts = PredictOptions { store: a.store, out: a.out, filter, shard: a.shard, batch: a.batch, masks, progress: !a.quiet };
+    let masks = a.masks.then_some(MaskOutputs {
+        bigwig_quantum: a.bigwig_quantum,
+        threshold: a.element_threshold,
+        min_length: a.element_min_length,
+    });
+    let opts = PredictOptions {
+        store: a.store,
+        out: a.out,
+        filter,
+        shard: a.shard,
+        batch: a.batch,
+        masks,
+        progress: !a.quiet,
+    };
     let s = predict_store(&model, &a.model, &opts)?;
     let rate = s.predicted as f64 / s.seconds.max(1e-9);
     println!("{} genes ({} predicted now, {rate:.2} genes/s) → {}", s.genes, s.predicted, opts.out.display());

@@ -24,10 +24,20 @@ pub fn column(g: &mut Graph, w: &Weights, name: &str, n: usize) -> Result<String
 
 /// RMSNorm over channels: x / sqrt(mean_c(x²) + eps) · weight, in the trainer's order (x · rsqrt(·) · w);
 /// one fused node in the fast flavour.
-pub fn rmsnorm(g: &mut Graph, w: &Weights, name: &str, d: usize, eps: f64, x: &str, flavour: Flavour) -> Result<String, GraphError> {
+pub fn rmsnorm(
+    g: &mut Graph,
+    w: &Weights,
+    name: &str,
+    d: usize,
+    eps: f64,
+    x: &str,
+    flavour: Flavour,
+) -> Result<String, GraphError> {
     if flavour == Flavour::Fast {
         let weight = weight(g, w, name, &[d])?;
-        return Ok(g.node_n(RMSNORM_OP, SCAN_DOMAIN, &[x, &weight], 1, vec![attr_float("epsilon", eps as f32)]).remove(0));
+        return Ok(g
+            .node_n(RMSNORM_OP, SCAN_DOMAIN, &[x, &weight], 1, vec![attr_float("epsilon", eps as f32)])
+            .remove(0));
     }
     let weight = column(g, w, name, d)?;
     let sq = g.op("Mul", &[x, x], vec![]);
@@ -60,7 +70,11 @@ fn conv_silu(g: &mut Graph, x: &str, w: &str, b: &str, d: usize, k: usize, flavo
     match flavour {
         Flavour::Fast => g.node_n(CONV_OP, SCAN_DOMAIN, &[x, w, b], 1, vec![]).remove(0),
         Flavour::Portable => {
-            let attrs = vec![attr_int("group", d as i64), attr_ints("kernel_shape", &[k as i64]), attr_ints("pads", &[k as i64 - 1, 0])];
+            let attrs = vec![
+                attr_int("group", d as i64),
+                attr_ints("kernel_shape", &[k as i64]),
+                attr_ints("pads", &[k as i64 - 1, 0]),
+            ];
             let y = g.op("Conv", &[x, w, b], attrs);
             silu(g, &y)
         }
@@ -68,14 +82,28 @@ fn conv_silu(g: &mut Graph, x: &str, w: &str, b: &str, d: usize, k: usize, flavo
 }
 
 /// Rows `rows` of a 2-D weight as their own initialiser (once per name and range).
-fn weight_rows(g: &mut Graph, w: &Weights, name: &str, shape: [usize; 2], rows: std::ops::Range<usize>) -> Result<String, GraphError> {
+fn weight_rows(
+    g: &mut Graph,
+    w: &Weights,
+    name: &str,
+    shape: [usize; 2],
+    rows: std::ops::Range<usize>,
+) -> Result<String, GraphError> {
     let data = w.rows(name, shape, rows.clone())?;
     Ok(g.init_f32(&format!("{name}[{}..{}]", rows.start, rows.end), &[rows.len(), shape[1]], || data))
 }
 
 /// One Mamba direction over `x: [B, d_model, L]` up to its scan: the scan's inputs. `dir` holds the
 /// per-direction weights; `proj` the (tied) in/out projections.
-fn mamba_in(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, x: &str, flavour: Flavour) -> Result<ScanValues, GraphError> {
+fn mamba_in(
+    g: &mut Graph,
+    w: &Weights,
+    c: &MambaConfig,
+    dir: &str,
+    proj: &str,
+    x: &str,
+    flavour: Flavour,
+) -> Result<ScanValues, GraphError> {
     let (dm, di, n, r, k) = (c.d_model, c.d_inner, c.d_state, c.dt_rank, c.d_conv);
     let in_proj = format!("{proj}.in_proj.weight");
     let w_x = weight_rows(g, w, &in_proj, [2 * di, dm], 0..di)?;
@@ -99,7 +127,9 @@ fn mamba_in(g: &mut Graph, w: &Weights, c: &MambaConfig, dir: &str, proj: &str, 
     let a_t = match flavour {
         Flavour::Portable => {
             let a_log = w.get(&format!("{dir}.A_log"), &[di, n])?;
-            Some(g.init_f32(&format!("{dir}.A_T"), &[n, di], || (0..n * di).map(|i| -a_log.data[(i % di) * n + i / di].exp()).collect()))
+            Some(g.init_f32(&format!("{dir}.A_T"), &[n, di], || {
+                (0..n * di).map(|i| -a_log.data[(i % di) * n + i / di].exp()).collect()
+            }))
         }
         Flavour::Fast => None,
     };
@@ -114,7 +144,14 @@ fn mamba_out(g: &mut Graph, w: &Weights, c: &MambaConfig, proj: &str, y: &str) -
 }
 
 /// BiMamba: fwd(x) + flip(rev(flip(x))), in/out projections of `mamba_fwd` shared by both.
-fn bimamba(g: &mut Graph, w: &Weights, c: &MambaConfig, layer: &str, x: &str, flavour: Flavour) -> Result<String, GraphError> {
+fn bimamba(
+    g: &mut Graph,
+    w: &Weights,
+    c: &MambaConfig,
+    layer: &str,
+    x: &str,
+    flavour: Flavour,
+) -> Result<String, GraphError> {
     let fwd_name = format!("{layer}.mixer.mamba_fwd");
     let rev_name = format!("{layer}.mixer.mamba_rev");
     let fwd = mamba_in(g, w, c, &fwd_name, &fwd_name, x, flavour)?;
@@ -129,7 +166,14 @@ fn bimamba(g: &mut Graph, w: &Weights, c: &MambaConfig, layer: &str, x: &str, fl
 
 /// A Caduceus stack fed embeddings `x: [B, d, L]`: per layer residual += hidden, hidden =
 /// BiMamba(RMSNorm(residual)); then norm_f(residual + hidden).
-pub fn stack(g: &mut Graph, w: &Weights, cfg: &CaduceusConfig, prefix: &str, x: &str, flavour: Flavour) -> Result<String, GraphError> {
+pub fn stack(
+    g: &mut Graph,
+    w: &Weights,
+    cfg: &CaduceusConfig,
+    prefix: &str,
+    x: &str,
+    flavour: Flavour,
+) -> Result<String, GraphError> {
     let d = cfg.mamba.d_model;
     let mut hidden = x.to_string();
     let mut residual: Option<String> = None;

@@ -20,9 +20,18 @@ use super::weights::Weights;
 use crate::error::GraphError;
 
 /// `emb: [B, d, L]` predictor input before masking, binary `mask: [B, L]` → pooled `[B, d]`.
-pub fn compacted_pool(g: &mut Graph, w: &Weights, cfg: &Seq2ExpConfig, emb: &str, mask: &str, flavour: Flavour) -> Result<String, GraphError> {
+pub fn compacted_pool(
+    g: &mut Graph,
+    w: &Weights,
+    cfg: &Seq2ExpConfig,
+    emb: &str,
+    mask: &str,
+    flavour: Flavour,
+) -> Result<String, GraphError> {
     if cfg.mask.promoter_half_width == 0 {
-        return Err(GraphError::Unsupported("a hard model with promoter_half_width 0 (compaction needs the promoter in the pooled window)".into()));
+        return Err(GraphError::Unsupported(
+            "a hard model with promoter_half_width 0 (compaction needs the promoter in the pooled window)".into(),
+        ));
     }
     let shape = g.op("Shape", &[mask], vec![]);
     let (start, end, axis) = (g.i64s(&[0]), g.i64s(&[1]), g.i64s(&[0]));
@@ -65,7 +74,9 @@ fn body(w: &Weights, cfg: &Seq2ExpConfig, emb: &str, mask: &str, flavour: Flavou
 /// reduction).
 fn count(b: &mut Graph, cfg: &Seq2ExpConfig, row: &str, range: std::ops::Range<usize>) -> String {
     let key = format!("compact.indicator[{}..{}]", range.start, range.end);
-    let ind = b.init_f32(&key, &[cfg.window], || (0..cfg.window).map(|p| if range.contains(&p) { 1.0 } else { 0.0 }).collect());
+    let ind = b.init_f32(&key, &[cfg.window], || {
+        (0..cfg.window).map(|p| if range.contains(&p) { 1.0 } else { 0.0 }).collect()
+    });
     let hits = b.op("Mul", &[row, &ind], vec![]);
     let n = b.op("ReduceSum", &[&hits], vec![attr_int("keepdims", 1)]); // [1]
     b.op("Cast", &[&n], vec![attr_int("to", DataType::INT64 as i64)])

@@ -93,7 +93,15 @@ pub fn value_info(name: &str, elem: DataType, dims: Option<&[Dim]>) -> ValueInfo
 
 impl Graph {
     pub fn new(prefix: &str) -> Self {
-        Self { prefix: prefix.into(), counter: 0, nodes: Vec::new(), initializers: Vec::new(), inputs: Vec::new(), outputs: Vec::new(), cache: HashMap::new() }
+        Self {
+            prefix: prefix.into(),
+            counter: 0,
+            nodes: Vec::new(),
+            initializers: Vec::new(),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            cache: HashMap::new(),
+        }
     }
 
     pub fn fresh(&mut self) -> String {
@@ -102,7 +110,14 @@ impl Graph {
     }
 
     /// Appends a node with `n_out` fresh outputs; returns their names.
-    pub fn node_n(&mut self, op: &str, domain: &str, inputs: &[&str], n_out: usize, attrs: Vec<AttributeProto>) -> Vec<String> {
+    pub fn node_n(
+        &mut self,
+        op: &str,
+        domain: &str,
+        inputs: &[&str],
+        n_out: usize,
+        attrs: Vec<AttributeProto>,
+    ) -> Vec<String> {
         let outputs: Vec<String> = (0..n_out).map(|_| self.fresh()).collect();
         let name = format!("{}_{}", op, outputs[0]);
         self.nodes.push(NodeProto {
@@ -159,7 +174,13 @@ impl Graph {
     /// Declares `value` a graph output under `name` (an Identity renames it).
     pub fn output(&mut self, value: &str, name: &str, elem: DataType, dims: Option<&[Dim]>) {
         if value != name {
-            self.nodes.push(NodeProto { input: vec![value.into()], output: vec![name.into()], name: format!("Identity_{name}"), op_type: "Identity".into(), ..Default::default() });
+            self.nodes.push(NodeProto {
+                input: vec![value.into()],
+                output: vec![name.into()],
+                name: format!("Identity_{name}"),
+                op_type: "Identity".into(),
+                ..Default::default()
+            });
         }
         self.outputs.push(value_info(name, elem, dims));
     }
@@ -179,6 +200,13 @@ impl Graph {
     }
 
     pub fn finish(self, name: &str) -> GraphProto {
-        GraphProto { name: name.into(), node: self.nodes, initializer: self.initializers, input: self.inputs, output: self.outputs, ..Default::default() }
+        GraphProto {
+            name: name.into(),
+            node: self.nodes,
+            initializer: self.initializers,
+            input: self.inputs,
+            output: self.outputs,
+            ..Default::default()
+        }
     }
 }

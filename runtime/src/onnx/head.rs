@@ -60,7 +60,13 @@ pub fn mask_sum(g: &mut Graph, hidden: &str, mask: &str, scale: f64) -> String {
 }
 
 /// `pooled: [B, pooled width]` with the standardised features appended, then Linear–ReLU–Linear–ReLU–Linear → `[B]`.
-pub fn head(g: &mut Graph, w: &Weights, cfg: &Seq2ExpConfig, pooled: &str, features: &str) -> Result<String, GraphError> {
+pub fn head(
+    g: &mut Graph,
+    w: &Weights,
+    cfg: &Seq2ExpConfig,
+    pooled: &str,
+    features: &str,
+) -> Result<String, GraphError> {
     let nf = cfg.head.n_features;
     let mean = weight(g, w, "head.feature_mean", &[nf])?;
     let std = weight(g, w, "head.feature_std", &[nf])?;

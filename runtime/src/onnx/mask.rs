@@ -30,7 +30,12 @@ pub fn mask(g: &mut Graph, w: &Weights, cfg: &Seq2ExpConfig, x: &MaskInputs) -> 
     if let Some(dc) = m.discovery.as_ref().filter(|dc| dc.smooth > 1) {
         // Centred moving average over real bases only (count_include_pad = 0), as the trainer's.
         let k = dc.smooth as i64;
-        let attrs = vec![attr_ints("kernel_shape", &[k]), attr_ints("strides", &[1]), attr_ints("pads", &[k / 2, k / 2]), attr_int("count_include_pad", 0)];
+        let attrs = vec![
+            attr_ints("kernel_shape", &[k]),
+            attr_ints("strides", &[1]),
+            attr_ints("pads", &[k / 2, k / 2]),
+            attr_int("count_include_pad", 0),
+        ];
         logits = g.op("AveragePool", &[&logits], attrs);
     }
     let offset = g.scalar(m.generator_offset as f32);
@@ -53,7 +58,8 @@ pub fn mask(g: &mut Graph, w: &Weights, cfg: &Seq2ExpConfig, x: &MaskInputs) -> 
     let alpha2 = g.op("MatMul", &[&shifted, &prior_w], vec![]); // [B, L]
     let scale = g.scalar(m.prior_scale as f32);
     let alpha2 = g.op("Mul", &[&alpha2, &scale], vec![]);
-    let beta2: f64 = m.prior_weights.iter().zip(&m.prior_offsets).map(|(w, b)| w * (b + m.prior_shift) * m.prior_scale).sum();
+    let beta2: f64 =
+        m.prior_weights.iter().zip(&m.prior_offsets).map(|(w, b)| w * (b + m.prior_shift) * m.prior_scale).sum();
     let beta2 = g.scalar(beta2 as f32);
     let mut alpha = g.op("Add", &[&alpha1, &alpha2], vec![]);
     let mut beta = g.op("Add", &[&beta1, &beta2], vec![]);

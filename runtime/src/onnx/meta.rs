@@ -93,7 +93,8 @@ fn signal_transform(name: &str) -> &'static str {
 
 /// Every key but [`PROVENANCE`], derived from the configuration.
 pub fn model_metadata(cfg: &Seq2ExpConfig, flavour: Flavour) -> Vec<(String, String)> {
-    let transforms: serde_json::Map<String, serde_json::Value> = cfg.signals.iter().map(|s| (s.clone(), signal_transform(s).into())).collect();
+    let transforms: serde_json::Map<String, serde_json::Value> =
+        cfg.signals.iter().map(|s| (s.clone(), signal_transform(s).into())).collect();
     let config = serde_json::to_string(cfg).expect("a configuration always serialises");
     vec![
         (FORMAT.into(), FORMAT_NAME.into()),

@@ -55,11 +55,19 @@ pub const OPSET: i64 = 17;
 pub const IR_VERSION: i64 = 8;
 
 /// Builds the model. `extra_metadata` (e.g. provenance) is appended to the keys of [`meta`].
-pub fn build_model(cfg: &Seq2ExpConfig, weights: &Weights, flavour: Flavour, extra_metadata: &[(String, String)]) -> Result<ModelProto, GraphError> {
+pub fn build_model(
+    cfg: &Seq2ExpConfig,
+    weights: &Weights,
+    flavour: Flavour,
+    extra_metadata: &[(String, String)],
+) -> Result<ModelProto, GraphError> {
     cfg.validate()?;
     let mode = cfg.mask.mode;
     if !matches!(mode, MaskMode::Soft | MaskMode::Hard | MaskMode::Discovery | MaskMode::Nomask) {
-        return Err(GraphError::Unsupported(format!("mask mode '{}' (soft, hard, discovery and nomask models can be exported)", meta::mask_mode_name(mode))));
+        return Err(GraphError::Unsupported(format!(
+            "mask mode '{}' (soft, hard, discovery and nomask models can be exported)",
+            meta::mask_mode_name(mode)
+        )));
     }
     let mut g = Graph::new("v");
     let (l, c, nf) = (cfg.window, cfg.signals.len(), cfg.head.n_features);

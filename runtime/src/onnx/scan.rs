@@ -79,14 +79,18 @@ fn portable(g: &mut Graph, scans: &[&ScanValues]) -> Vec<String> {
         cs.push(c);
     }
     let ys = chunked_scan(g, scans, &pres, &bs, &cs);
-    scans.iter().zip(ys).map(|(s, y)| {
-        let d = g.op("Unsqueeze", &[&s.d, &ax1], vec![]);
-        let skip = g.op("Mul", &[&s.u, &d], vec![]);
-        let y = g.op("Add", &[&y, &skip], vec![]);
-        let gate = g.op("Sigmoid", &[&s.z], vec![]);
-        let gate = g.op("Mul", &[&s.z, &gate], vec![]);
-        g.op("Mul", &[&y, &gate], vec![])
-    }).collect()
+    scans
+        .iter()
+        .zip(ys)
+        .map(|(s, y)| {
+            let d = g.op("Unsqueeze", &[&s.d, &ax1], vec![]);
+            let skip = g.op("Mul", &[&s.u, &d], vec![]);
+            let y = g.op("Add", &[&y, &skip], vec![]);
+            let gate = g.op("Sigmoid", &[&s.z], vec![]);
+            let gate = g.op("Mul", &[&s.z, &gate], vec![]);
+            g.op("Mul", &[&y, &gate], vec![])
+        })
+        .collect()
 }
 
 /// Chunk geometry, computed from u's shape at run time: L, the end padding of a `[B, G, X, L]` value,
@@ -116,7 +120,8 @@ fn chunks(g: &mut Graph, u: &str) -> Chunks {
 fn to_chunks(g: &mut Graph, k: &Chunks, xs: &[String], width: usize) -> String {
     let ax1 = g.i64s(&[1]);
     let each: Vec<String> = xs.iter().map(|x| g.op("Unsqueeze", &[x, &ax1], vec![])).collect();
-    let stacked = if each.len() == 1 { each[0].clone() } else { g.op("Concat", &refs(&each), vec![attr_int("axis", 1)]) };
+    let stacked =
+        if each.len() == 1 { each[0].clone() } else { g.op("Concat", &refs(&each), vec![attr_int("axis", 1)]) };
     let padded = g.op("Pad", &[&stacked, &k.pads], vec![]);
     let (head, tail) = (g.i64s(&[0, xs.len() as i64, width as i64]), g.i64s(&[CHUNK as i64]));
     let shape = g.op("Concat", &[&head, &k.count, &tail], vec![attr_int("axis", 0)]);

@@ -56,6 +56,8 @@ impl Kernel for ConvKernel {
         };
         let mut out = ctx.output(0, x_shape.to_vec())?.ok_or_else(|| err(CONV_OP, "no output"))?;
         let (_, y) = out.try_extract_tensor_mut::<f32>()?;
-        self.pool.install(|| causal_conv1d_silu(self.isa, (batch, dim, len), kernel, x, w, b, y)).map_err(|e| err(CONV_OP, e))
+        self.pool
+            .install(|| causal_conv1d_silu(self.isa, (batch, dim, len), kernel, x, w, b, y))
+            .map_err(|e| err(CONV_OP, e))
     }
 }

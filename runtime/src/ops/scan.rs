@@ -81,7 +81,9 @@ impl Kernel for ScanKernel {
         let [batch, dim, len] = dims3(SCAN_OP, "u", &data[0].0)?;
         let (rank, state) = match (&data[2].0[..], &data[4].0[..]) {
             ([_, r], [_, n]) => (*r as usize, *n as usize),
-            _ => return Err(err(SCAN_OP, format!("dt_weight {:?} and A_log {:?} must be rank 2", data[2].0, data[4].0))),
+            _ => {
+                return Err(err(SCAN_OP, format!("dt_weight {:?} and A_log {:?} must be rank 2", data[2].0, data[4].0)))
+            }
         };
         let m = rank + 2 * state;
         if data[1].0 != [batch as i64, m as i64, len as i64] {

@@ -84,7 +84,12 @@ impl Combiner {
 
 /// Writes `out` (a bigWig) from every gene of `masks`. `chrom_sizes` come from the store; chromosomes
 /// it lacks (older stores) get the end of their last window as their size.
-pub fn write_mask_bigwig(masks: MaskFile, chrom_sizes: &[(String, u64)], quantum: f32, out: &Path) -> Result<(), OutputError> {
+pub fn write_mask_bigwig(
+    masks: MaskFile,
+    chrom_sizes: &[(String, u64)],
+    quantum: f32,
+    out: &Path,
+) -> Result<(), OutputError> {
     if !quantum.is_finite() || quantum <= 0.0 {
         return Err(OutputError::invalid("--bigwig-quantum", "must be > 0"));
     }
@@ -98,7 +103,9 @@ pub fn write_mask_bigwig(masks: MaskFile, chrom_sizes: &[(String, u64)], quantum
         }
     }
     let mut order: Vec<usize> = (0..masks.len()).collect();
-    order.sort_by_key(|&r| (rank.get(&masks.chroms[r]).copied().unwrap_or(usize::MAX), masks.chroms[r].clone(), masks.starts[r]));
+    order.sort_by_key(|&r| {
+        (rank.get(&masks.chroms[r]).copied().unwrap_or(usize::MAX), masks.chroms[r].clone(), masks.starts[r])
+    });
     if order.is_empty() {
         return Err(OutputError::invalid(out.display(), "no masks to write"));
     }
@@ -107,7 +114,10 @@ pub fn write_mask_bigwig(masks: MaskFile, chrom_sizes: &[(String, u64)], quantum
     let source = BedParserStreamingIterator::wrap_infallible_iter(values, true);
     let sizes32: HashMap<String, u32> = sizes.into_iter().map(|(c, s)| (c, s.min(u32::MAX as u64) as u32)).collect();
     write_atomic(out, |tmp| {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().map_err(|e| OutputError::io(tmp, e))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .map_err(|e| OutputError::io(tmp, e))?;
         let writer = BigWigWrite::create_file(tmp, sizes32).map_err(|e| OutputError::io(tmp, e))?;
         writer.write(source, runtime).map_err(|e| match e {
             bigtools::BBIProcessError::IoError(e) => OutputError::io(tmp, e),
@@ -122,7 +132,11 @@ pub fn write_mask_bigwig(masks: MaskFile, chrom_sizes: &[(String, u64)], quantum
 
 /// The stream of bigWig records, chromosome by chromosome; read errors stop it and land in `failure`.
 fn values(
-    masks: MaskFile, order: Vec<usize>, sizes: HashMap<String, u64>, quantum: f32, failure: Arc<Mutex<Option<OutputError>>>,
+    masks: MaskFile,
+    order: Vec<usize>,
+    sizes: HashMap<String, u64>,
+    quantum: f32,
+    failure: Arc<Mutex<Option<OutputError>>>,
 ) -> impl Iterator<Item = (String, Value)> {
     let mut next = order.into_iter();
     let mut comb: Option<Combiner> = None;

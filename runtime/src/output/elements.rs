@@ -55,7 +55,11 @@ pub fn runs(mask: &[f32], p: &ElementParams) -> Vec<(usize, usize, f32)> {
 }
 
 /// Calls the elements of every gene of `masks`, dropping parts outside `[0, chromosome size)`.
-pub fn call_elements(masks: &MaskFile, chrom_sizes: &[(String, u64)], p: &ElementParams) -> Result<Vec<Element>, OutputError> {
+pub fn call_elements(
+    masks: &MaskFile,
+    chrom_sizes: &[(String, u64)],
+    p: &ElementParams,
+) -> Result<Vec<Element>, OutputError> {
     let sizes: HashMap<&str, u64> = chrom_sizes.iter().map(|(c, s)| (c.as_str(), *s)).collect();
     let mut out = Vec::new();
     for r in 0..masks.len() {
@@ -65,13 +69,27 @@ pub fn call_elements(masks: &MaskFile, chrom_sizes: &[(String, u64)], p: &Elemen
         for (a, b, mean) in runs(&mask, p) {
             let (s, e) = ((start + a as i64).max(0) as u64, ((start + b as i64).max(0) as u64).min(size));
             if e > s {
-                out.push(Element { chrom: masks.chroms[r].clone(), start: s, end: e, gene_id: masks.gene_ids[r].clone(), mean });
+                out.push(Element {
+                    chrom: masks.chroms[r].clone(),
+                    start: s,
+                    end: e,
+                    gene_id: masks.gene_ids[r].clone(),
+                    mean,
+                });
             }
         }
     }
     let rank: HashMap<&str, usize> = chrom_sizes.iter().enumerate().map(|(i, (c, _))| (c.as_str(), i)).collect();
     out.sort_by(|x, y| {
-        let key = |e: &Element| (rank.get(e.chrom.as_str()).copied().unwrap_or(usize::MAX), e.chrom.clone(), e.start, e.end, e.gene_id.clone());
+        let key = |e: &Element| {
+            (
+                rank.get(e.chrom.as_str()).copied().unwrap_or(usize::MAX),
+                e.chrom.clone(),
+                e.start,
+                e.end,
+                e.gene_id.clone(),
+            )
+        };
         key(x).cmp(&key(y))
     });
     Ok(out)

@@ -57,7 +57,8 @@ impl MaskParts {
     /// Writes the masks (`[genes.len(), L]`, row-major) of one batch as the next part.
     pub fn write(&mut self, genes: &[usize], masks: &[f32]) -> Result<(), OutputError> {
         let path = self.dir.join(format!("part-{:06}.h5", self.next));
-        let rows = ArrayView2::from_shape((genes.len(), self.window), masks).map_err(|e| OutputError::invalid(path.display(), e.to_string()))?;
+        let rows = ArrayView2::from_shape((genes.len(), self.window), masks)
+            .map_err(|e| OutputError::invalid(path.display(), e.to_string()))?;
         write_atomic(&path, |tmp| {
             let f = hdf5::File::create(tmp).map_err(|e| OutputError::hdf5(tmp, e))?;
             let idx: Vec<u64> = genes.iter().map(|&g| g as u64).collect();
@@ -84,18 +85,24 @@ impl MaskParts {
             let mut written = vec![false; order.len()];
             for (_, part) in parts_in(&self.dir)? {
                 let p = hdf5::File::open(&part).map_err(|e| OutputError::hdf5(&part, e))?;
-                let idx: Vec<u64> = p.dataset("store_index").and_then(|d| d.read_raw()).map_err(|e| OutputError::hdf5(&part, e))?;
-                let rows: Array2<f32> = p.dataset("mask").and_then(|d| d.read_2d()).map_err(|e| OutputError::hdf5(&part, e))?;
+                let idx: Vec<u64> =
+                    p.dataset("store_index").and_then(|d| d.read_raw()).map_err(|e| OutputError::hdf5(&part, e))?;
+                let rows: Array2<f32> =
+                    p.dataset("mask").and_then(|d| d.read_2d()).map_err(|e| OutputError::hdf5(&part, e))?;
                 for (k, &g) in idx.iter().enumerate() {
                     let Some(&r) = row_of.get(&(g as usize)) else { continue };
                     if !written[r] {
-                        ds.write_slice(rows.slice(s![k..k + 1, ..]), s![r..r + 1, ..]).map_err(|e| OutputError::hdf5(tmp, e))?;
+                        ds.write_slice(rows.slice(s![k..k + 1, ..]), s![r..r + 1, ..])
+                            .map_err(|e| OutputError::hdf5(tmp, e))?;
                         written[r] = true;
                     }
                 }
             }
             match written.iter().position(|w| !w) {
-                Some(r) => Err(OutputError::invalid(self.dir.display(), format!("no mask for gene {}", reader.genes()[order[r]].id))),
+                Some(r) => Err(OutputError::invalid(
+                    self.dir.display(),
+                    format!("no mask for gene {}", reader.genes()[order[r]].id),
+                )),
                 None => Ok(()),
             }
         })?;
@@ -105,18 +112,32 @@ impl MaskParts {
 }
 
 fn strs(path: &Path, v: impl Iterator<Item = String>) -> Result<Vec<VarLenUnicode>, OutputError> {
-    v.map(|s| s.parse::<VarLenUnicode>().map_err(|e| OutputError::invalid(path.display(), format!("string '{s}': {e}")))).collect()
+    v.map(|s| {
+        s.parse::<VarLenUnicode>().map_err(|e| OutputError::invalid(path.display(), format!("string '{s}': {e}")))
+    })
+    .collect()
 }
 
-fn create_masks_file(path: &Path, reader: &StoreReader, order: &[usize], window: usize) -> Result<hdf5::File, OutputError> {
+fn create_masks_file(
+    path: &Path,
+    reader: &StoreReader,
+    order: &[usize],
+    window: usize,
+) -> Result<hdf5::File, OutputError> {
     let h5 = |e| OutputError::hdf5(path, e);
     let f = hdf5::File::create(path).map_err(h5)?;
     let genes: Vec<_> = order.iter().map(|&i| &reader.genes()[i]).collect();
     let format = strs(path, std::iter::once(FORMAT.to_string()))?;
     f.new_attr::<VarLenUnicode>().shape(()).create("format").and_then(|a| a.write_scalar(&format[0])).map_err(h5)?;
     f.new_attr::<u64>().shape(()).create("window").and_then(|a| a.write_scalar(&(window as u64))).map_err(h5)?;
-    f.new_dataset_builder().with_data(&strs(path, genes.iter().map(|g| g.id.clone()))?).create("gene_id").map_err(h5)?;
-    f.new_dataset_builder().with_data(&strs(path, genes.iter().map(|g| g.chrom.clone()))?).create("chrom").map_err(h5)?;
+    f.new_dataset_builder()
+        .with_data(&strs(path, genes.iter().map(|g| g.id.clone()))?)
+        .create("gene_id")
+        .map_err(h5)?;
+    f.new_dataset_builder()
+        .with_data(&strs(path, genes.iter().map(|g| g.chrom.clone()))?)
+        .create("chrom")
+        .map_err(h5)?;
     let starts: Vec<i64> = genes.iter().map(|g| g.window_start(window as u64)).collect();
     f.new_dataset_builder().with_data(&starts).create("start").map_err(h5)?;
     let idx: Vec<u64> = order.iter().map(|&i| i as u64).collect();
@@ -141,11 +162,19 @@ impl MaskFile {
         let f = hdf5::File::open(path).map_err(h5)?;
         let format: VarLenUnicode = f.attr("format").and_then(|a| a.read_scalar()).map_err(h5)?;
         if format.as_str() != FORMAT {
-            return Err(OutputError::invalid(path.display(), format!("not a mask file (format '{}')", format.as_str())));
+            return Err(OutputError::invalid(
+                path.display(),
+                format!("not a mask file (format '{}')", format.as_str()),
+            ));
         }
         let window = f.attr("window").and_then(|a| a.read_scalar::<u64>()).map_err(h5)? as usize;
         let text = |name: &str| -> Result<Vec<String>, OutputError> {
-            Ok(f.dataset(name).and_then(|d| d.read_raw::<VarLenUnicode>()).map_err(h5)?.into_iter().map(|s| s.as_str().to_string()).collect())
+            Ok(f.dataset(name)
+                .and_then(|d| d.read_raw::<VarLenUnicode>())
+                .map_err(h5)?
+                .into_iter()
+                .map(|s| s.as_str().to_string())
+                .collect())
         };
         let (gene_ids, chroms) = (text("gene_id")?, text("chrom")?);
         let starts: Vec<i64> = f.dataset("start").and_then(|d| d.read_raw()).map_err(h5)?;
@@ -163,7 +192,8 @@ impl MaskFile {
 
     /// The mask of row `r` (`L` values).
     pub fn mask(&self, r: usize) -> Result<Vec<f32>, OutputError> {
-        let row: ndarray::Array1<f32> = self.mask.read_slice_1d(s![r, ..]).map_err(|e| OutputError::hdf5(&self.path, e))?;
+        let row: ndarray::Array1<f32> =
+            self.mask.read_slice_1d(s![r, ..]).map_err(|e| OutputError::hdf5(&self.path, e))?;
         Ok(row.to_vec())
     }
 }

@@ -42,14 +42,22 @@ impl PredictionLog {
         for (n, line) in String::from_utf8_lossy(&text[..complete]).lines().enumerate() {
             let bad = |m: &str| OutputError::invalid(format!("{}: line {}", path.display(), n + 1), m.to_string());
             let mut cols = line.split('\t');
-            let (Some(i), Some(id), Some(v)) = (cols.next(), cols.next(), cols.next()) else { return Err(bad("expected 3 columns")) };
+            let (Some(i), Some(id), Some(v)) = (cols.next(), cols.next(), cols.next()) else {
+                return Err(bad("expected 3 columns"));
+            };
             let i: usize = i.parse().map_err(|_| bad("bad store index"))?;
             if gene_ids.get(i) != Some(&id) {
                 return Err(bad(&format!("gene {id} is not gene {i} of this store: the directory holds another run")));
             }
             done.insert(i, v.parse().map_err(|_| bad("bad prediction"))?);
         }
-        let mut file = OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&path).map_err(|e| OutputError::io(&path, e))?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| OutputError::io(&path, e))?;
         file.set_len(complete as u64).map_err(|e| OutputError::io(&path, e))?;
         file.seek(SeekFrom::End(0)).map_err(|e| OutputError::io(&path, e))?;
         Ok(Self { path, file, done })
@@ -71,17 +79,28 @@ impl PredictionLog {
                 buf.push_str(&format!("{i}\t{id}\t{v}\n"));
             }
         }
-        self.file.write_all(buf.as_bytes()).and_then(|_| self.file.sync_data()).map_err(|e| OutputError::io(&self.path, e))
+        self.file
+            .write_all(buf.as_bytes())
+            .and_then(|_| self.file.sync_data())
+            .map_err(|e| OutputError::io(&self.path, e))
     }
 
     /// Writes `dir/predictions.tsv` for `order` (every gene must be logged) and removes the log.
     /// `target` is the store's target column to report beside each prediction.
-    pub fn finish(self, reader: &StoreReader, order: &[usize], target: Option<usize>, dir: &Path) -> Result<PathBuf, OutputError> {
+    pub fn finish(
+        self,
+        reader: &StoreReader,
+        order: &[usize],
+        target: Option<usize>,
+        dir: &Path,
+    ) -> Result<PathBuf, OutputError> {
         let out = dir.join(TSV_NAME);
         let ncol = if target.is_some() { 7 } else { 6 };
         let mut text = COLUMNS[..ncol].join("\t") + "\n";
         for &i in order {
-            let v = self.done.get(&i).ok_or_else(|| OutputError::invalid(self.path.display(), format!("gene {} was never predicted", reader.genes()[i].id)))?;
+            let v = self.done.get(&i).ok_or_else(|| {
+                OutputError::invalid(self.path.display(), format!("gene {} was never predicted", reader.genes()[i].id))
+            })?;
             let g = &reader.genes()[i];
             text.push_str(&format!("{}\t{}\t{}\t{}\t{}\t{v}", g.id, g.name, g.chrom, g.tss, g.strand.as_str()));
             if let Some(t) = target {
@@ -114,14 +133,22 @@ pub fn read_predictions(path: &Path) -> Result<Vec<PredictionRow>, OutputError> 
     let text = std::fs::read_to_string(path).map_err(|e| OutputError::io(path, e))?;
     let mut lines = text.lines().enumerate();
     let header: Vec<&str> = lines.next().map(|(_, l)| l.split('\t').collect()).unwrap_or_default();
-    let col = |name: &str| header.iter().position(|h| *h == name).ok_or_else(|| OutputError::invalid(format!("{}: line 1", path.display()), format!("no `{name}` column")));
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or_else(|| OutputError::invalid(format!("{}: line 1", path.display()), format!("no `{name}` column")))
+    };
     let (gi, pi) = (col("gene_id")?, col("prediction")?);
     let mut out = Vec::new();
     for (n, line) in lines {
         let cols: Vec<&str> = line.split('\t').collect();
         let place = || format!("{}: line {}", path.display(), n + 1);
-        let (Some(id), Some(p)) = (cols.get(gi), cols.get(pi)) else { return Err(OutputError::invalid(place(), format!("expected {} columns", header.len()))) };
-        let prediction = p.parse::<f64>().map_err(|_| OutputError::invalid(place(), format!("prediction '{p}' is not a number")))?;
+        let (Some(id), Some(p)) = (cols.get(gi), cols.get(pi)) else {
+            return Err(OutputError::invalid(place(), format!("expected {} columns", header.len())));
+        };
+        let prediction =
+            p.parse::<f64>().map_err(|_| OutputError::invalid(place(), format!("prediction '{p}' is not a number")))?;
         out.push(PredictionRow { gene_id: id.to_string(), prediction });
     }
     if out.is_empty() {

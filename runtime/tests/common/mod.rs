@@ -100,22 +100,44 @@ fn script() -> std::path::PathBuf {
 }
 
 /// Runs `model` in stock onnxruntime on `batch` (files in `dir`); returns its outputs.
-pub fn run_python(python: &std::path::Path, model: &std::path::Path, dir: &std::path::Path, b: &seq2exp_runtime::InputBatch, channels: usize, nf: usize) -> Option<seq2exp_runtime::Prediction> {
+pub fn run_python(
+    python: &std::path::Path,
+    model: &std::path::Path,
+    dir: &std::path::Path,
+    b: &seq2exp_runtime::InputBatch,
+    channels: usize,
+    nf: usize,
+) -> Option<seq2exp_runtime::Prediction> {
     let f32s = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
     std::fs::write(dir.join("dna.bin"), b.dna).unwrap();
     std::fs::write(dir.join("signals.bin"), f32s(b.signals)).unwrap();
     std::fs::write(dir.join("features.bin"), f32s(b.features)).unwrap();
     let zeros = vec![0u8; b.dna.len()];
     std::fs::write(dir.join("blacklist.bin"), b.blacklist.unwrap_or(&zeros)).unwrap();
-    let out = std::process::Command::new(python).arg(script()).arg(model).arg(dir)
-        .args([b.batch, b.window, channels, nf].map(|v| v.to_string())).output().unwrap();
+    let out = std::process::Command::new(python)
+        .arg(script())
+        .arg(model)
+        .arg(dir)
+        .args([b.batch, b.window, channels, nf].map(|v| v.to_string()))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
-    let read = |name: &str| std::fs::read(dir.join(name)).ok().map(|v| v.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect::<Vec<f32>>());
+    let read = |name: &str| {
+        std::fs::read(dir.join(name))
+            .ok()
+            .map(|v| v.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect::<Vec<f32>>())
+    };
     Some(seq2exp_runtime::Prediction { expression: read("expression.bin")?, mask: read("mask.bin") })
 }
 
 /// `onnx.checker.check_model` (structural only) on `model`.
 pub fn check_structural(python: &std::path::Path, model: &std::path::Path) {
-    let out = std::process::Command::new(python).arg(script()).arg(model).arg(".").args(["0", "0", "0", "0", "--structural-only"]).output().unwrap();
+    let out = std::process::Command::new(python)
+        .arg(script())
+        .arg(model)
+        .arg(".")
+        .args(["0", "0", "0", "0", "--structural-only"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "structural check failed: {}", String::from_utf8_lossy(&out.stderr));
 }

@@ -44,7 +44,8 @@ pub fn write_weights(path: &Path, tensors: &[(String, Tensor)], metadata: &HashM
         .collect::<Result<_, _>>()
         .map_err(|e| format_err(path, e.to_string()))?;
     let bytes = safetensors::serialize(views, Some(metadata.clone())).map_err(|e| format_err(path, e.to_string()))?;
-    seq2exp_store::output::write_file(path, bytes).map_err(|source| TrainerError::Io { path: path.to_path_buf(), source })
+    seq2exp_store::output::write_file(path, bytes)
+        .map_err(|source| TrainerError::Io { path: path.to_path_buf(), source })
 }
 
 /// Named tensors and the header metadata of a safetensors file.
@@ -53,14 +54,16 @@ pub type WeightsAndMetadata = (Vec<(String, Tensor)>, HashMap<String, String>);
 /// Reads every tensor (f32) and the header metadata of a safetensors file.
 pub fn read_weights(path: &Path) -> Result<WeightsAndMetadata> {
     let bytes = std::fs::read(path).map_err(|source| TrainerError::Io { path: path.to_path_buf(), source })?;
-    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| format_err(path, format!("not a safetensors file: {e}")))?;
+    let (_, meta) =
+        SafeTensors::read_metadata(&bytes).map_err(|e| format_err(path, format!("not a safetensors file: {e}")))?;
     let st = SafeTensors::deserialize(&bytes).map_err(|e| format_err(path, format!("not a safetensors file: {e}")))?;
     let mut out = Vec::new();
     for (name, view) in st.tensors() {
         if view.dtype() != Dtype::F32 {
             return Err(format_err(path, format!("tensor {name}: dtype {:?}, expected F32", view.dtype())));
         }
-        let values: Vec<f32> = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        let values: Vec<f32> =
+            view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
         let shape: Vec<i64> = view.shape().iter().map(|&s| s as i64).collect();
         out.push((name, Tensor::from_slice(&values).reshape(shape)));
     }

@@ -70,7 +70,8 @@ fn synthetic(b: usize, l: usize, c: usize, device: Device) -> (ModelInput, Tenso
 pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let device = super::device(&a.device)?;
     let mut model_cfg = Seq2ExpConfig::preset(a.preset);
-    let mode: MaskMode = serde_json::from_value(serde_json::Value::String(a.mode.clone())).map_err(|_| anyhow::anyhow!("unknown --mode '{}'", a.mode))?;
+    let mode: MaskMode = serde_json::from_value(serde_json::Value::String(a.mode.clone()))
+        .map_err(|_| anyhow::anyhow!("unknown --mode '{}'", a.mode))?;
     model_cfg.mask = MaskConfig::for_mode(mode);
     model_cfg.window = a.window.unwrap_or(model_cfg.window);
     model_cfg.validate()?;
@@ -99,7 +100,12 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             // SAFETY: as in gpu_peak.
             unsafe { seq2exp_cuda_reset_peak(d as i32) };
         }
-        tracing::info!(step = i, seconds = started.elapsed().as_secs_f64(), "bench step{}", if i == 0 { " (warm-up)" } else { "" });
+        tracing::info!(
+            step = i,
+            seconds = started.elapsed().as_secs_f64(),
+            "bench step{}",
+            if i == 0 { " (warm-up)" } else { "" }
+        );
     }
     let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
     let rss = seq2exp_cli_util::peak_rss_bytes();
@@ -119,7 +125,11 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             report["preset"].as_str().unwrap_or(""), a.mode, report["what"].as_str().unwrap_or(""), a.batch, cfg.model.window, 1.0 / mean, rss as f64 / 1e6
         );
         if let Some((alloc, reserved)) = gpu {
-            println!("peak GPU memory: {:.2} GB allocated, {:.2} GB reserved", alloc as f64 / 1e9, reserved as f64 / 1e9);
+            println!(
+                "peak GPU memory: {:.2} GB allocated, {:.2} GB reserved",
+                alloc as f64 / 1e9,
+                reserved as f64 / 1e9
+            );
         }
     }
     Ok(())

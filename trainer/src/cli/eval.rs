@@ -37,7 +37,16 @@ pub struct EvalArgs {
 }
 
 pub fn run(a: EvalArgs) -> anyhow::Result<()> {
-    let opts = EvalOptions { run: a.run, store: a.store, split: a.split, fold: a.fold, truth: a.truth, peaks: a.peaks, elements: a.elements, device: super::device(&a.device)? };
+    let opts = EvalOptions {
+        run: a.run,
+        store: a.store,
+        split: a.split,
+        fold: a.fold,
+        truth: a.truth,
+        peaks: a.peaks,
+        elements: a.elements,
+        device: super::device(&a.device)?,
+    };
     let report = evaluate(&opts)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

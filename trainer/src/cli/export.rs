@@ -37,14 +37,34 @@ pub struct ExportArgs {
 }
 
 pub fn run(a: ExportArgs) -> anyhow::Result<()> {
-    let opts = ExportOptions { run: a.run, out: a.out, flavour: a.flavour, store: a.store, genes: a.genes, tolerance: a.tolerance, threads: a.threads };
+    let opts = ExportOptions {
+        run: a.run,
+        out: a.out,
+        flavour: a.flavour,
+        store: a.store,
+        genes: a.genes,
+        tolerance: a.tolerance,
+        threads: a.threads,
+    };
     let r = export(&opts)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
         let p = &r.parity;
-        println!("wrote {} ({} flavour, {:.1} MB) from {}", r.out.display(), r.flavour, r.bytes as f64 / 1e6, r.checkpoint.display());
-        println!("validated on {} ({} genes): max |Δ| expression {:.2e}, mask {}", p.source, p.genes, p.max_abs_expression, p.max_abs_mask.map_or("n/a".into(), |m| format!("{m:.2e}")));
+        println!(
+            "wrote {} ({} flavour, {:.1} MB) from {}",
+            r.out.display(),
+            r.flavour,
+            r.bytes as f64 / 1e6,
+            r.checkpoint.display()
+        );
+        println!(
+            "validated on {} ({} genes): max |Δ| expression {:.2e}, mask {}",
+            p.source,
+            p.genes,
+            p.max_abs_expression,
+            p.max_abs_mask.map_or("n/a".into(), |m| format!("{m:.2e}"))
+        );
     }
     Ok(())
 }

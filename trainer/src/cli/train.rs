@@ -54,14 +54,17 @@ pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
     let mut model = Seq2ExpConfig::preset(a.preset);
     let mut train = TrainConfig::preset(a.preset);
     if let Some(m) = &a.mode {
-        let mode: MaskMode = serde_json::from_value(serde_json::Value::String(m.clone())).map_err(|_| anyhow::anyhow!("unknown --mode '{m}' (soft, hard, discovery, nomask, peakmask, signal)"))?;
+        let mode: MaskMode = serde_json::from_value(serde_json::Value::String(m.clone()))
+            .map_err(|_| anyhow::anyhow!("unknown --mode '{m}' (soft, hard, discovery, nomask, peakmask, signal)"))?;
         model.mask = MaskConfig::for_mode(mode);
     }
     if let Some(p) = &a.config {
         let bad = || format!("{}: bad configuration", p.display());
         let text = std::fs::read_to_string(p).with_context(|| p.display().to_string())?;
         let file: serde_json::Value = serde_json::from_str(&text).with_context(bad)?;
-        let serde_json::Value::Object(sections) = file else { anyhow::bail!("{}: expected a JSON object with `model` and/or `train`", bad()) };
+        let serde_json::Value::Object(sections) = file else {
+            anyhow::bail!("{}: expected a JSON object with `model` and/or `train`", bad())
+        };
         for (key, value) in sections {
             match key.as_str() {
                 "model" => model = merge_section(model, value, "model").with_context(bad)?,
@@ -85,26 +88,40 @@ pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
 pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     let cfg = run_config(&a)?;
     let device = super::device(&a.device)?;
-    let opts = TrainOptions { store: a.store.clone(), out: a.out.clone(), device, checkpoint_every: a.checkpoint_every, progress: true };
+    let opts = TrainOptions {
+        store: a.store.clone(),
+        out: a.out.clone(),
+        device,
+        checkpoint_every: a.checkpoint_every,
+        progress: true,
+    };
     // One job per run directory: two would interleave their checkpoints.
     let created = !a.out.exists();
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     let _lock = DirLock::try_lock(&a.out).with_context(|| a.out.display().to_string())?.with_context(|| {
-        format!("{}: another job is training in this run directory; wait for it to finish or use another --out", a.out.display())
+        format!(
+            "{}: another job is training in this run directory; wait for it to finish or use another --out",
+            a.out.display()
+        )
     })?;
     let state = train(&cfg, &opts).inspect_err(|_| {
         if created {
             let _ = std::fs::remove_dir(&a.out); // only while still empty: bad input leaves nothing
         }
     })?;
-    let best = state.best_valid_mse.map_or("n/a".to_string(), |v| format!("{v:.4} at step {}", state.best_step.unwrap_or(0)));
+    let best =
+        state.best_valid_mse.map_or("n/a".to_string(), |v| format!("{v:.4} at step {}", state.best_step.unwrap_or(0)));
     eprintln!("trained {} steps; best validation MSE {best} → {}", state.step, RunDir::new(&a.out).best().display());
     Ok(())
 }
 
 /// `over` merged into the config `base`; an error names the dotted key (`model.generator.n_layer`) of
 /// the value that the config rejects.
-fn merge_section<T: serde::Serialize + serde::de::DeserializeOwned>(base: T, over: serde_json::Value, section: &str) -> anyhow::Result<T> {
+fn merge_section<T: serde::Serialize + serde::de::DeserializeOwned>(
+    base: T,
+    over: serde_json::Value,
+    section: &str,
+) -> anyhow::Result<T> {
     let base = serde_json::to_value(&base)?;
     serde_json::from_value(merged(base.clone(), over.clone())).map_err(|e| match rejected_key::<T>(&base, &over) {
         Some(key) => anyhow::anyhow!("key `{section}.{key}`: {e}"),

@@ -45,7 +45,11 @@ pub struct ExportReport {
 /// The checkpoint `export` uses: best by validation, else the last one.
 pub fn checkpoint_of(run: &Path) -> PathBuf {
     let dir = RunDir::new(run);
-    if dir.best().exists() { dir.best() } else { dir.last() }
+    if dir.best().exists() {
+        dir.best()
+    } else {
+        dir.last()
+    }
 }
 
 /// Model tensors of a checkpoint as f32 by state-dict name (optimiser moments are ignored by the builder).
@@ -66,7 +70,8 @@ pub fn export(o: &ExportOptions) -> anyhow::Result<ExportReport> {
     let ck = load(&ck_path).with_context(|| format!("{}: no checkpoint to export", o.run.display()))?;
     let weights = weights_of(&ck.tensors)?;
     let prov = provenance::provenance(&o.run, &ck_path, &ck.state)?;
-    let proto = build_model(&cfg.model, &weights, o.flavour, &[(meta::PROVENANCE.to_string(), prov)]).with_context(|| format!("exporting {}", o.run.display()))?;
+    let proto = build_model(&cfg.model, &weights, o.flavour, &[(meta::PROVENANCE.to_string(), prov)])
+        .with_context(|| format!("exporting {}", o.run.display()))?;
     let bytes = to_bytes(&proto)?;
     drop(proto);
     let build_seconds = t0.elapsed().as_secs_f64();
@@ -75,7 +80,14 @@ pub fn export(o: &ExportOptions) -> anyhow::Result<ExportReport> {
     std::fs::write(staged.tmp(), &bytes).map_err(|e| anyhow::anyhow!("{}: {}", o.out.display(), plain_io(&e)))?;
     let parity = check(o, staged.tmp())?;
     staged.commit().map_err(|e| anyhow::anyhow!("{}: {}", o.out.display(), plain_io(&e)))?;
-    Ok(ExportReport { out: o.out.clone(), flavour: o.flavour.to_string(), checkpoint: ck_path, bytes: bytes.len(), parity, build_seconds })
+    Ok(ExportReport {
+        out: o.out.clone(),
+        flavour: o.flavour.to_string(),
+        checkpoint: ck_path,
+        bytes: bytes.len(),
+        parity,
+        build_seconds,
+    })
 }
 
 /// Loads the written file with the runtime and compares it with the tch forward.

@@ -61,10 +61,25 @@ fn synthetic(info: &ModelInfo, n: usize) -> Batch {
         (s >> 40) as f32 / (1u64 << 24) as f32
     };
     let dna = (0..n * l).map(|_| ((next() * 5.0) as u8).min(4)).collect();
-    let signals = (0..n * l * c).map(|_| { let u = next(); u * u * 6.0 }).collect();
+    let signals = (0..n * l * c)
+        .map(|_| {
+            let u = next();
+            u * u * 6.0
+        })
+        .collect();
     let features = (0..n * nf).map(|_| next() * 2.0 - 1.0).collect();
     let blacklist = (0..n * l).map(|i| u8::from(i % l >= l / 10 && i % l < l / 10 + l / 50)).collect();
-    Batch { indices: (0..n).collect(), window: l, channels: c, n_targets: 1, dna, signals, blacklist, features, targets: vec![0.0; n] }
+    Batch {
+        indices: (0..n).collect(),
+        window: l,
+        channels: c,
+        n_targets: 1,
+        dna,
+        signals,
+        blacklist,
+        features,
+        targets: vec![0.0; n],
+    }
 }
 
 fn max_abs(a: &[f32], b: &[f32]) -> anyhow::Result<f32> {
@@ -72,7 +87,11 @@ fn max_abs(a: &[f32], b: &[f32]) -> anyhow::Result<f32> {
         bail!("output sizes differ: {} vs {}", a.len(), b.len());
     }
     // NaN on either side must fail the check, so it is turned into +inf.
-    Ok(a.iter().zip(b).map(|(x, y)| (x - y).abs()).map(|d| if d.is_nan() { f32::INFINITY } else { d }).fold(0.0, f32::max))
+    Ok(a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .map(|d| if d.is_nan() { f32::INFINITY } else { d })
+        .fold(0.0, f32::max))
 }
 
 /// Runs the run's checkpoint in tch and `model` in the runtime on `inputs`.
@@ -89,7 +108,11 @@ pub fn compare(run: &Path, model: &Model, inputs: &ValidationInputs) -> anyhow::
     let max_abs_mask = match (&mask_tch, &pred.mask) {
         (Some(a), Some(b)) => Some(max_abs(a, b)?),
         (None, None) => None,
-        (a, _) => bail!("the trainer {} a mask, the exported model {}", if a.is_some() { "returns" } else { "has no" }, if a.is_some() { "has none" } else { "returns one" }),
+        (a, _) => bail!(
+            "the trainer {} a mask, the exported model {}",
+            if a.is_some() { "returns" } else { "has no" },
+            if a.is_some() { "has none" } else { "returns one" }
+        ),
     };
     Ok(Parity {
         source: inputs.source.clone(),

@@ -33,4 +33,3 @@ pub fn straight_through(x: &Tensor, threshold: f64) -> Tensor {
 pub fn beta_mean(alpha: &Tensor, beta: &Tensor) -> Tensor {
     alpha / (alpha + beta)
 }
-

@@ -61,9 +61,15 @@ pub fn smooth_logits(logits: &Tensor, width: usize) -> Tensor {
 
 /// α2 = Σ_i w_i (x_i + m) s (per base) and β2 = Σ_i w_i (b_i + m) s (a constant).
 pub fn signal_prior(cfg: &MaskConfig, signals: &Tensor) -> (Tensor, f64) {
-    let w = Tensor::from_slice(&cfg.prior_weights.iter().map(|&v| v as f32).collect::<Vec<_>>()).to_device(signals.device());
+    let w = Tensor::from_slice(&cfg.prior_weights.iter().map(|&v| v as f32).collect::<Vec<_>>())
+        .to_device(signals.device());
     let alpha2 = (signals.to_kind(Kind::Float) + cfg.prior_shift).matmul(&w) * cfg.prior_scale;
-    let beta2: f64 = cfg.prior_weights.iter().zip(&cfg.prior_offsets).map(|(w, b)| w * (b + cfg.prior_shift) * cfg.prior_scale).sum();
+    let beta2: f64 = cfg
+        .prior_weights
+        .iter()
+        .zip(&cfg.prior_offsets)
+        .map(|(w, b)| w * (b + cfg.prior_shift) * cfg.prior_scale)
+        .sum();
     (alpha2, beta2)
 }
 

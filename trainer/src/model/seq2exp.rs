@@ -25,7 +25,11 @@ impl ModelInput {
     /// Tensors of a store batch (`peaks`, for the peak-mask baseline, are added by the caller).
     pub fn from_batch(b: &seq2exp_store::Batch, device: Device) -> Self {
         let (n, l, c) = (b.len() as i64, b.window as i64, b.channels as i64);
-        let blacklist = b.blacklist.iter().any(|&v| v != 0).then(|| Tensor::from_slice(&b.blacklist).reshape([n, l]).to_kind(Kind::Float).to_device(device));
+        let blacklist = b
+            .blacklist
+            .iter()
+            .any(|&v| v != 0)
+            .then(|| Tensor::from_slice(&b.blacklist).reshape([n, l]).to_kind(Kind::Float).to_device(device));
         Self {
             dna: Tensor::from_slice(&b.dna).reshape([n, l]).to_kind(Kind::Int64).to_device(device),
             signals: Tensor::from_slice(&b.signals).reshape([n, l, c]).to_device(device),
@@ -83,7 +87,10 @@ impl Seq2Exp {
     /// State-dict aliases of tied weights (`prefix.layers.i.mixer.mamba_rev.{in,out}_proj.weight`).
     pub fn tied_names(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for (name, stack, present) in [("generator", &self.cfg.generator, self.generator.is_some()), ("predictor", &self.cfg.predictor, self.predictor.is_some())] {
+        for (name, stack, present) in [
+            ("generator", &self.cfg.generator, self.generator.is_some()),
+            ("predictor", &self.cfg.predictor, self.predictor.is_some()),
+        ] {
             if present {
                 out.extend(stack.tied_names().into_iter().map(|(a, b)| (format!("{name}.{a}"), format!("{name}.{b}"))));
             }
@@ -119,7 +126,9 @@ impl Seq2Exp {
         };
         let pooled = match &mask {
             // Hard inference compacts: the predictor runs on the selected bases only.
-            Some(mk) if m.mode == MaskMode::Hard && pass == Pass::Eval => compacted_pool(predictor, &self.head, &emb, mk),
+            Some(mk) if m.mode == MaskMode::Hard && pass == Pass::Eval => {
+                compacted_pool(predictor, &self.head, &emb, mk)
+            }
             // Masked bases become zero vectors (biases included), as in the reference.
             Some(mk) if m.mode == MaskMode::Discovery => {
                 let hidden = predictor.forward(&(&emb * mk.unsqueeze(-1)));

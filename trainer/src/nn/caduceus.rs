@@ -46,7 +46,9 @@ impl CaduceusLayer {
             return self.mixer.forward(&self.norm.forward(residual));
         }
         // SAFETY: the directions are views of `self`, a layer of the model, which outlives its graphs.
-        unsafe { checkpoint(Direction::<false>::of(self), residual) + checkpoint(Direction::<true>::of(self), residual) }
+        unsafe {
+            checkpoint(Direction::<false>::of(self), residual) + checkpoint(Direction::<true>::of(self), residual)
+        }
     }
 }
 

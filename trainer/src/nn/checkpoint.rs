@@ -16,11 +16,22 @@ pub trait Recompute {
 type LayerFn = unsafe extern "C" fn(*const c_void, *const C_tensor, *mut c_char, usize) -> *mut C_tensor;
 
 extern "C" {
-    fn seq2exp_checkpoint(x: *const C_tensor, f: LayerFn, obj: *const c_void, err: *mut c_char, err_len: usize) -> *mut C_tensor;
+    fn seq2exp_checkpoint(
+        x: *const C_tensor,
+        f: LayerFn,
+        obj: *const c_void,
+        err: *mut c_char,
+        err_len: usize,
+    ) -> *mut C_tensor;
 }
 
 /// Called from C++ (forward and, again, backward). Panics must not unwind into C++.
-unsafe extern "C" fn call_layer<L: Recompute>(obj: *const c_void, x: *const C_tensor, err: *mut c_char, err_len: usize) -> *mut C_tensor {
+unsafe extern "C" fn call_layer<L: Recompute>(
+    obj: *const c_void,
+    x: *const C_tensor,
+    err: *mut c_char,
+    err_len: usize,
+) -> *mut C_tensor {
     let run = || {
         // SAFETY: `obj` is the `&L` passed to `checkpoint`, alive for the whole backward pass; `x` is a live
         // tensor borrowed from C++ (clone_from_ptr takes a new reference, it does not take ownership).
@@ -34,7 +45,11 @@ unsafe extern "C" fn call_layer<L: Recompute>(obj: *const c_void, x: *const C_te
     match catch_unwind(AssertUnwindSafe(run)) {
         Ok(p) => p,
         Err(e) => {
-            let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "panic".into());
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panic".into());
             let n = msg.len().min(err_len.saturating_sub(1));
             std::ptr::copy_nonoverlapping(msg.as_ptr(), err as *mut u8, n);
             *err.add(n) = 0;
@@ -54,7 +69,13 @@ pub unsafe fn checkpoint<L: Recompute>(layer: &L, x: &Tensor) -> Tensor {
     // SAFETY: `layer` outlives the graph (caller's contract); the returned pointer is a new at::Tensor
     // that we own.
     unsafe {
-        let out = seq2exp_checkpoint(x.as_ptr(), call_layer::<L>, layer as *const L as *const c_void, err.as_mut_ptr(), err.len());
+        let out = seq2exp_checkpoint(
+            x.as_ptr(),
+            call_layer::<L>,
+            layer as *const L as *const c_void,
+            err.as_mut_ptr(),
+            err.len(),
+        );
         if out.is_null() {
             let msg = CStr::from_ptr(err.as_ptr()).to_string_lossy();
             panic!("checkpointed layer failed: {}", msg.lines().next().unwrap_or(""));

@@ -36,7 +36,8 @@ pub struct Mamba {
 impl Mamba {
     /// Creates a direction under `p`. With `tied = Some((in_proj, out_proj))` those weights are reused.
     pub fn new(p: &Path, cfg: &MambaConfig, n_layer: usize, tied: Option<(&Tensor, &Tensor)>) -> Self {
-        let (di, dm, n, r, k) = (cfg.d_inner as i64, cfg.d_model as i64, cfg.d_state as i64, cfg.dt_rank as i64, cfg.d_conv as i64);
+        let (di, dm, n, r, k) =
+            (cfg.d_inner as i64, cfg.d_model as i64, cfg.d_state as i64, cfg.dt_rank as i64, cfg.d_conv as i64);
         let (in_proj, out_proj) = match tied {
             Some((i, o)) => (i.shallow_clone(), o.shallow_clone()),
             None => {
@@ -59,7 +60,19 @@ impl Mamba {
         let a = Tensor::arange_start(1, n + 1, (Kind::Float, p.device())).log().unsqueeze(0).repeat([di, 1]);
         let a_log = p.var_copy("A_log", &a);
         let d = p.var("D", &[di], Init::Const(1.0));
-        Self { cfg: cfg.clone(), in_proj, conv_weight, conv_bias, x_proj, dt_proj_weight, dt_proj_bias, a_log, d, out_proj, scan: ScanImpl::Kernel }
+        Self {
+            cfg: cfg.clone(),
+            in_proj,
+            conv_weight,
+            conv_bias,
+            x_proj,
+            dt_proj_weight,
+            dt_proj_bias,
+            a_log,
+            d,
+            out_proj,
+            scan: ScanImpl::Kernel,
+        }
     }
 
     /// `x: [B, L, d_model]` → `[B, L, d_model]`.
@@ -78,7 +91,7 @@ impl Mamba {
         let k = c.d_conv as i64;
         let xs = xs.conv1d(&self.conv_weight, Some(&self.conv_bias), [1], [k - 1], [1], di).narrow(2, 0, len).silu(); // [B, D, L]
         let x_dbl = self.x_proj.matmul(&xs); // [B, r + 2N, L]
-        // dt_proj is fused into the scan: it gets the r δ rows and the weight, never a [B, D, L] δ.
+                                             // dt_proj is fused into the scan: it gets the r δ rows and the weight, never a [B, D, L] δ.
         let delta_low = x_dbl.narrow(1, 0, r);
         let b = x_dbl.narrow(1, r, n).transpose(1, 2).contiguous(); // [B, L, N]
         let cm = x_dbl.narrow(1, r + n, n).transpose(1, 2).contiguous();
@@ -110,7 +123,9 @@ impl super::Recompute for Mamba {
 /// dt_proj.bias = softplus⁻¹(dt), dt log-uniform in [dt_min, dt_max], floored at dt_init_floor.
 fn dt_bias_init(c: &MambaConfig) -> Tensor {
     let (lo, hi) = (c.dt_min.ln(), c.dt_max.ln());
-    let dt = (Tensor::rand([c.d_inner as i64], (Kind::Float, tch::Device::Cpu)) * (hi - lo) + lo).exp().clamp_min(c.dt_init_floor);
+    let dt = (Tensor::rand([c.d_inner as i64], (Kind::Float, tch::Device::Cpu)) * (hi - lo) + lo)
+        .exp()
+        .clamp_min(c.dt_init_floor);
     // softplus⁻¹(y) = y + log(−expm1(−y))
     &dt + (-(-&dt).expm1()).log()
 }

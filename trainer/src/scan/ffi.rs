@@ -8,7 +8,9 @@
 use std::ffi::{c_char, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use seq2exp_models::scan::{checkpoint_len, scan_backward, scan_forward, Delta, DeltaGrad, ScanDims, ScanFloat, ScanGrads, ScanInputs};
+use seq2exp_models::scan::{
+    checkpoint_len, scan_backward, scan_forward, Delta, DeltaGrad, ScanDims, ScanFloat, ScanGrads, ScanInputs,
+};
 
 /// Mirrors `Seq2expScanShape` in csrc/scan_autograd.cpp.
 #[repr(C)]
@@ -26,7 +28,12 @@ pub struct Seq2expScanShape {
 
 impl Seq2expScanShape {
     fn dims(&self) -> ScanDims {
-        ScanDims { batch: self.batch as usize, dim: self.dim as usize, len: self.len as usize, state: self.state as usize }
+        ScanDims {
+            batch: self.batch as usize,
+            dim: self.dim as usize,
+            len: self.len as usize,
+            state: self.state as usize,
+        }
     }
 }
 
@@ -105,7 +112,12 @@ unsafe fn inputs<'a, T: ScanFloat>(s: &Seq2expScanShape, r: &Raw) -> Result<Scan
     })
 }
 
-unsafe fn forward<T: ScanFloat>(s: &Seq2expScanShape, r: &Raw, y: *mut c_void, ckpt: *mut c_void) -> Result<(), String> {
+unsafe fn forward<T: ScanFloat>(
+    s: &Seq2expScanShape,
+    r: &Raw,
+    y: *mut c_void,
+    ckpt: *mut c_void,
+) -> Result<(), String> {
     let d = s.dims();
     let x = inputs::<T>(s, r)?;
     let y = slice_mut::<T>(y, d.batch * d.dim * d.len).ok_or("y is null")?;
@@ -124,9 +136,20 @@ pub extern "C" fn seq2exp_scan_ckpt_len(s: *const Seq2expScanShape) -> i64 {
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn seq2exp_scan_fwd(
-    s: *const Seq2expScanShape, u: *const c_void, delta: *const c_void, dt_weight: *const c_void, a_log: *const c_void,
-    b: *const c_void, c: *const c_void, d: *const c_void, z: *const c_void, bias: *const c_void, y: *mut c_void,
-    ckpt: *mut c_void, err: *mut c_char, err_len: usize,
+    s: *const Seq2expScanShape,
+    u: *const c_void,
+    delta: *const c_void,
+    dt_weight: *const c_void,
+    a_log: *const c_void,
+    b: *const c_void,
+    c: *const c_void,
+    d: *const c_void,
+    z: *const c_void,
+    bias: *const c_void,
+    y: *mut c_void,
+    ckpt: *mut c_void,
+    err: *mut c_char,
+    err_len: usize,
 ) -> i32 {
     guarded(err, err_len, || {
         // SAFETY: the C++ node passes contiguous tensors of the shapes in `s`.
@@ -154,7 +177,13 @@ struct RawGrads {
     dbias: *mut c_void,
 }
 
-unsafe fn backward<T: ScanFloat>(s: &Seq2expScanShape, r: &Raw, ckpt: *const c_void, dy: *const c_void, g: &RawGrads) -> Result<(), String> {
+unsafe fn backward<T: ScanFloat>(
+    s: &Seq2expScanShape,
+    r: &Raw,
+    ckpt: *const c_void,
+    dy: *const c_void,
+    g: &RawGrads,
+) -> Result<(), String> {
     let d = s.dims();
     let bdl = d.batch * d.dim * d.len;
     let bln = d.batch * d.len * d.state;
@@ -186,10 +215,28 @@ unsafe fn backward<T: ScanFloat>(s: &Seq2expScanShape, r: &Raw, ckpt: *const c_v
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn seq2exp_scan_bwd(
-    s: *const Seq2expScanShape, u: *const c_void, delta: *const c_void, dt_weight: *const c_void, a_log: *const c_void,
-    b: *const c_void, c: *const c_void, d: *const c_void, z: *const c_void, bias: *const c_void, ckpt: *const c_void,
-    dy: *const c_void, du: *mut c_void, ddelta: *mut c_void, ddt_weight: *mut c_void, da_log: *mut c_void,
-    db: *mut c_void, dc: *mut c_void, dd: *mut c_void, dz: *mut c_void, dbias: *mut c_void, err: *mut c_char,
+    s: *const Seq2expScanShape,
+    u: *const c_void,
+    delta: *const c_void,
+    dt_weight: *const c_void,
+    a_log: *const c_void,
+    b: *const c_void,
+    c: *const c_void,
+    d: *const c_void,
+    z: *const c_void,
+    bias: *const c_void,
+    ckpt: *const c_void,
+    dy: *const c_void,
+    du: *mut c_void,
+    ddelta: *mut c_void,
+    ddt_weight: *mut c_void,
+    da_log: *mut c_void,
+    db: *mut c_void,
+    dc: *mut c_void,
+    dd: *mut c_void,
+    dz: *mut c_void,
+    dbias: *mut c_void,
+    err: *mut c_char,
     err_len: usize,
 ) -> i32 {
     guarded(err, err_len, || {

@@ -12,9 +12,20 @@ pub const CHUNK: i64 = 256;
 
 extern "C" {
     fn seq2exp_selective_scan(
-        u: *const C_tensor, delta: *const C_tensor, delta_low: *const C_tensor, dt_weight: *const C_tensor,
-        a_log: *const C_tensor, b: *const C_tensor, c: *const C_tensor, d: *const C_tensor, z: *const C_tensor,
-        bias: *const C_tensor, softplus: i32, chunk: i64, err: *mut c_char, err_len: usize,
+        u: *const C_tensor,
+        delta: *const C_tensor,
+        delta_low: *const C_tensor,
+        dt_weight: *const C_tensor,
+        a_log: *const C_tensor,
+        b: *const C_tensor,
+        c: *const C_tensor,
+        d: *const C_tensor,
+        z: *const C_tensor,
+        bias: *const C_tensor,
+        softplus: i32,
+        chunk: i64,
+        err: *mut c_char,
+        err_len: usize,
     ) -> *mut C_tensor;
 }
 
@@ -31,8 +42,20 @@ pub fn selective_scan(a: &ScanArgs) -> Result<Tensor, tch::TchError> {
     // borrows them and returns a new tensor that we own.
     let out = unsafe {
         seq2exp_selective_scan(
-            a.u.as_ptr(), opt(delta), opt(low), opt(weight), a.a_log.as_ptr(), a.b.as_ptr(), a.c.as_ptr(), opt(a.d_skip),
-            opt(a.z), opt(a.delta_bias), a.delta_softplus as i32, CHUNK, err.as_mut_ptr(), err.len(),
+            a.u.as_ptr(),
+            opt(delta),
+            opt(low),
+            opt(weight),
+            a.a_log.as_ptr(),
+            a.b.as_ptr(),
+            a.c.as_ptr(),
+            opt(a.d_skip),
+            opt(a.z),
+            opt(a.delta_bias),
+            a.delta_softplus as i32,
+            CHUNK,
+            err.as_mut_ptr(),
+            err.len(),
         )
     };
     if out.is_null() {

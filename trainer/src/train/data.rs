@@ -57,7 +57,9 @@ impl PeakSource {
                 }
                 m
             }
-            Self::Threshold { channel, threshold } => (0..len).map(|p| (signals[p * channels + channel] > *threshold) as u8 as f32).collect(),
+            Self::Threshold { channel, threshold } => {
+                (0..len).map(|p| (signals[p * channels + channel] > *threshold) as u8 as f32).collect()
+            }
         }
     }
 }

@@ -57,7 +57,8 @@ pub fn predict(
         let o = tch::no_grad(|| model.forward(&input, Pass::Eval));
         let pred: Vec<f32> = Vec::try_from(o.pred.to_kind(Kind::Float).to_device(Device::Cpu))?;
         let l = batch.window;
-        let masks: Option<Vec<f32>> = o.mask.map(|m| Vec::try_from(m.to_kind(Kind::Float).to_device(Device::Cpu).flatten(0, -1))).transpose()?;
+        let masks: Option<Vec<f32>> =
+            o.mask.map(|m| Vec::try_from(m.to_kind(Kind::Float).to_device(Device::Cpu).flatten(0, -1))).transpose()?;
         for (k, &i) in batch.indices.iter().enumerate() {
             out.indices.push(i);
             out.pred.push(pred[k]);
@@ -77,6 +78,15 @@ pub fn predict(
 
 /// Mean squared error over genes with a finite target.
 pub fn mse(p: &Predictions) -> f64 {
-    let (sum, n) = p.pred.iter().zip(&p.target).filter(|(_, t)| t.is_finite()).fold((0f64, 0usize), |(s, n), (p, t)| (s + ((p - t) as f64).powi(2), n + 1));
-    if n == 0 { f64::NAN } else { sum / n as f64 }
+    let (sum, n) = p
+        .pred
+        .iter()
+        .zip(&p.target)
+        .filter(|(_, t)| t.is_finite())
+        .fold((0f64, 0usize), |(s, n), (p, t)| (s + ((p - t) as f64).powi(2), n + 1));
+    if n == 0 {
+        f64::NAN
+    } else {
+        sum / n as f64
+    }
 }

@@ -19,8 +19,8 @@ use tch::Device;
 pub use autocast::bf16_autocast;
 pub use data::PeakSource;
 pub use evaluate::{predict, Predictions};
-pub use run_dir::{RunConfig, RunDir, TrainState};
 pub use optim::AdamW;
+pub use run_dir::{RunConfig, RunDir, TrainState};
 pub use step::{optimise, train_loop, trainable};
 
 /// Everything a training run needs besides its configuration.
@@ -41,7 +41,10 @@ pub fn split_genes(reader: &StoreReader, fold: usize, split: Split, target: usiz
         .filter(|&i| reader.targets(i).get(target).is_some_and(|t| t.is_finite()))
         .collect();
     if genes.is_empty() {
-        bail!("{}: fold {fold} has no {split} genes with a target; choose another --fold or check the store", reader.path().display());
+        bail!(
+            "{}: fold {fold} has no {split} genes with a target; choose another --fold or check the store",
+            reader.path().display()
+        );
     }
     Ok(genes)
 }
@@ -85,7 +88,12 @@ pub fn peak_source(cfg: &RunConfig, bed: Option<&Path>) -> anyhow::Result<Option
     match bed.map(Path::to_path_buf).or_else(|| cfg.peaks.as_ref().map(PathBuf::from)) {
         Some(p) => Ok(Some(PeakSource::from_bed(&p).with_context(|| format!("reading peaks {}", p.display()))?)),
         None => {
-            let channel = cfg.model.signals.iter().position(|s| s == "dnase").context("peakmask without --peaks needs a dnase channel")?;
+            let channel = cfg
+                .model
+                .signals
+                .iter()
+                .position(|s| s == "dnase")
+                .context("peakmask without --peaks needs a dnase channel")?;
             Ok(Some(PeakSource::Threshold { channel, threshold: 1.0 }))
         }
     }

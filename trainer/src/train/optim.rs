@@ -25,7 +25,13 @@ impl AdamW {
         params.sort_by(|a, b| a.0.cmp(&b.0));
         let m = params.iter().map(|(_, p)| p.zeros_like()).collect();
         let v = params.iter().map(|(_, p)| p.zeros_like()).collect();
-        let params = params.into_iter().map(|(n, p)| { let d = decays(&n); (n, p, d) }).collect();
+        let params = params
+            .into_iter()
+            .map(|(n, p)| {
+                let d = decays(&n);
+                (n, p, d)
+            })
+            .collect();
         Self { params, m, v, t: 0, betas, eps, weight_decay }
     }
 
@@ -48,7 +54,11 @@ impl AdamW {
         let total = grads.iter().map(|g| g.square().sum(Kind::Double).double_value(&[])).sum::<f64>().sqrt();
         let scale = max_norm / (total + 1e-6);
         if scale < 1.0 {
-            tch::no_grad(|| grads.iter().for_each(|g| { let _ = g.shallow_clone().g_mul_scalar_(scale); }));
+            tch::no_grad(|| {
+                grads.iter().for_each(|g| {
+                    let _ = g.shallow_clone().g_mul_scalar_(scale);
+                })
+            });
         }
         total
     }
@@ -82,7 +92,9 @@ impl AdamW {
         self.params
             .iter()
             .enumerate()
-            .flat_map(|(i, (n, _, _))| [(format!("adam.m.{n}"), self.m[i].shallow_clone()), (format!("adam.v.{n}"), self.v[i].shallow_clone())])
+            .flat_map(|(i, (n, _, _))| {
+                [(format!("adam.m.{n}"), self.m[i].shallow_clone()), (format!("adam.v.{n}"), self.v[i].shallow_clone())]
+            })
             .collect()
     }
 
@@ -111,7 +123,13 @@ mod tests {
     fn no_decay_on_biases_norms_alog_and_d() {
         assert!(decays("predictor.layers.0.mixer.mamba_fwd.in_proj.weight"));
         assert!(decays("seq_embed.weight"));
-        for n in ["seq_embed.bias", "predictor.layers.1.norm.weight", "generator.norm_f.weight", "generator.layers.0.mixer.mamba_rev.A_log", "predictor.layers.0.mixer.mamba_fwd.D"] {
+        for n in [
+            "seq_embed.bias",
+            "predictor.layers.1.norm.weight",
+            "generator.norm_f.weight",
+            "generator.layers.0.mixer.mamba_rev.A_log",
+            "predictor.layers.0.mixer.mamba_fwd.D",
+        ] {
             assert!(!decays(n), "{n}");
         }
     }

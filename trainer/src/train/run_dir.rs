@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use serde::{Deserialize, Serialize};
 use seq2exp_models::config::{Seq2ExpConfig, TrainConfig};
+use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
 use crate::checkpoint::{read_weights, state_dict, write_weights};
@@ -55,7 +55,8 @@ impl RunDir {
 
     pub fn read_config(&self) -> anyhow::Result<RunConfig> {
         let p = self.config();
-        let text = std::fs::read_to_string(&p).with_context(|| format!("{}: not a run directory (no config.json)", self.path.display()))?;
+        let text = std::fs::read_to_string(&p)
+            .with_context(|| format!("{}: not a run directory (no config.json)", self.path.display()))?;
         serde_json::from_str(&text).with_context(|| format!("{}: bad run configuration", p.display()))
     }
 
@@ -76,7 +77,13 @@ impl RunDir {
 
 /// Saves the model's weights (plus optional extra tensors, e.g. optimiser moments) with the run
 /// configuration and training state in the file's metadata.
-pub fn save(path: &Path, model: &Seq2Exp, extra: Vec<(String, Tensor)>, cfg: &RunConfig, state: &TrainState) -> anyhow::Result<()> {
+pub fn save(
+    path: &Path,
+    model: &Seq2Exp,
+    extra: Vec<(String, Tensor)>,
+    cfg: &RunConfig,
+    state: &TrainState,
+) -> anyhow::Result<()> {
     let mut tensors = state_dict(&model.vs, &model.tied_names());
     tensors.extend(extra);
     let meta = HashMap::from([
@@ -97,9 +104,13 @@ pub struct Loaded {
 
 pub fn load(path: &Path) -> anyhow::Result<Loaded> {
     let (tensors, meta) = read_weights(path)?;
-    let get = |k: &str| meta.get(k).with_context(|| format!("{}: not a seq2exp checkpoint (no '{k}' metadata)", path.display()));
-    let config = serde_json::from_str(get("config")?).with_context(|| format!("{}: bad config metadata", path.display()))?;
-    let state = serde_json::from_str(get("state")?).with_context(|| format!("{}: bad state metadata", path.display()))?;
+    let get = |k: &str| {
+        meta.get(k).with_context(|| format!("{}: not a seq2exp checkpoint (no '{k}' metadata)", path.display()))
+    };
+    let config =
+        serde_json::from_str(get("config")?).with_context(|| format!("{}: bad config metadata", path.display()))?;
+    let state =
+        serde_json::from_str(get("state")?).with_context(|| format!("{}: bad state metadata", path.display()))?;
     Ok(Loaded { tensors: tensors.into_iter().collect(), config, state })
 }
 

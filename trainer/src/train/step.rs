@@ -44,7 +44,15 @@ fn set_feature_scaling(model: &Seq2Exp, reader: &StoreReader, train: &[usize]) {
 /// One optimisation step on one batch: forward (sampled mask), loss, backward, clip, AdamW; `amp` runs
 /// forward and loss under bf16 autocast (CUDA; backward outside it, as torch.autocast advises).
 /// Returns the forward's output, the loss parts and the gradient norm before clipping.
-pub fn optimise(cfg: &RunConfig, model: &Seq2Exp, opt: &mut AdamW, input: &ModelInput, y: &Tensor, lr: f64, amp: bool) -> (ModelOutput, LossParts, f64) {
+pub fn optimise(
+    cfg: &RunConfig,
+    model: &Seq2Exp,
+    opt: &mut AdamW,
+    input: &ModelInput,
+    y: &Tensor,
+    lr: f64,
+    amp: bool,
+) -> (ModelOutput, LossParts, f64) {
     let (out, parts) = bf16_autocast(amp, || {
         let out = model.forward(input, Pass::Train);
         let parts = loss(&cfg.model, &out, y);
@@ -66,14 +74,26 @@ fn truncate_metrics(path: &std::path::Path, step: usize) -> anyhow::Result<()> {
     let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
     let kept: String = text
         .lines()
-        .filter(|l| serde_json::from_str::<serde_json::Value>(l).ok().and_then(|v| v["step"].as_u64()).is_some_and(|s| s as usize <= step))
+        .filter(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .ok()
+                .and_then(|v| v["step"].as_u64())
+                .is_some_and(|s| s as usize <= step)
+        })
         .map(|l| format!("{l}\n"))
         .collect();
-    seq2exp_store::output::write_file(path, kept).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), seq2exp_store::output::plain_io(&e)))
+    seq2exp_store::output::write_file(path, kept)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), seq2exp_store::output::plain_io(&e)))
 }
 
 /// Builds (or restores) the model and optimiser of a run.
-fn prepare(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &StoreReader, train: &[usize]) -> anyhow::Result<(Seq2Exp, AdamW, TrainState)> {
+fn prepare(
+    cfg: &RunConfig,
+    opts: &TrainOptions,
+    run: &RunDir,
+    reader: &StoreReader,
+    train: &[usize],
+) -> anyhow::Result<(Seq2Exp, AdamW, TrainState)> {
     tch::manual_seed(cfg.train.seed as i64);
     let model = Seq2Exp::new(&cfg.model, opts.device);
     set_feature_scaling(&model, reader, train);
@@ -91,7 +111,13 @@ fn prepare(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &StoreRea
     Ok((model, opt, state))
 }
 
-pub fn train_loop(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &StoreReader, peaks: Option<&PeakSource>) -> anyhow::Result<TrainState> {
+pub fn train_loop(
+    cfg: &RunConfig,
+    opts: &TrainOptions,
+    run: &RunDir,
+    reader: &StoreReader,
+    peaks: Option<&PeakSource>,
+) -> anyhow::Result<TrainState> {
     let t = &cfg.train;
     let target = cfg.model.target_index;
     let train = split_genes(reader, t.fold, Split::Train, target)?;
@@ -100,11 +126,23 @@ pub fn train_loop(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &S
     if state.step >= t.steps {
         return Ok(state);
     }
-    tracing::info!(train = train.len(), valid = valid.len(), from = state.step, steps = t.steps, "training {}", run.path.display());
+    tracing::info!(
+        train = train.len(),
+        valid = valid.len(),
+        from = state.step,
+        steps = t.steps,
+        "training {}",
+        run.path.display()
+    );
     let order = step_indices(&train, t.batch_size, t.seed, state.step, t.steps);
     let stream = BatchStream::spawn(&opts.store, order, t.batch_size, cfg.model.signals.clone(), 2)?;
-    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(run.metrics()).with_context(|| run.metrics().display().to_string())?;
-    let bar = if opts.progress { crate::cli::progress(t.steps as u64, "train") } else { indicatif::ProgressBar::hidden() };
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(run.metrics())
+        .with_context(|| run.metrics().display().to_string())?;
+    let bar =
+        if opts.progress { crate::cli::progress(t.steps as u64, "train") } else { indicatif::ProgressBar::hidden() };
     bar.set_position(state.step as u64);
     let every = opts.checkpoint_every.unwrap_or(t.validate_every).max(1);
     let amp = t.bf16 && opts.device.is_cuda();
@@ -141,8 +179,14 @@ pub fn train_loop(cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, reader: &S
 // The run's whole context, passed as is: bundling it into a struct would only move the list.
 #[allow(clippy::too_many_arguments)]
 fn validate(
-    cfg: &RunConfig, opts: &TrainOptions, run: &RunDir, model: &Seq2Exp, valid: &[usize], peaks: Option<&PeakSource>,
-    state: &mut TrainState, log: &mut std::fs::File,
+    cfg: &RunConfig,
+    opts: &TrainOptions,
+    run: &RunDir,
+    model: &Seq2Exp,
+    valid: &[usize],
+    peaks: Option<&PeakSource>,
+    state: &mut TrainState,
+    log: &mut std::fs::File,
 ) -> anyhow::Result<()> {
     let p = predict(model, &opts.store, valid, cfg.train.batch_size, peaks, opts.device, |_, _| {})?;
     let valid_mse = mse(&p);

@@ -12,7 +12,12 @@ pub const WINDOW: u64 = 4_000;
 pub fn store(dir: &Path) -> PathBuf {
     let sim = dir.join("sim");
     simulate(&SimConfig::small(31), &sim).unwrap();
-    let mut cfg = BuildConfig::new(sim.join("genome.fa"), sim.join("genes.gtf"), sim.join("expression.csv"), dir.join("store.h5"));
+    let mut cfg = BuildConfig::new(
+        sim.join("genome.fa"),
+        sim.join("genes.gtf"),
+        sim.join("expression.csv"),
+        dir.join("store.h5"),
+    );
     cfg.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
     cfg.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
     cfg.value_cols = vec!["K562_CAGE_128*3_sum".into()];
@@ -38,10 +43,14 @@ pub fn config(dir: &Path) -> PathBuf {
 pub fn train_cmd(store: &Path, cfg: &Path, out: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_trainer"));
     c.args(["train", "--preset", "tiny", "--device", "cpu", "--checkpoint-every", "2"])
-        .arg("--store").arg(store).arg("--config").arg(cfg).arg("--out").arg(out)
+        .arg("--store")
+        .arg(store)
+        .arg("--config")
+        .arg(cfg)
+        .arg("--out")
+        .arg(out)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     c
 }
-
