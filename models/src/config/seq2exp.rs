@@ -10,7 +10,9 @@ use super::{positive, positive_f, CaduceusConfig, ConfigError, Preset};
 pub enum MaskMode {
     /// Reparameterised Beta sample (Gamma ratio).
     Soft,
-    /// Threshold at 0.5 with a straight-through gradient.
+    /// The reference's Seq2Exp-hard: one Caduceus stack shared by generator and predictor, a learned
+    /// position embedding, a mask thresholded at 0.5 (straight-through in training) and the predictor
+    /// pass run on the selected bases only (compaction), in training as at inference.
     Hard,
     /// Ours, not the paper's: the loss reaches every base's mask directly (mask-weighted pooling over the
     /// whole window) and the generator's logits are averaged over an element-sized span; see
@@ -122,9 +124,18 @@ impl MaskConfig {
         matches!(self.mode, MaskMode::Soft | MaskMode::Hard | MaskMode::Discovery)
     }
 
-    /// The hard variant's constants (s = 1, m = 0, offset 0).
+    /// The reference hard variant's constants: prior s = 1, m = 0, generator offset 0, and the KL target
+    /// Beta(0.1, 0.1222…) (marginal mean 0.45 at scale 0.1: α = 0.1, β = 0.1 · 0.55 / 0.45).
     pub fn hard() -> Self {
-        Self { mode: MaskMode::Hard, generator_offset: 0.0, prior_scale: 1.0, prior_shift: 0.0, ..Self::soft() }
+        Self {
+            mode: MaskMode::Hard,
+            generator_offset: 0.0,
+            prior_scale: 1.0,
+            prior_shift: 0.0,
+            kl_alpha: 0.1,
+            kl_beta: 0.1 * (1.0 - 0.45) / 0.45,
+            ..Self::soft()
+        }
     }
 
     pub fn validate(&self, channels: usize) -> Result<(), ConfigError> {
@@ -242,8 +253,9 @@ impl Seq2ExpConfig {
         self.predictor.mamba.d_model
     }
 
-    /// Every tensor of this model's state dict, with its shape: embeddings, the generator and mask head
-    /// (learned masks only), the predictor (all but `signal`), the head MLP and its feature-scaling
+    /// Every tensor of this model's state dict, with its shape: embeddings (and `pos_emb` for hard), the
+    /// generator and mask head (learned masks only), the predictor (all but `signal` and hard, whose
+    /// predictor is the generator), the head MLP and its feature-scaling
     /// buffers. Tied twins (`mamba_rev.{in,out}_proj`) are listed, as in a PyTorch state dict.
     pub fn weight_shapes(&self) -> Vec<(String, Vec<usize>)> {
         let (d, c, nf, h) = (self.d_model(), self.signals.len(), self.head.n_features, self.head.hidden);
@@ -255,11 +267,14 @@ impl Seq2ExpConfig {
             ("sig_embed.weight".into(), vec![d, c]),
             ("sig_embed.bias".into(), vec![d]),
         ];
+        if self.shares_stack() {
+            out.push(("pos_emb".into(), vec![1, self.window, d]));
+        }
         if learned {
             out.extend(self.generator.parameter_shapes().into_iter().map(|(n, s)| (format!("generator.{n}"), s)));
             out.extend([("mask_head.weight".into(), vec![2, d]), ("mask_head.bias".into(), vec![2])]);
         }
-        if sequence_model {
+        if sequence_model && !self.shares_stack() {
             out.extend(self.predictor.parameter_shapes().into_iter().map(|(n, s)| (format!("predictor.{n}"), s)));
         }
         let pooled = self.pooled_width();
@@ -271,6 +286,12 @@ impl Seq2ExpConfig {
         }
         out.extend([("head.feature_mean".into(), vec![nf]), ("head.feature_std".into(), vec![nf])]);
         out
+    }
+
+    /// Whether the predictor pass runs the generator's stack (the hard variant: one set of Caduceus
+    /// weights, run twice, with a learned position embedding `pos_emb` added to the sequence embedding).
+    pub fn shares_stack(&self) -> bool {
+        self.mask.mode == MaskMode::Hard
     }
 
     /// Width of the vector the head's MLP reads before the features: the centre pool (d_model), plus the
@@ -292,6 +313,12 @@ impl Seq2ExpConfig {
             return Err(ConfigError::new(
                 "generator.mamba.d_model",
                 "generator and predictor share the embeddings: d_model must match",
+            ));
+        }
+        if self.shares_stack() && self.predictor != self.generator {
+            return Err(ConfigError::new(
+                "predictor",
+                "the hard variant runs the generator's stack as its predictor: predictor must equal generator",
             ));
         }
         self.mask.validate(self.signals.len())?;

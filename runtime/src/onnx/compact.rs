@@ -1,5 +1,5 @@
-//! Hard models at inference: the predictor reads only the selected bases of each gene (gathered, in
-//! order), as the trainer's `model::compact` does. Genes select different numbers of bases, so an ONNX
+//! Hard models: the predictor pass (the generator's stack, run a second time) reads only the selected
+//! bases of each gene (gathered, in order), as the trainer's `model::compact` does. Genes select different numbers of bases, so an ONNX
 //! `Loop` over the batch runs, per gene: NonZero(mask row) → Gather of the `[1, d, L]` input along the
 //! positions → predictor stack at length K → mean over the compacted block of the pooled window.
 //!
@@ -55,7 +55,8 @@ fn body(w: &Weights, cfg: &Seq2ExpConfig, emb: &str, mask: &str, flavour: Flavou
     let i1 = b.op("Unsqueeze", &[&i, &ax0], vec![]);
     let x = b.op("Gather", &[emb, &i1], vec![attr_int("axis", 0)]); // [1, d, L]
     let x = b.op("Gather", &[&x, &idx], vec![attr_int("axis", 2)]); // [1, d, K]
-    let hidden = blocks::stack(&mut b, w, &cfg.predictor, "predictor", &x, flavour)?;
+    // The hard variant's predictor is the generator's stack (one set of weights, run twice).
+    let hidden = blocks::stack(&mut b, w, &cfg.generator, "generator", &x, flavour)?;
     let (start, width) = pool_range(cfg);
     let before = count(&mut b, cfg, &row, 0..start);
     let inside = count(&mut b, cfg, &row, start..start + width);

@@ -27,6 +27,21 @@ pub fn seq_embed(g: &mut Graph, w: &Weights, d: usize, dna: &str) -> Result<Stri
     Ok(g.op("Add", &[&rows, &bias], vec![]))
 }
 
+/// The hard variant's learned position embedding `pos_emb` (`[1, L, d]` in the state dict) as a
+/// `[1, d, L]` initialiser, to add to the sequence embedding.
+pub fn pos_emb(g: &mut Graph, w: &Weights, l: usize, d: usize) -> Result<String, GraphError> {
+    let t = w.get("pos_emb", &[1, l, d])?;
+    Ok(g.init_f32("pos_emb[:, d, L]", &[1, d, l], || {
+        let mut out = vec![0f32; l * d];
+        for p in 0..l {
+            for j in 0..d {
+                out[j * l + p] = t.data[p * d + j];
+            }
+        }
+        out
+    }))
+}
+
 /// `sig_embed(signals)` as `[B, d, L]`: W `[d, C]` × signalsᵀ `[B, C, L]` + bias.
 pub fn sig_embed(g: &mut Graph, w: &Weights, d: usize, c: usize, signals: &str) -> Result<String, GraphError> {
     let weight = weight(g, w, "sig_embed.weight", &[d, c])?;

@@ -13,9 +13,10 @@
 //! | `mask`      | float   | `[B, L]`   | inference mask after the overrides (soft: Beta mean; hard: 1[mean ≥ threshold]); absent in `nomask` models |
 //!
 //! B is free; L is fixed to `seq2exp.window`. Soft models run the predictor over all L positions
-//! (masked bases are zero vectors). Hard models compact: per gene (an ONNX `Loop` over the batch), the
-//! predictor runs on the selected bases only, gathered in order, and the head pools the selected bases
-//! of its centre window (see `compact`); unselected bases cost nothing and cannot change the result.
+//! (masked bases are zero vectors). Hard models add the learned `pos_emb` to the sequence embedding and
+//! compact: per gene (an ONNX `Loop` over the batch), the generator's stack runs a second time as the
+//! predictor, on the selected bases only, gathered in order, and the head pools the selected bases of
+//! its centre window (see `compact`); unselected bases cost nothing and cannot change the result.
 //!
 //! # Scan flavours
 //! `fast`: each selective scan is one `ai.seq2exp:SelectiveScan` node (domain version 1) with inputs
@@ -77,7 +78,11 @@ pub fn build_model(
     g.input("features", DataType::FLOAT, &[batch.clone(), Dim::Fixed(nf)]);
     g.input("blacklist", DataType::UINT8, &[batch.clone(), Dim::Fixed(l)]);
     let d = cfg.d_model();
-    let seq = head::seq_embed(&mut g, weights, d, "dna")?;
+    let mut seq = head::seq_embed(&mut g, weights, d, "dna")?;
+    if cfg.shares_stack() {
+        let pos = head::pos_emb(&mut g, weights, l, d)?;
+        seq = g.op("Add", &[&seq, &pos], vec![]);
+    }
     let sig = head::sig_embed(&mut g, weights, d, c, "signals")?;
     let emb = g.op("Add", &[&seq, &sig], vec![]);
     let mask = if mode == MaskMode::Nomask {
@@ -91,7 +96,7 @@ pub fn build_model(
         Some(mask::mask(&mut g, weights, cfg, &x)?)
     };
     let pooled = match &mask {
-        // Hard: the predictor runs per gene on the selected bases only (compaction).
+        // Hard: the generator's stack runs again, per gene, on the selected bases only (compaction).
         Some(m) if mode == MaskMode::Hard => compact::compacted_pool(&mut g, weights, cfg, &emb, m, flavour)?,
         // Soft: masked bases become zero vectors (biases included), as in the reference.
         Some(m) => {

@@ -61,6 +61,9 @@ pub fn weights(cfg: &Seq2ExpConfig, seed: u64) -> Weights {
     put(&mut w, "seq_embed.bias", vec![d], 0.1);
     put(&mut w, "sig_embed.weight", vec![d, c], 0.5);
     put(&mut w, "sig_embed.bias", vec![d], 0.1);
+    if cfg.shares_stack() {
+        put(&mut w, "pos_emb", vec![1, cfg.window, d], 0.3);
+    }
     put(&mut w, "mask_head.weight", vec![2, d], 0.5);
     put(&mut w, "mask_head.bias", vec![2], 0.1);
     put(&mut w, "head.mlp.0.weight", vec![h, cfg.pooled_width() + nf], 0.3);

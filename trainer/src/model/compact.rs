@@ -1,5 +1,9 @@
-//! Hard-mask inference with compaction (docs/model.md, "Mask"): per gene, the predictor reads only the
-//! selected bases, gathered in order, so unselected bases cost nothing and cannot influence the result.
+//! The hard variant's compaction (docs/model.md, "Mask"), in training as at inference: per gene, the
+//! predictor reads only the selected bases (mask ≥ 0.5), gathered in order, so unselected bases cost
+//! nothing and cannot influence the result. The gather is an index, so the loss reaches the embeddings
+//! of the selected bases but not the mask. The reference pads a batch's compacted rows to the longest;
+//! here each gene runs on its own, which equals the reference for a batch of one and never lets the
+//! reverse direction read padding.
 //!
 //! Pooling: the head's window (`pool_width` centred at L/2, see [`Head::pool_range`]) is taken in the
 //! original coordinates; its selected bases form one contiguous block of the compacted sequence, starting

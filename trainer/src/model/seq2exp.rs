@@ -54,8 +54,11 @@ pub struct Seq2Exp {
     pub vs: VarStore,
     seq_embed: (Tensor, Tensor),
     sig_embed: (Tensor, Tensor),
+    /// `[1, L, d]`, zeros at initialisation: the hard variant's learned position embedding.
+    pos_emb: Option<Tensor>,
     generator: Option<CaduceusStack>,
     mask_head: Option<MaskHead>,
+    /// None for `signal`, and for `hard`, whose predictor pass runs the generator's stack.
     predictor: Option<CaduceusStack>,
     pub head: Head,
 }
@@ -72,16 +75,16 @@ impl Seq2Exp {
         let root = vs.root();
         let d = cfg.d_model();
         let c = cfg.signals.len();
-        let mode = cfg.mask.mode;
         let learned = cfg.mask.learned();
-        let sequence_model = mode != MaskMode::Signal;
+        let own_predictor = cfg.mask.mode != MaskMode::Signal && !cfg.shares_stack();
         let seq_embed = embed(&root, "seq_embed", 4, d);
         let sig_embed = embed(&root, "sig_embed", c, d);
+        let pos_emb = cfg.shares_stack().then(|| root.zeros("pos_emb", &[1, cfg.window as i64, d as i64]));
         let generator = learned.then(|| CaduceusStack::new(&(&root / "generator"), &cfg.generator));
         let mask_head = learned.then(|| MaskHead::new(&root, d));
-        let predictor = sequence_model.then(|| CaduceusStack::new(&(&root / "predictor"), &cfg.predictor));
+        let predictor = own_predictor.then(|| CaduceusStack::new(&(&root / "predictor"), &cfg.predictor));
         let head = Head::new(&(&root / "head"), &cfg.head, cfg.pooled_width());
-        Self { cfg: cfg.clone(), vs, seq_embed, sig_embed, generator, mask_head, predictor, head }
+        Self { cfg: cfg.clone(), vs, seq_embed, sig_embed, pos_emb, generator, mask_head, predictor, head }
     }
 
     /// State-dict aliases of tied weights (`prefix.layers.i.mixer.mamba_rev.{in,out}_proj.weight`).
@@ -98,18 +101,27 @@ impl Seq2Exp {
         out
     }
 
-    pub fn forward(&self, x: &ModelInput, pass: Pass) -> ModelOutput {
-        let zero = Tensor::zeros([], (Kind::Float, x.dna.device()));
-        let Some(predictor) = &self.predictor else {
-            return ModelOutput { pred: self.signal_only(x), mask: None, kl: zero };
-        };
+    /// The predictor input before masking, `[B, L, d]`: seq_embed(DNA) (+ `pos_emb` for hard) +
+    /// sig_embed(signals); and the sequence part alone, which the soft generator reads.
+    pub fn embeddings(&self, x: &ModelInput) -> (Tensor, Tensor) {
         let onehot = x.dna.one_hot(5).narrow(-1, 0, 4).to_kind(Kind::Float);
-        let seq = onehot.linear(&self.seq_embed.0, Some(&self.seq_embed.1));
+        let mut seq = onehot.linear(&self.seq_embed.0, Some(&self.seq_embed.1));
+        if let Some(pos) = &self.pos_emb {
+            seq = seq + pos;
+        }
         let sig = x.signals.to_kind(Kind::Float).linear(&self.sig_embed.0, Some(&self.sig_embed.1));
         let emb = &seq + &sig;
+        (emb, seq)
+    }
+
+    pub fn forward(&self, x: &ModelInput, pass: Pass) -> ModelOutput {
+        let zero = Tensor::zeros([], (Kind::Float, x.dna.device()));
+        if self.cfg.mask.mode == MaskMode::Signal {
+            return ModelOutput { pred: self.signal_only(x), mask: None, kl: zero };
+        }
+        let (emb, seq) = self.embeddings(x);
         let m = &self.cfg.mask;
         let (mask, kl) = match m.mode {
-            MaskMode::Nomask | MaskMode::Signal => (None, zero),
             MaskMode::Peakmask => {
                 let peaks = x.peaks.as_ref().expect("the peak-mask baseline needs peaks in its input");
                 (Some(apply_overrides(peaks, x.blacklist.as_ref(), m.promoter_half_width)), zero)
@@ -117,34 +129,43 @@ impl Seq2Exp {
             MaskMode::Soft | MaskMode::Hard | MaskMode::Discovery => {
                 // Soft: the generator reads the DNA only; hard and discovery read DNA and signals, so
                 // the generator itself can require both a motif and open chromatin.
-                let gen_in = if m.mode == MaskMode::Soft { seq.shallow_clone() } else { &seq + &sig };
+                let gen_in = if m.mode == MaskMode::Soft { seq } else { emb.shallow_clone() };
                 let generated = self.generator.as_ref().expect("generator").forward(&gen_in);
                 let post = self.mask_head.as_ref().expect("mask head").posterior(m, &generated, &x.signals);
                 let raw = draw(m, &post, pass);
                 (Some(apply_overrides(&raw, x.blacklist.as_ref(), m.promoter_half_width)), post.kl)
             }
+            _ => (None, zero),
         };
-        let pooled = match &mask {
-            // Hard inference compacts: the predictor runs on the selected bases only.
-            Some(mk) if m.mode == MaskMode::Hard && pass == Pass::Eval => {
-                compacted_pool(predictor, &self.head, &emb, mk)
-            }
-            // Masked bases become zero vectors (biases included), as in the reference.
-            Some(mk) if m.mode == MaskMode::Discovery => {
-                let hidden = predictor.forward(&(&emb * mk.unsqueeze(-1)));
-                let scale = m.discovery.as_ref().expect("validated").sum_scale;
-                Tensor::cat(&[self.head.pool(&hidden), self.head.mask_sum(&hidden, mk, scale)], 1)
-            }
-            Some(mk) => self.head.pool(&predictor.forward(&(&emb * mk.unsqueeze(-1)))),
-            None => self.head.pool(&predictor.forward(&emb)),
-        };
-        let pred = self.head.forward(&pooled, &x.features);
+        let pred = self.predict_from(&emb, mask.as_ref(), &x.features);
         ModelOutput { pred, mask, kl }
     }
 
-    /// The predictor stack (None for the signal-only baseline).
+    /// The predictor pass and head for a given mask: `emb` from [`Self::embeddings`], `mask: [B, L]`
+    /// after the overrides (None: the unmasked input).
+    pub fn predict_from(&self, emb: &Tensor, mask: Option<&Tensor>, features: &Tensor) -> Tensor {
+        let predictor = self.predictor().expect("a sequence model");
+        let m = &self.cfg.mask;
+        let pooled = match mask {
+            // Hard compacts in training as at inference: the predictor reads the selected bases only.
+            // The selection is a boolean gather, so no task gradient reaches the mask (docs/model.md).
+            Some(mk) if m.mode == MaskMode::Hard => compacted_pool(predictor, &self.head, emb, &mk.detach()),
+            // Masked bases become zero vectors (biases included), as in the reference.
+            Some(mk) if m.mode == MaskMode::Discovery => {
+                let hidden = predictor.forward(&(emb * mk.unsqueeze(-1)));
+                let scale = m.discovery.as_ref().expect("validated").sum_scale;
+                Tensor::cat(&[self.head.pool(&hidden), self.head.mask_sum(&hidden, mk, scale)], 1)
+            }
+            Some(mk) => self.head.pool(&predictor.forward(&(emb * mk.unsqueeze(-1)))),
+            None => self.head.pool(&predictor.forward(emb)),
+        };
+        self.head.forward(&pooled, features)
+    }
+
+    /// The stack of the predictor pass: the predictor's own, or the generator's for hard (None for the
+    /// signal-only baseline).
     pub fn predictor(&self) -> Option<&CaduceusStack> {
-        self.predictor.as_ref()
+        self.predictor.as_ref().or(self.generator.as_ref().filter(|_| self.cfg.shares_stack()))
     }
 
     /// Signal-only baseline: per channel, the mean over the pooled centre and over the whole window.
