@@ -35,7 +35,8 @@ pub struct EvalReport {
     pub fold: usize,
     pub checkpoint: String,
     pub metrics: RegressionMetrics,
-    /// Mean of the (inference) mask over all bases, promoter excluded.
+    /// Mean of the (inference) mask over every base of the evaluated genes, the forced promoter included
+    /// (the reference's definition; for binary masks, the fraction of bases selected).
     pub mask_ratio: Option<f64>,
     /// AUPRC of the model's mask, the peak mask and raw DNase against planted elements.
     pub recovery: Option<Recovery>,
@@ -109,12 +110,13 @@ pub fn evaluate(o: &EvalOptions) -> anyhow::Result<EvalReport> {
     let promoter = cfg.model.mask.promoter_half_width;
     let keep = |p: usize| p < window / 2 - promoter || p >= window / 2 + promoter;
     let mut masks: HashMap<usize, Vec<f32>> = HashMap::new();
+    let (mut n, mut sum) = (0usize, 0f64);
     let preds = predict(&model, &o.store, &genes, cfg.train.batch_size, model_peaks.as_ref(), o.device, |i, m| {
+        n += m.len();
+        sum += m.iter().map(|&v| v as f64).sum::<f64>();
         masks.insert(i, m.iter().enumerate().filter(|(p, _)| keep(*p)).map(|(_, v)| *v).collect());
     })?;
     let metrics = regression_metrics(&preds.pred, &preds.target);
-    let (n, sum) =
-        masks.values().fold((0usize, 0f64), |(n, s), m| (n + m.len(), s + m.iter().map(|&v| v as f64).sum::<f64>()));
     let mask_ratio = (n > 0).then(|| sum / n as f64);
     let recovery = match &truth {
         Some(t) => Some(recovery(&reader, &o.store, &genes, t, run_peaks.as_deref(), &masks, &keep)?),

@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{config, store, train_cmd};
+use common::{config, export_cli, no_temporary_file, store, train_cmd};
 use seq2exp_models::config::{MaskConfig, MaskMode};
 use seq2exp_runtime::{Flavour, InputBatch, LoadOptions, Model, Prediction};
 use seq2exp_store::{Batch, BatchStream};
@@ -46,31 +46,6 @@ fn assert_close(what: &str, a: &Prediction, b: &Prediction) {
         _ => panic!("{what}: mask present on one side only"),
     }
     eprintln!("{what}: expression {:?}", b.expression);
-}
-
-fn export_cli(run: &Path, out: &Path, flavour: &str, store: &Path) {
-    let o = Command::new(env!("CARGO_BIN_EXE_trainer"))
-        .args(["export", "--flavour", flavour, "--genes", "3", "--threads", "2"])
-        .arg("--run")
-        .arg(run)
-        .arg("--out")
-        .arg(out)
-        .arg("--store")
-        .arg(store)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "export {flavour}: {}", String::from_utf8_lossy(&o.stderr));
-    eprintln!("{}", String::from_utf8_lossy(&o.stdout));
-    assert!(out.exists() && no_temporary_file(out));
-}
-
-/// No `.NAME.tmp-PID` sibling of `out` (the atomic writer's temporary file) is left.
-fn no_temporary_file(out: &Path) -> bool {
-    let prefix = format!(".{}.tmp-", out.file_name().unwrap().to_string_lossy());
-    std::fs::read_dir(out.parent().unwrap())
-        .unwrap()
-        .flatten()
-        .all(|e| !e.file_name().to_string_lossy().starts_with(&prefix))
 }
 
 fn python() -> Option<PathBuf> {
@@ -146,7 +121,8 @@ fn trained_run_exports_in_both_flavours_and_matches_the_trainer() {
 /// A run directory holding a freshly initialised model of `mode` (no training needed for parity).
 fn init_run(dir: &Path, mode: MaskMode, store: &Path) -> PathBuf {
     let cfg_path = config(dir);
-    let text: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(cfg_path).unwrap()).unwrap();
+    let mut text: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(cfg_path).unwrap()).unwrap();
+    text["model"]["mask"]["mode"] = serde_json::json!("soft");
     let mut rc: RunConfig =
         serde_json::from_value(serde_json::json!({ "model": text["model"], "train": text["train"] })).unwrap();
     let hw = rc.model.mask.promoter_half_width;
@@ -185,7 +161,8 @@ fn hard_discovery_and_nomask_export_and_peakmask_is_refused() {
     for mode in [MaskMode::Hard, MaskMode::Discovery, MaskMode::Nomask] {
         let run = init_run(dir.path(), mode, &store);
         // Hard models run a Loop of their own in each flavour: check both.
-        let flavours: &[Flavour] = if mode == MaskMode::Hard { &[Flavour::Portable, Flavour::Fast] } else { &[Flavour::Fast] };
+        let flavours: &[Flavour] =
+            if mode == MaskMode::Hard { &[Flavour::Portable, Flavour::Fast] } else { &[Flavour::Fast] };
         let mut p = None;
         for &flavour in flavours {
             let out = dir.path().join(format!("{mode:?}-{flavour}.onnx"));

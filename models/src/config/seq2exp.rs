@@ -18,6 +18,10 @@ pub enum MaskMode {
     /// whole window) and the generator's logits are averaged over an element-sized span; see
     /// [`DiscoveryConfig`] and docs/model.md.
     Discovery,
+    /// The paper's Seq2Exp-retrain: a trained soft (or discovery) model's mask, frozen, keeps the top
+    /// fraction of each gene's bases (binary); a fresh predictor is trained on them, without KL. See
+    /// [`RetrainConfig`].
+    Retrain,
     /// Baseline: no mask (Caduceus with signals).
     Nomask,
     /// Baseline: mask = bases inside given peaks.
@@ -60,6 +64,31 @@ pub struct MaskConfig {
     /// The discovery variant's settings (present exactly when `mode` is `discovery`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovery: Option<DiscoveryConfig>,
+    /// The retrain variant's frozen mask (present exactly when `mode` is `retrain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retrain: Option<RetrainConfig>,
+}
+
+/// The frozen mask of the retrain variant. Per gene, the `source` model's inference mask (Beta mean,
+/// blacklist → 0, promoter → 1) ranks the bases; the top k = ⌊top · L⌋ form a binary mask. Ties are
+/// broken by position (the lower one is kept), as a stable descending sort or ONNX `TopK` does; the
+/// forced promoter has the largest value, so it is always kept (k must hold it). Blacklisted bases have
+/// mask 0 and are kept only if fewer than k bases are positive, as in the reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetrainConfig {
+    /// Fraction of each window kept (the paper: 0.1).
+    pub top: f64,
+    /// The configuration of the trained model whose mask is frozen (soft or discovery; same window and
+    /// signals). Only its embeddings, generator and mask head are used, stored under `mask_model.`.
+    pub source: Box<Seq2ExpConfig>,
+}
+
+impl RetrainConfig {
+    /// Bases kept per gene.
+    pub fn kept(&self, window: usize) -> usize {
+        (self.top * window as f64).floor() as usize
+    }
 }
 
 /// What the discovery variant adds to the soft mask. The reference pools only the central promoter, so
@@ -95,6 +124,7 @@ impl MaskConfig {
             threshold: 0.5,
             promoter_half_width: 1000,
             discovery: None,
+            retrain: None,
         }
     }
 
@@ -110,7 +140,17 @@ impl MaskConfig {
         }
     }
 
-    /// The preset mask of `mode`.
+    /// The retrain variant on `source`'s frozen mask, keeping the top `top` of each window.
+    pub fn retrain(source: &Seq2ExpConfig, top: f64) -> Self {
+        Self {
+            mode: MaskMode::Retrain,
+            discovery: None,
+            retrain: Some(RetrainConfig { top, source: Box::new(source.clone()) }),
+            ..source.mask.clone()
+        }
+    }
+
+    /// The preset mask of `mode` (retrain needs its source: [`Self::retrain`]).
     pub fn for_mode(mode: MaskMode) -> Self {
         match mode {
             MaskMode::Hard => Self::hard(),
@@ -174,6 +214,27 @@ impl MaskConfig {
             (Some(_), _) => {
                 return Err(ConfigError::new("mask.discovery", "only the discovery mode takes these settings"))
             }
+            (None, _) => {}
+        }
+        match (&self.retrain, self.mode) {
+            (Some(r), MaskMode::Retrain) => {
+                if !(r.top > 0.0 && r.top <= 1.0) {
+                    return Err(ConfigError::new("mask.retrain.top", format!("must be in (0, 1], got {}", r.top)));
+                }
+                if !matches!(r.source.mask.mode, MaskMode::Soft | MaskMode::Discovery) {
+                    return Err(ConfigError::new(
+                        "mask.retrain.source",
+                        "the frozen mask must come from a soft or discovery model",
+                    ));
+                }
+                r.source
+                    .validate()
+                    .map_err(|e| ConfigError::new(format!("mask.retrain.source.{}", e.field), e.message))?;
+            }
+            (None, MaskMode::Retrain) => {
+                return Err(ConfigError::new("mask.retrain", "the retrain mode needs its source model (--mask-from)"))
+            }
+            (Some(_), _) => return Err(ConfigError::new("mask.retrain", "only the retrain mode takes a frozen mask")),
             (None, _) => {}
         }
         if self.generator_offset < 0.0 || self.prior_shift < 0.0 {
@@ -274,6 +335,17 @@ impl Seq2ExpConfig {
             out.extend(self.generator.parameter_shapes().into_iter().map(|(n, s)| (format!("generator.{n}"), s)));
             out.extend([("mask_head.weight".into(), vec![2, d]), ("mask_head.bias".into(), vec![2])]);
         }
+        if let Some(r) = &self.mask.retrain {
+            let frozen =
+                |n: &str| ["seq_embed.", "sig_embed.", "generator.", "mask_head."].iter().any(|p| n.starts_with(p));
+            out.extend(
+                r.source
+                    .weight_shapes()
+                    .into_iter()
+                    .filter(|(n, _)| frozen(n))
+                    .map(|(n, s)| (format!("mask_model.{n}"), s)),
+            );
+        }
         if sequence_model && !self.shares_stack() {
             out.extend(self.predictor.parameter_shapes().into_iter().map(|(n, s)| (format!("predictor.{n}"), s)));
         }
@@ -332,6 +404,25 @@ impl Seq2ExpConfig {
         }
         if 2 * self.mask.promoter_half_width > self.window {
             return Err(ConfigError::new("mask.promoter_half_width", "the promoter does not fit in the window"));
+        }
+        if let Some(r) = &self.mask.retrain {
+            let (src, k) = (&r.source, r.kept(self.window));
+            if src.window != self.window || src.signals != self.signals {
+                return Err(ConfigError::new(
+                    "mask.retrain.source",
+                    format!(
+                        "the frozen mask reads {} bp windows of {:?}; this model reads {} bp of {:?}",
+                        src.window, src.signals, self.window, self.signals
+                    ),
+                ));
+            }
+            let promoter = (2 * src.mask.promoter_half_width).min(self.window);
+            if k < promoter.max(1) {
+                return Err(ConfigError::new(
+                    "mask.retrain.top",
+                    format!("keeps {k} of {} bases, fewer than the {promoter}-base promoter", self.window),
+                ));
+            }
         }
         if let Loss::SmoothL1 { beta } = self.loss {
             positive_f("loss.beta", beta)?;

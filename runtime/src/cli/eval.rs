@@ -1,5 +1,7 @@
-//! `runtime eval --predictions DIR/predictions.tsv --store S.h5 [--split test --fold 11] [--json]`: the
-//! same regression metrics as `trainer eval`, from a predictions file.
+//! `runtime eval --predictions DIR/predictions.tsv --store S.h5 [--split test --fold 11] [--masks M.h5]
+//! [--json]`: the same regression metrics as `trainer eval`, from a predictions file, and the mask ratio
+//! (mean mask over every base of the evaluated genes, as `trainer eval` reports it) when the run wrote
+//! `masks.h5` beside the predictions or `--masks` names one.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -8,6 +10,7 @@ use clap::Args;
 use seq2exp_models::metrics::{regression_metrics, MetricsTable};
 use seq2exp_store::{Split, StoreReader};
 
+use crate::output::masks::mask_ratio;
 use crate::output::predictions::read_predictions;
 
 #[derive(Debug, Args)]
@@ -24,6 +27,9 @@ pub struct EvalArgs {
     /// Target column of the store.
     #[arg(long, default_value_t = 0)]
     pub target: usize,
+    /// Masks written by `runtime predict --masks` (default: `masks.h5` beside --predictions, if any).
+    #[arg(long)]
+    pub masks: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
 }
@@ -34,7 +40,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
     let nt = reader.meta().target_names.len();
     anyhow::ensure!(a.target < nt, "{}: no target column {} (the store has {nt})", a.store.display(), a.target);
     let index: HashMap<&str, usize> = reader.genes().iter().enumerate().map(|(i, g)| (g.id.as_str(), i)).collect();
-    let (mut preds, mut targets) = (Vec::new(), Vec::new());
+    let (mut preds, mut targets, mut evaluated) = (Vec::new(), Vec::new(), Vec::new());
     for r in &rows {
         let &i = index.get(r.gene_id.as_str()).ok_or_else(|| {
             anyhow::anyhow!("{}: gene {} is not in {}", a.predictions.display(), r.gene_id, a.store.display())
@@ -46,6 +52,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
         if t.is_finite() {
             preds.push(r.prediction);
             targets.push(t as f64);
+            evaluated.push(r.gene_id.as_str());
         }
     }
     let label = match a.split {
@@ -59,12 +66,19 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
         a.store.display()
     );
     let metrics = regression_metrics(&preds, &targets);
+    let beside = a.predictions.with_file_name(crate::output::masks::MASKS_NAME);
+    let masks = a.masks.clone().or_else(|| beside.exists().then_some(beside));
+    let mask_ratio = masks.map(|m| mask_ratio(&m, &evaluated)).transpose()?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "split": label, "metrics": metrics }))?);
+        let report = serde_json::json!({ "split": label, "metrics": metrics, "mask_ratio": mask_ratio });
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         let mut t = MetricsTable::new();
         t.push(&label, metrics, &[]);
         print!("{t}");
+        if let Some(r) = mask_ratio {
+            println!("mask ratio {r:.4}");
+        }
     }
     Ok(())
 }

@@ -55,7 +55,7 @@ fn body(w: &Weights, cfg: &Seq2ExpConfig, emb: &str, mask: &str, flavour: Flavou
     let i1 = b.op("Unsqueeze", &[&i, &ax0], vec![]);
     let x = b.op("Gather", &[emb, &i1], vec![attr_int("axis", 0)]); // [1, d, L]
     let x = b.op("Gather", &[&x, &idx], vec![attr_int("axis", 2)]); // [1, d, K]
-    // The hard variant's predictor is the generator's stack (one set of weights, run twice).
+                                                                    // The hard variant's predictor is the generator's stack (one set of weights, run twice).
     let hidden = blocks::stack(&mut b, w, &cfg.generator, "generator", &x, flavour)?;
     let (start, width) = pool_range(cfg);
     let before = count(&mut b, cfg, &row, 0..start);

@@ -27,6 +27,8 @@ pub struct Graph {
     outputs: Vec<ValueInfoProto>,
     /// Constant/initialiser name by content key, so e.g. the axes `[2]` exist once.
     cache: HashMap<String, String>,
+    /// Prepended to the keys of float initialisers (see [`Graph::scoped`]).
+    scope: String,
 }
 
 pub fn attr_int(name: &str, v: i64) -> AttributeProto {
@@ -101,7 +103,19 @@ impl Graph {
             inputs: Vec::new(),
             outputs: Vec::new(),
             cache: HashMap::new(),
+            scope: String::new(),
         }
+    }
+
+    /// Runs `f` with `scope` prepended to the keys of the float initialisers it creates, so a second
+    /// model inside the graph (the retrain variant's frozen mask) gets its own copies of weights that
+    /// share a state-dict name with the main model's.
+    pub fn scoped<R>(&mut self, scope: &str, f: impl FnOnce(&mut Self) -> R) -> R {
+        let inner = format!("{}{scope}", self.scope);
+        let outer = std::mem::replace(&mut self.scope, inner);
+        let r = f(self);
+        self.scope = outer;
+        r
     }
 
     pub fn fresh(&mut self) -> String {
@@ -139,7 +153,7 @@ impl Graph {
 
     /// A float initialiser, created once per `key` (e.g. a weight name, or a weight name and a slice).
     pub fn init_f32(&mut self, key: &str, dims: &[usize], data: impl FnOnce() -> Vec<f32>) -> String {
-        let key = format!("f32:{key}");
+        let key = format!("f32:{}{key}", self.scope);
         if let Some(n) = self.cache.get(&key) {
             return n.clone();
         }

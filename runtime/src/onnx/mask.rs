@@ -94,3 +94,17 @@ pub fn overrides(g: &mut Graph, cfg: &Seq2ExpConfig, m: &str, blacklist: &str) -
     let m = g.op("Mul", &[&m, &not_p], vec![]);
     g.op("Add", &[&m, &p], vec![])
 }
+
+/// The retrain variant's binary mask: 1 at the `k` largest values of each row of `soft: [B, L]`, else 0
+/// (`TopK` keeps the lower position among equal values, as the trainer's stable sort).
+pub fn top_k(g: &mut Graph, soft: &str, k: usize) -> String {
+    let kk = g.i64s(&[k as i64]);
+    let top =
+        g.node_n("TopK", "", &[soft, &kk], 2, vec![attr_int("axis", 1), attr_int("largest", 1), attr_int("sorted", 1)]);
+    let zero = g.scalar(0.0);
+    let one = g.scalar(1.0);
+    let zeros = g.op("Mul", &[soft, &zero], vec![]);
+    let ones = g.op("Mul", &[&top[0], &zero], vec![]);
+    let ones = g.op("Add", &[&ones, &one], vec![]);
+    g.op("ScatterElements", &[&zeros, &top[1], &ones], vec![attr_int("axis", 1)])
+}

@@ -20,7 +20,7 @@ pub const SIGNAL_NAMES: &str = "seq2exp.signal_names";
 pub const SIGNAL_TRANSFORMS: &str = "seq2exp.signal_transforms";
 pub const TARGET_TRANSFORM: &str = "seq2exp.target_transform";
 pub const STORE_SCHEMA_VERSION: &str = "seq2exp.store_schema_version";
-/// `soft`, `hard` or `nomask`.
+/// `soft`, `hard`, `discovery`, `retrain` or `nomask`.
 pub const MASK_MODE: &str = "seq2exp.mask_mode";
 /// JSON: run directory, checkpoint and its sha256, step, trainer version, command line, date.
 pub const PROVENANCE: &str = "seq2exp.provenance";
@@ -77,6 +77,7 @@ pub fn mask_mode_name(m: MaskMode) -> &'static str {
         MaskMode::Soft => "soft",
         MaskMode::Hard => "hard",
         MaskMode::Discovery => "discovery",
+        MaskMode::Retrain => "retrain",
         MaskMode::Nomask => "nomask",
         MaskMode::Peakmask => "peakmask",
         MaskMode::Signal => "signal",

@@ -64,9 +64,9 @@ pub fn build_model(
 ) -> Result<ModelProto, GraphError> {
     cfg.validate()?;
     let mode = cfg.mask.mode;
-    if !matches!(mode, MaskMode::Soft | MaskMode::Hard | MaskMode::Discovery | MaskMode::Nomask) {
+    if !matches!(mode, MaskMode::Soft | MaskMode::Hard | MaskMode::Discovery | MaskMode::Retrain | MaskMode::Nomask) {
         return Err(GraphError::Unsupported(format!(
-            "mask mode '{}' (soft, hard, discovery and nomask models can be exported)",
+            "mask mode '{}' (soft, hard, discovery, retrain and nomask models can be exported)",
             meta::mask_mode_name(mode)
         )));
     }
@@ -77,28 +77,26 @@ pub fn build_model(
     g.input("signals", DataType::FLOAT, &[batch.clone(), Dim::Fixed(l), Dim::Fixed(c)]);
     g.input("features", DataType::FLOAT, &[batch.clone(), Dim::Fixed(nf)]);
     g.input("blacklist", DataType::UINT8, &[batch.clone(), Dim::Fixed(l)]);
-    let d = cfg.d_model();
-    let mut seq = head::seq_embed(&mut g, weights, d, "dna")?;
-    if cfg.shares_stack() {
-        let pos = head::pos_emb(&mut g, weights, l, d)?;
-        seq = g.op("Add", &[&seq, &pos], vec![]);
-    }
-    let sig = head::sig_embed(&mut g, weights, d, c, "signals")?;
-    let emb = g.op("Add", &[&seq, &sig], vec![]);
-    let mask = if mode == MaskMode::Nomask {
-        None
-    } else {
-        // Soft: the generator reads the sequence embedding only; hard and discovery: sequence + signals.
-        let gen_in = if mode == MaskMode::Soft { seq.clone() } else { emb.clone() };
-        let generated = blocks::stack(&mut g, weights, &cfg.generator, "generator", &gen_in, flavour)?;
-        let bl = g.op("Cast", &["blacklist"], vec![attr_int("to", DataType::FLOAT as i64)]);
-        let x = mask::MaskInputs { generated: &generated, signals: "signals", blacklist: &bl };
-        Some(mask::mask(&mut g, weights, cfg, &x)?)
+    let (emb, seq) = embeddings(&mut g, weights, cfg)?;
+    let bl = g.op("Cast", &["blacklist"], vec![attr_int("to", DataType::FLOAT as i64)]);
+    let mask = match (&cfg.mask.retrain, mode) {
+        (_, MaskMode::Nomask) => None,
+        (Some(r), _) => {
+            // The frozen mask model: its own embeddings and generator, weights under `mask_model.`.
+            let src = &r.source;
+            let mw = weights.scoped("mask_model.");
+            let soft = g.scoped("mask_model.", |g| {
+                let (emb, seq) = embeddings(g, &mw, src)?;
+                learned_mask(g, &mw, src, &emb, &seq, &bl, flavour)
+            })?;
+            Some(mask::top_k(&mut g, &soft, r.kept(cfg.window)))
+        }
+        (None, _) => Some(learned_mask(&mut g, weights, cfg, &emb, &seq, &bl, flavour)?),
     };
     let pooled = match &mask {
         // Hard: the generator's stack runs again, per gene, on the selected bases only (compaction).
         Some(m) if mode == MaskMode::Hard => compact::compacted_pool(&mut g, weights, cfg, &emb, m, flavour)?,
-        // Soft: masked bases become zero vectors (biases included), as in the reference.
+        // Soft, discovery, retrain: masked bases become zero vectors (biases included), as in the reference.
         Some(m) => {
             let ax = g.i64s(&[1]);
             let m3 = g.op("Unsqueeze", &[m, &ax], vec![]);
@@ -125,6 +123,35 @@ pub fn build_model(
         g.output(m, "mask", DataType::FLOAT, Some(&[batch, Dim::Fixed(l)]));
     }
     Ok(model_proto(g, cfg, flavour, extra_metadata))
+}
+
+/// (seq + pos + sig, seq + pos) embeddings `[B, d, L]` of the graph inputs `dna` and `signals`.
+fn embeddings(g: &mut Graph, weights: &Weights, cfg: &Seq2ExpConfig) -> Result<(String, String), GraphError> {
+    let (d, l, c) = (cfg.d_model(), cfg.window, cfg.signals.len());
+    let mut seq = head::seq_embed(g, weights, d, "dna")?;
+    if cfg.shares_stack() {
+        let pos = head::pos_emb(g, weights, l, d)?;
+        seq = g.op("Add", &[&seq, &pos], vec![]);
+    }
+    let sig = head::sig_embed(g, weights, d, c, "signals")?;
+    Ok((g.op("Add", &[&seq, &sig], vec![]), seq))
+}
+
+/// The inference mask `[B, L]` of a learned-mask model `cfg`: generator, Beta mean, overrides.
+fn learned_mask(
+    g: &mut Graph,
+    weights: &Weights,
+    cfg: &Seq2ExpConfig,
+    emb: &str,
+    seq: &str,
+    blacklist: &str,
+    flavour: Flavour,
+) -> Result<String, GraphError> {
+    // Soft: the generator reads the sequence embedding only; hard and discovery: sequence + signals.
+    let gen_in = if cfg.mask.mode == MaskMode::Soft { seq } else { emb };
+    let generated = blocks::stack(g, weights, &cfg.generator, "generator", gen_in, flavour)?;
+    let x = mask::MaskInputs { generated: &generated, signals: "signals", blacklist };
+    mask::mask(g, weights, cfg, &x)
 }
 
 fn model_proto(g: Graph, cfg: &Seq2ExpConfig, flavour: Flavour, extra_metadata: &[(String, String)]) -> ModelProto {

@@ -43,6 +43,17 @@ impl Weights {
         Ok(t)
     }
 
+    /// The tensors whose names start with `prefix`, under the rest of their names (e.g. the retrain
+    /// variant's `mask_model.generator.…` as `generator.…`).
+    pub fn scoped(&self, prefix: &str) -> Weights {
+        let tensors = self
+            .tensors
+            .iter()
+            .filter_map(|(n, t)| n.strip_prefix(prefix).map(|rest| (rest.to_string(), t.clone())))
+            .collect();
+        Weights { tensors }
+    }
+
     /// Rows `rows` of the 2-D tensor `name` of `shape` [rows, cols], as a new tensor.
     pub fn rows(&self, name: &str, shape: [usize; 2], rows: std::ops::Range<usize>) -> Result<Vec<f32>, GraphError> {
         let t = self.get(name, &shape)?;

@@ -197,3 +197,18 @@ impl MaskFile {
         Ok(row.to_vec())
     }
 }
+
+/// Mean mask over every base of `genes` (gene ids, each of which must be in the mask file at `path`): the
+/// mask ratio `runtime eval` reports.
+pub fn mask_ratio(path: &Path, genes: &[&str]) -> Result<f64, OutputError> {
+    let file = MaskFile::open(path)?;
+    let row: HashMap<&str, usize> = file.gene_ids.iter().enumerate().map(|(r, g)| (g.as_str(), r)).collect();
+    let (mut n, mut sum) = (0usize, 0f64);
+    for g in genes {
+        let &r = row.get(g).ok_or_else(|| OutputError::invalid(path.display(), format!("no mask for gene {g}")))?;
+        let m = file.mask(r)?;
+        n += m.len();
+        sum += m.iter().map(|&v| v as f64).sum::<f64>();
+    }
+    Ok(sum / n.max(1) as f64)
+}

@@ -75,7 +75,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     model_cfg.mask = MaskConfig::for_mode(mode);
     model_cfg.window = a.window.unwrap_or(model_cfg.window);
     model_cfg.validate()?;
-    let cfg = RunConfig { model: model_cfg, train: TrainConfig::preset(a.preset), peaks: None };
+    let cfg = RunConfig { model: model_cfg, train: TrainConfig::preset(a.preset), peaks: None, mask_from: None };
     tch::manual_seed(cfg.train.seed as i64);
     let model = Seq2Exp::new(&cfg.model, device);
     let mut opt = AdamW::new(trainable(&model), cfg.train.betas, cfg.train.adam_eps, cfg.train.weight_decay);

@@ -24,12 +24,18 @@ pub struct TrainArgs {
     /// JSON with `model` and/or `train` sections (any subset of fields) merged into the preset.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// soft | hard (Seq2Exp), discovery (ours: direct pooling path, smoothed generator), nomask | peakmask | signal (baselines).
+    /// soft | hard | retrain (Seq2Exp), discovery (ours: direct pooling path, smoothed generator), nomask | peakmask | signal (baselines).
     #[arg(long)]
     pub mode: Option<String>,
     /// Peaks BED/narrowPeak for `peakmask` (without it: DNase > 1).
     #[arg(long)]
     pub peaks: Option<PathBuf>,
+    /// `retrain`: the trained soft or discovery run whose mask (best checkpoint) is frozen.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub mask_from: Option<PathBuf>,
+    /// `retrain`: fraction of each window's bases kept, by the frozen mask.
+    #[arg(long, default_value_t = 0.1)]
+    pub top: f64,
     #[arg(long)]
     pub fold: Option<usize>,
     #[arg(long)]
@@ -53,10 +59,28 @@ pub struct TrainArgs {
 pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
     let mut model = Seq2ExpConfig::preset(a.preset);
     let mut train = TrainConfig::preset(a.preset);
-    if let Some(m) = &a.mode {
-        let mode: MaskMode = serde_json::from_value(serde_json::Value::String(m.clone()))
-            .map_err(|_| anyhow::anyhow!("unknown --mode '{m}' (soft, hard, discovery, nomask, peakmask, signal)"))?;
+    let mut mask_from = None;
+    let flag_mode = a
+        .mode
+        .as_ref()
+        .map(|m| {
+            serde_json::from_value::<MaskMode>(serde_json::Value::String(m.clone())).map_err(|_| {
+                anyhow::anyhow!("unknown --mode '{m}' (soft, hard, retrain, discovery, nomask, peakmask, signal)")
+            })
+        })
+        .transpose()?;
+    if let Some(mode) = flag_mode {
         model.mask = MaskConfig::for_mode(mode);
+        if mode == MaskMode::Retrain {
+            let (source, best) = retrain_source(a.mask_from.as_deref())?;
+            model.window = source.window;
+            model.signals = source.signals.clone();
+            model.mask = MaskConfig::retrain(&source, a.top);
+            mask_from = Some(best);
+        }
+    }
+    if a.mask_from.is_some() && mask_from.is_none() {
+        anyhow::bail!("--mask-from is for --mode retrain");
     }
     if let Some(p) = &a.config {
         let bad = || format!("{}: bad configuration", p.display());
@@ -72,6 +96,13 @@ pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
                 other => anyhow::bail!("{}: unknown section `{other}` (expected `model`, `train`)", bad()),
             }
         }
+        if let Some(mode) = flag_mode.filter(|&m| m != model.mask.mode) {
+            anyhow::bail!(
+                "{}: key `model.mask.mode` says {:?} but --mode says {mode:?}; give the mode in one place",
+                p.display(),
+                model.mask.mode
+            );
+        }
         // Before the flags: what fails here comes from the file (the presets are valid).
         model.validate().map_err(|e| anyhow::anyhow!("{}: key `model.{}`: {}", bad(), e.field, e.message))?;
         train.validate().map_err(|e| anyhow::anyhow!("{}: key `{}`: {}", bad(), e.field, e.message))?;
@@ -82,7 +113,21 @@ pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
     train.batch_size = a.batch_size.unwrap_or(train.batch_size);
     train.validate_every = a.validate_every.unwrap_or(train.validate_every);
     let peaks = a.peaks.as_ref().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string());
-    Ok(RunConfig { model, train, peaks })
+    model.validate().map_err(|e| anyhow::anyhow!("key `model.{}`: {}", e.field, e.message))?;
+    Ok(RunConfig { model, train, peaks, mask_from })
+}
+
+/// The model configuration of a trained run and the path of its best checkpoint.
+fn retrain_source(run: Option<&std::path::Path>) -> anyhow::Result<(Seq2ExpConfig, String)> {
+    let run = run.context("--mode retrain needs --mask-from RUN_DIR (a trained soft or discovery run)")?;
+    let dir = RunDir::new(run);
+    let cfg = dir.read_config()?;
+    let best = dir.best();
+    if !best.exists() {
+        anyhow::bail!("{}: no best checkpoint yet; train the run whose mask you want to freeze first", best.display());
+    }
+    let best = std::fs::canonicalize(&best).unwrap_or(best);
+    Ok((cfg.model, best.display().to_string()))
 }
 
 pub fn run(a: TrainArgs) -> anyhow::Result<()> {

@@ -3,10 +3,11 @@
 use tch::nn::Path;
 use tch::{Kind, Tensor};
 
-use seq2exp_models::config::{MaskConfig, MaskMode, Posterior};
+use seq2exp_models::config::{MaskConfig, MaskMode, Posterior, Seq2ExpConfig};
 
 use super::beta::{beta_mean, kl_beta, sample_beta, straight_through};
-use crate::nn::linear;
+use super::seq2exp::ModelInput;
+use crate::nn::{linear, CaduceusStack};
 
 /// Training samples the mask; evaluation uses the deterministic Beta mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,37 @@ impl MaskHead {
         let beta = beta1 + beta2 - shift;
         let kl = kl_beta(&alpha, &beta, cfg.kl_alpha, cfg.kl_beta).mean(Kind::Float);
         Posteriors { alpha, beta, kl }
+    }
+}
+
+/// A learned mask: the generator stack and its mask head.
+pub struct Generator {
+    pub stack: CaduceusStack,
+    head: MaskHead,
+}
+
+impl Generator {
+    /// `generator.*` and `mask_head.*` under `p`.
+    pub fn new(p: &Path, cfg: &Seq2ExpConfig) -> Self {
+        Self { stack: CaduceusStack::new(&(p / "generator"), &cfg.generator), head: MaskHead::new(p, cfg.d_model()) }
+    }
+
+    /// The mask after the overrides and the posterior's KL. `emb`, `seq`: the embeddings (the soft
+    /// generator reads the DNA only; hard and discovery read DNA and signals, so the generator itself can
+    /// require both a motif and open chromatin).
+    pub fn mask(
+        &self,
+        cfg: &Seq2ExpConfig,
+        emb: &Tensor,
+        seq: &Tensor,
+        x: &ModelInput,
+        pass: Pass,
+    ) -> (Tensor, Tensor) {
+        let m = &cfg.mask;
+        let generated = self.stack.forward(if m.mode == MaskMode::Soft { seq } else { emb });
+        let post = self.head.posterior(m, &generated, &x.signals);
+        let raw = draw(m, &post, pass);
+        (apply_overrides(&raw, x.blacklist.as_ref(), m.promoter_half_width), post.kl)
     }
 }
 

@@ -7,9 +7,11 @@ use tch::{Device, Kind, Tensor};
 use seq2exp_models::config::{MaskMode, Seq2ExpConfig};
 
 use super::compact::compacted_pool;
+use super::embed::Embeddings;
 use super::head::Head;
-use super::mask::{apply_overrides, draw, MaskHead, Pass};
-use crate::nn::{linear, CaduceusStack};
+use super::mask::{apply_overrides, Generator, Pass};
+use super::retrain::FrozenMask;
+use crate::nn::CaduceusStack;
 
 /// One batch on the model's device. `dna`: `[B, L]` codes (A, C, G, T = 0..3, other = 4); `signals`:
 /// `[B, L, C]`; `features`: `[B, 9]`; `blacklist`, `peaks`: `[B, L]`, 1 = in the set.
@@ -52,66 +54,55 @@ pub struct ModelOutput {
 pub struct Seq2Exp {
     pub cfg: Seq2ExpConfig,
     pub vs: VarStore,
-    seq_embed: (Tensor, Tensor),
-    sig_embed: (Tensor, Tensor),
-    /// `[1, L, d]`, zeros at initialisation: the hard variant's learned position embedding.
-    pos_emb: Option<Tensor>,
-    generator: Option<CaduceusStack>,
-    mask_head: Option<MaskHead>,
+    embed: Embeddings,
+    /// The generator and mask head of a learned mask (soft, hard, discovery).
+    generator: Option<Generator>,
+    /// The retrain variant's frozen mask model (`mask_model.*`).
+    frozen: Option<FrozenMask>,
     /// None for `signal`, and for `hard`, whose predictor pass runs the generator's stack.
     predictor: Option<CaduceusStack>,
     pub head: Head,
 }
 
-fn embed(p: &tch::nn::Path, name: &str, inp: usize, d: usize) -> (Tensor, Tensor) {
-    let (w, b) = linear(p, name, inp, d, true);
-    (w, b.expect("bias"))
-}
-
 impl Seq2Exp {
-    /// A freshly initialised model (seed the RNG first for reproducible weights).
+    /// A freshly initialised model (seed the RNG first for reproducible weights). A retrain model's
+    /// frozen mask starts untrained: fill it with [`FrozenMask::load`] via [`Self::frozen_mask`].
     pub fn new(cfg: &Seq2ExpConfig, device: Device) -> Self {
         let vs = VarStore::new(device);
         let root = vs.root();
-        let d = cfg.d_model();
-        let c = cfg.signals.len();
-        let learned = cfg.mask.learned();
         let own_predictor = cfg.mask.mode != MaskMode::Signal && !cfg.shares_stack();
-        let seq_embed = embed(&root, "seq_embed", 4, d);
-        let sig_embed = embed(&root, "sig_embed", c, d);
-        let pos_emb = cfg.shares_stack().then(|| root.zeros("pos_emb", &[1, cfg.window as i64, d as i64]));
-        let generator = learned.then(|| CaduceusStack::new(&(&root / "generator"), &cfg.generator));
-        let mask_head = learned.then(|| MaskHead::new(&root, d));
+        let embed = Embeddings::new(&root, cfg);
+        let generator = cfg.mask.learned().then(|| Generator::new(&root, cfg));
+        let frozen = cfg.mask.retrain.as_ref().map(|r| FrozenMask::new(&vs, &r.source).with_kept(r.kept(cfg.window)));
         let predictor = own_predictor.then(|| CaduceusStack::new(&(&root / "predictor"), &cfg.predictor));
         let head = Head::new(&(&root / "head"), &cfg.head, cfg.pooled_width());
-        Self { cfg: cfg.clone(), vs, seq_embed, sig_embed, pos_emb, generator, mask_head, predictor, head }
+        Self { cfg: cfg.clone(), vs, embed, generator, frozen, predictor, head }
     }
 
     /// State-dict aliases of tied weights (`prefix.layers.i.mixer.mamba_rev.{in,out}_proj.weight`).
     pub fn tied_names(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for (name, stack, present) in [
-            ("generator", &self.cfg.generator, self.generator.is_some()),
-            ("predictor", &self.cfg.predictor, self.predictor.is_some()),
+        let source = self.cfg.mask.retrain.as_ref().map(|r| &r.source.generator);
+        for (name, stack) in [
+            ("generator", self.generator.as_ref().map(|_| &self.cfg.generator)),
+            ("predictor", self.predictor.as_ref().map(|_| &self.cfg.predictor)),
+            ("mask_model.generator", source),
         ] {
-            if present {
+            if let Some(stack) = stack {
                 out.extend(stack.tied_names().into_iter().map(|(a, b)| (format!("{name}.{a}"), format!("{name}.{b}"))));
             }
         }
         out
     }
 
-    /// The predictor input before masking, `[B, L, d]`: seq_embed(DNA) (+ `pos_emb` for hard) +
-    /// sig_embed(signals); and the sequence part alone, which the soft generator reads.
+    /// The predictor input before masking, `[B, L, d]`, and the sequence part alone (see [`Embeddings`]).
     pub fn embeddings(&self, x: &ModelInput) -> (Tensor, Tensor) {
-        let onehot = x.dna.one_hot(5).narrow(-1, 0, 4).to_kind(Kind::Float);
-        let mut seq = onehot.linear(&self.seq_embed.0, Some(&self.seq_embed.1));
-        if let Some(pos) = &self.pos_emb {
-            seq = seq + pos;
-        }
-        let sig = x.signals.to_kind(Kind::Float).linear(&self.sig_embed.0, Some(&self.sig_embed.1));
-        let emb = &seq + &sig;
-        (emb, seq)
+        self.embed.forward(x)
+    }
+
+    /// The retrain variant's frozen mask model.
+    pub fn frozen_mask(&self) -> Option<&FrozenMask> {
+        self.frozen.as_ref()
     }
 
     pub fn forward(&self, x: &ModelInput, pass: Pass) -> ModelOutput {
@@ -121,20 +112,16 @@ impl Seq2Exp {
         }
         let (emb, seq) = self.embeddings(x);
         let m = &self.cfg.mask;
-        let (mask, kl) = match m.mode {
-            MaskMode::Peakmask => {
+        let (mask, kl) = match (m.mode, &self.generator, &self.frozen) {
+            (MaskMode::Peakmask, _, _) => {
                 let peaks = x.peaks.as_ref().expect("the peak-mask baseline needs peaks in its input");
                 (Some(apply_overrides(peaks, x.blacklist.as_ref(), m.promoter_half_width)), zero)
             }
-            MaskMode::Soft | MaskMode::Hard | MaskMode::Discovery => {
-                // Soft: the generator reads the DNA only; hard and discovery read DNA and signals, so
-                // the generator itself can require both a motif and open chromatin.
-                let gen_in = if m.mode == MaskMode::Soft { seq } else { emb.shallow_clone() };
-                let generated = self.generator.as_ref().expect("generator").forward(&gen_in);
-                let post = self.mask_head.as_ref().expect("mask head").posterior(m, &generated, &x.signals);
-                let raw = draw(m, &post, pass);
-                (Some(apply_overrides(&raw, x.blacklist.as_ref(), m.promoter_half_width)), post.kl)
+            (_, Some(g), _) => {
+                let (mask, kl) = g.mask(&self.cfg, &emb, &seq, x, pass);
+                (Some(mask), kl)
             }
+            (_, _, Some(f)) => (Some(f.top_mask(x)), zero),
             _ => (None, zero),
         };
         let pred = self.predict_from(&emb, mask.as_ref(), &x.features);
@@ -165,7 +152,7 @@ impl Seq2Exp {
     /// The stack of the predictor pass: the predictor's own, or the generator's for hard (None for the
     /// signal-only baseline).
     pub fn predictor(&self) -> Option<&CaduceusStack> {
-        self.predictor.as_ref().or(self.generator.as_ref().filter(|_| self.cfg.shares_stack()))
+        self.predictor.as_ref().or(self.generator.as_ref().filter(|_| self.cfg.shares_stack()).map(|g| &g.stack))
     }
 
     /// Signal-only baseline: per channel, the mean over the pooled centre and over the whole window.

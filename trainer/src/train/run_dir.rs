@@ -20,6 +20,10 @@ pub struct RunConfig {
     /// Peaks BED of the `peakmask` baseline, if any.
     #[serde(default)]
     pub peaks: Option<String>,
+    /// The checkpoint the retrain variant's frozen mask is read from (when the run starts; a resumed run
+    /// reads it from its own checkpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask_from: Option<String>,
 }
 
 /// Where training stands after a step; saved in checkpoints.

@@ -97,6 +97,9 @@ fn prepare(
     tch::manual_seed(cfg.train.seed as i64);
     let model = Seq2Exp::new(&cfg.model, opts.device);
     set_feature_scaling(&model, reader, train);
+    if model.frozen_mask().is_some() && !run.last().exists() {
+        load_frozen_mask(cfg, &model)?;
+    }
     let mut opt = AdamW::new(trainable(&model), cfg.train.betas, cfg.train.adam_eps, cfg.train.weight_decay);
     let mut state = TrainState::default();
     if run.last().exists() {
@@ -109,6 +112,22 @@ fn prepare(
         tracing::info!(step = state.step, "resuming {}", run.path.display());
     }
     Ok((model, opt, state))
+}
+
+/// Fills a retrain model's frozen mask from the source checkpoint named in the run configuration, which
+/// must still hold the model the configuration describes.
+fn load_frozen_mask(cfg: &RunConfig, model: &Seq2Exp) -> anyhow::Result<()> {
+    let path = cfg.mask_from.as_deref().context("a retrain run needs the checkpoint of its mask (--mask-from)")?;
+    let path = std::path::Path::new(path);
+    let source = load(path)?;
+    let expected = &cfg.model.mask.retrain.as_ref().expect("validated").source;
+    if &source.config.model != expected.as_ref() {
+        anyhow::bail!(
+            "{}: this checkpoint holds another model than the one the run was configured with",
+            path.display()
+        );
+    }
+    crate::model::FrozenMask::load(&model.vs, &source.tensors).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 pub fn train_loop(

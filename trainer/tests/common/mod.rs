@@ -35,6 +35,9 @@ pub fn config(dir: &Path) -> PathBuf {
     model.mask.promoter_half_width = 500;
     let mut train = TrainConfig::preset(Preset::Tiny);
     (train.steps, train.batch_size, train.validate_every, train.fold, train.warmup_steps) = (16, 2, 4, 1, 4);
+    let mut model = serde_json::to_value(model).unwrap();
+    // The mode comes from the preset or `--mode`; a file that also names one must agree with the flag.
+    model["mask"].as_object_mut().unwrap().remove("mode");
     let path = dir.join("config.json");
     std::fs::write(&path, serde_json::json!({ "model": model, "train": train }).to_string()).unwrap();
     path
@@ -53,4 +56,30 @@ pub fn train_cmd(store: &Path, cfg: &Path, out: &Path) -> Command {
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     c
+}
+
+/// `trainer export` of `run` to `out` in `flavour`, parity-checked on 3 genes of `store`.
+pub fn export_cli(run: &Path, out: &Path, flavour: &str, store: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(["export", "--flavour", flavour, "--genes", "3", "--threads", "2"])
+        .arg("--run")
+        .arg(run)
+        .arg("--out")
+        .arg(out)
+        .arg("--store")
+        .arg(store)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "export {flavour}: {}", String::from_utf8_lossy(&o.stderr));
+    eprintln!("{}", String::from_utf8_lossy(&o.stdout));
+    assert!(out.exists() && no_temporary_file(out));
+}
+
+/// No `.NAME.tmp-PID` sibling of `out` (the atomic writer's temporary file) is left.
+pub fn no_temporary_file(out: &Path) -> bool {
+    let prefix = format!(".{}.tmp-", out.file_name().unwrap().to_string_lossy());
+    std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .all(|e| !e.file_name().to_string_lossy().starts_with(&prefix))
 }
