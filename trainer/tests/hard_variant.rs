@@ -39,7 +39,7 @@ fn fixed_mask() -> Tensor {
     let v: Vec<f32> = (0..B * L)
         .map(|i| {
             let p = i % L;
-            f32::from((L / 2 - 8..L / 2 + 8).contains(&p) || (p * 5 + i / L) % 3 == 0)
+            f32::from((L / 2 - 8..L / 2 + 8).contains(&p) || (p * 5 + i / L).is_multiple_of(3))
         })
         .collect();
     Tensor::from_slice(&v).reshape([B as i64, L as i64])

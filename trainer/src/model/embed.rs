@@ -39,7 +39,7 @@ impl Embeddings {
         let onehot = x.dna.one_hot(5).narrow(-1, 0, 4).to_kind(Kind::Float);
         let mut seq = onehot.linear(&self.seq.0, Some(&self.seq.1));
         if let Some(pos) = &self.pos {
-            seq = seq + pos;
+            seq += pos;
         }
         let sig = x.signals.to_kind(Kind::Float).linear(&self.sig.0, Some(&self.sig.1));
         (&seq + &sig, seq)
