@@ -7,6 +7,7 @@ pub mod cli;
 pub mod error;
 pub mod eval;
 pub mod export;
+pub mod import;
 pub mod model;
 pub mod nn;
 pub mod scan;

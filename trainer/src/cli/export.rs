@@ -1,20 +1,33 @@
-//! `trainer export --run RUN_DIR --out MODEL.onnx [--flavour fast|portable] [--store S.h5] [--genes 4]`.
+//! `trainer export --run RUN_DIR --out MODEL.onnx [--flavour fast|portable] [--store S.h5] [--genes 4]`, or
+//! `trainer export --run RUN_DIR --out weights.safetensors --format reference-state-dict`.
 
 use std::path::PathBuf;
 
 use clap::Args;
 use seq2exp_runtime::Flavour;
 
-use crate::export::{export, ExportOptions};
+use crate::export::{export, export_reference_state_dict, ExportOptions};
+
+/// What `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A seq2exp ONNX model for the runtime.
+    Onnx,
+    /// The weights as a safetensors state dict named as the reference PyTorch model names them.
+    ReferenceStateDict,
+}
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Run directory written by `trainer train` (its best checkpoint, else its last).
     #[arg(long)]
     pub run: PathBuf,
-    /// ONNX file to write (replaced atomically, only if validation passes).
+    /// File to write: ONNX (replaced atomically, only if validation passes) or safetensors.
     #[arg(long)]
     pub out: PathBuf,
+    /// onnx | reference-state-dict (the options below are for ONNX).
+    #[arg(long, value_enum, default_value = "onnx")]
+    pub format: Format,
     /// fast (custom scan op: needs the seq2exp runtime) | portable (stock ONNX, any onnxruntime).
     #[arg(long, default_value = "fast")]
     pub flavour: Flavour,
@@ -37,6 +50,21 @@ pub struct ExportArgs {
 }
 
 pub fn run(a: ExportArgs) -> anyhow::Result<()> {
+    if a.format == Format::ReferenceStateDict {
+        let r = export_reference_state_dict(&a.run, &a.out)?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&r)?);
+        } else {
+            println!(
+                "wrote {} ({} tensors, {} values, reference naming) from {}",
+                r.out.display(),
+                r.tensors,
+                r.parameters,
+                r.checkpoint.display()
+            );
+        }
+        return Ok(());
+    }
     let opts = ExportOptions {
         run: a.run,
         out: a.out,

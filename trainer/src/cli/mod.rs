@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 pub mod bench;
 pub mod eval;
 pub mod export;
+pub mod import;
 pub mod train;
 
 #[derive(Debug, Parser)]
@@ -20,8 +21,11 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Metrics of a trained run on a split; element recovery with a truth BED.
     Eval(eval::EvalArgs),
-    /// Export a trained run to ONNX (validated against the trainer before it is written).
+    /// Export a trained run to ONNX (validated against the trainer before it is written), or its weights
+    /// as a state dict in the reference PyTorch model's naming.
     Export(export::ExportArgs),
+    /// Turn a state dict in the reference PyTorch model's naming into a run directory.
+    Import(import::ImportArgs),
     /// Training-step time and peak memory of a preset on synthetic batches (prints figures).
     Bench(bench::BenchArgs),
 }
@@ -31,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Export(a) => export::run(a),
+        Command::Import(a) => import::run(a),
         Command::Bench(a) => bench::run(a),
     }
 }

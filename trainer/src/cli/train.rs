@@ -57,32 +57,55 @@ pub struct TrainArgs {
 /// The run configuration from preset, `--mode`, config file and flags, in that order (later wins).
 /// The config file may give any subset of fields: it is merged into the preset, key by key.
 pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
-    let mut model = Seq2ExpConfig::preset(a.preset);
-    let mut train = TrainConfig::preset(a.preset);
+    let mode = a.mode.as_deref().map(parse_mode).transpose()?;
     let mut mask_from = None;
-    let flag_mode = a
-        .mode
-        .as_ref()
-        .map(|m| {
-            serde_json::from_value::<MaskMode>(serde_json::Value::String(m.clone())).map_err(|_| {
-                anyhow::anyhow!("unknown --mode '{m}' (soft, hard, retrain, discovery, nomask, peakmask, signal)")
-            })
-        })
-        .transpose()?;
-    if let Some(mode) = flag_mode {
-        model.mask = MaskConfig::for_mode(mode);
-        if mode == MaskMode::Retrain {
-            let (source, best) = retrain_source(a.mask_from.as_deref())?;
-            model.window = source.window;
-            model.signals = source.signals.clone();
-            model.mask = MaskConfig::retrain(&source, a.top);
-            mask_from = Some(best);
-        }
-    }
+    let retrain = if mode == Some(MaskMode::Retrain) {
+        let (source, best) = retrain_source(a.mask_from.as_deref())?;
+        mask_from = Some(best);
+        Some((source, a.top))
+    } else {
+        None
+    };
     if a.mask_from.is_some() && mask_from.is_none() {
         anyhow::bail!("--mask-from is for --mode retrain");
     }
-    if let Some(p) = &a.config {
+    let (model, mut train) = compose(a.preset, mode, a.config.as_deref(), retrain)?;
+    train.fold = a.fold.unwrap_or(train.fold);
+    train.steps = a.steps.unwrap_or(train.steps);
+    train.seed = a.seed.unwrap_or(train.seed);
+    train.batch_size = a.batch_size.unwrap_or(train.batch_size);
+    train.validate_every = a.validate_every.unwrap_or(train.validate_every);
+    let peaks = a.peaks.as_ref().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string());
+    model.validate().map_err(|e| anyhow::anyhow!("key `model.{}`: {}", e.field, e.message))?;
+    Ok(RunConfig { model, train, peaks, mask_from })
+}
+
+/// `--mode NAME` as a mask mode.
+pub fn parse_mode(m: &str) -> anyhow::Result<MaskMode> {
+    serde_json::from_value::<MaskMode>(serde_json::Value::String(m.to_string()))
+        .map_err(|_| anyhow::anyhow!("unknown --mode '{m}' (soft, hard, retrain, discovery, nomask, peakmask, signal)"))
+}
+
+/// Model and training configuration from a preset, a mode (retrain: with the frozen mask's source
+/// configuration and the fraction kept) and a config file merged into them, key by key.
+pub fn compose(
+    preset: Preset,
+    mode: Option<MaskMode>,
+    config: Option<&std::path::Path>,
+    retrain: Option<(Seq2ExpConfig, f64)>,
+) -> anyhow::Result<(Seq2ExpConfig, TrainConfig)> {
+    let mut model = Seq2ExpConfig::preset(preset);
+    let mut train = TrainConfig::preset(preset);
+    if let Some(mode) = mode {
+        model.mask = MaskConfig::for_mode(mode);
+        if mode == MaskMode::Retrain {
+            let (source, top) = retrain.context("the retrain mode needs the configuration of its frozen mask")?;
+            model.window = source.window;
+            model.signals = source.signals.clone();
+            model.mask = MaskConfig::retrain(&source, top);
+        }
+    }
+    if let Some(p) = config {
         let bad = || format!("{}: bad configuration", p.display());
         let text = std::fs::read_to_string(p).with_context(|| p.display().to_string())?;
         let file: serde_json::Value = serde_json::from_str(&text).with_context(bad)?;
@@ -96,7 +119,7 @@ pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
                 other => anyhow::bail!("{}: unknown section `{other}` (expected `model`, `train`)", bad()),
             }
         }
-        if let Some(mode) = flag_mode.filter(|&m| m != model.mask.mode) {
+        if let Some(mode) = mode.filter(|&m| m != model.mask.mode) {
             anyhow::bail!(
                 "{}: key `model.mask.mode` says {:?} but --mode says {mode:?}; give the mode in one place",
                 p.display(),
@@ -107,14 +130,7 @@ pub fn run_config(a: &TrainArgs) -> anyhow::Result<RunConfig> {
         model.validate().map_err(|e| anyhow::anyhow!("{}: key `model.{}`: {}", bad(), e.field, e.message))?;
         train.validate().map_err(|e| anyhow::anyhow!("{}: key `{}`: {}", bad(), e.field, e.message))?;
     }
-    train.fold = a.fold.unwrap_or(train.fold);
-    train.steps = a.steps.unwrap_or(train.steps);
-    train.seed = a.seed.unwrap_or(train.seed);
-    train.batch_size = a.batch_size.unwrap_or(train.batch_size);
-    train.validate_every = a.validate_every.unwrap_or(train.validate_every);
-    let peaks = a.peaks.as_ref().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string());
-    model.validate().map_err(|e| anyhow::anyhow!("key `model.{}`: {}", e.field, e.message))?;
-    Ok(RunConfig { model, train, peaks, mask_from })
+    Ok((model, train))
 }
 
 /// The model configuration of a trained run and the path of its best checkpoint.

@@ -5,6 +5,7 @@
 //! reported, not matched on.
 
 mod provenance;
+mod reference;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use seq2exp_store::output::{plain_io, Staged};
 use tch::{Device, Kind};
 
 use crate::train::run_dir::{load, RunDir};
+pub use reference::{export_reference_state_dict, ReferenceExport, SEQ2EXP_CONFIG};
 pub use validate::{Parity, ValidationInputs};
 
 pub struct ExportOptions {
