@@ -91,3 +91,90 @@ pub fn peak_rss_bytes() -> u64 {
         })
         .map_or(0, |kb| kb * 1024)
 }
+
+/// Checks a CLI definition (clap's `debug_assert`) and that every example in each subcommand's
+/// `after_help` parses: the examples users copy must not rot. For tests; panics naming the example.
+pub fn assert_cli_and_examples<C: clap::CommandFactory>() {
+    let cmd = C::command();
+    cmd.clone().debug_assert();
+    let name = cmd.get_name().to_string();
+    let mut seen = 0;
+    for sub in cmd.get_subcommands() {
+        let help = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+        let examples = examples(&help, &name);
+        assert!(!examples.is_empty(), "`{name} {}` has no examples in its --help", sub.get_name());
+        for words in examples {
+            seen += 1;
+            if let Err(e) = C::command().try_get_matches_from(&words) {
+                panic!("example `{}` does not parse: {e}", words.join(" "));
+            }
+        }
+    }
+    assert!(seen > 0, "{name}: no examples found");
+}
+
+/// The command lines of a help text that start with `bin` (indented, `\` continuations joined), split
+/// into words as a POSIX shell would for the simple quoting examples use ('…' and "…").
+fn examples(help: &str, bin: &str) -> Vec<Vec<String>> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for line in help.lines() {
+        let t = line.trim();
+        if current.is_empty() && !t.starts_with(&format!("{bin} ")) {
+            continue;
+        }
+        match t.strip_suffix('\\') {
+            Some(head) => {
+                current.push_str(head);
+                current.push(' ');
+            }
+            None => {
+                current.push_str(t);
+                lines.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    lines.iter().map(|l| shell_words(l)).collect()
+}
+
+fn shell_words(line: &str) -> Vec<String> {
+    let (mut words, mut word, mut quote, mut in_word) = (Vec::new(), String::new(), None, false);
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn examples_join_continuations_and_honour_quotes() {
+        let help = "Examples:\n  tool run --a 'x y' \\\n    --b \"1*2\"\n  tool info f\nNot an example.";
+        assert_eq!(
+            examples(help, "tool"),
+            vec![vec!["tool", "run", "--a", "x y", "--b", "1*2"], vec!["tool", "info", "f"]]
+        );
+    }
+}

@@ -48,10 +48,14 @@ fn assert_close(what: &str, a: &Prediction, b: &Prediction) {
     eprintln!("{what}: expression {:?}", b.expression);
 }
 
-fn python() -> Option<PathBuf> {
-    let v = std::env::var_os("SEQ2EXP_VENV")?;
+/// The project's venv Python (scripts/setup.sh); missing, the test fails instead of skipping the check.
+fn python() -> PathBuf {
+    let v = std::env::var_os("SEQ2EXP_VENV")
+        .or_else(|| option_env!("SEQ2EXP_VENV").map(Into::into))
+        .expect("SEQ2EXP_VENV is not set: run scripts/setup.sh (it installs the venv for the onnxruntime check)");
     let p = Path::new(&v).join("bin/python");
-    p.exists().then_some(p)
+    assert!(p.exists(), "{} does not exist: run scripts/setup.sh", p.display());
+    p
 }
 
 /// Stock onnxruntime on `model` (the runtime crate's script: full onnx check, then a run).
@@ -109,13 +113,10 @@ fn trained_run_exports_in_both_flavours_and_matches_the_trainer() {
     // A mask that is not trivially constant: the soft mask varies between bases.
     let m = reference.mask.as_ref().unwrap();
     assert!(m.iter().any(|&v| v < 0.99), "mask is all ones");
-    if let Some(py) = python() {
-        let theirs = run_python(&py, &portable, dir.path(), &b, false).unwrap();
-        assert_close("stock onnxruntime portable", &reference, &theirs);
-        run_python(&py, &fast, dir.path(), &b, true);
-    } else {
-        eprintln!("SEQ2EXP_VENV has no python: stock onnxruntime check skipped");
-    }
+    let py = python();
+    let theirs = run_python(&py, &portable, dir.path(), &b, false).unwrap();
+    assert_close("stock onnxruntime portable", &reference, &theirs);
+    run_python(&py, &fast, dir.path(), &b, true);
 }
 
 /// A run directory holding a freshly initialised model of `mode` (no training needed for parity).

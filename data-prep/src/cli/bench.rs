@@ -14,6 +14,9 @@ use serde_json::Value;
 use crate::simulate::{simulate, SimConfig};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  data-prep bench
+  data-prep bench --window 20000 --genes 50,100 --no-compression")]
 pub struct BenchArgs {
     /// Where the simulated inputs and stores go (reused across runs).
     #[arg(long, default_value = "target/bench-data-prep")]

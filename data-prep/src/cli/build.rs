@@ -10,6 +10,13 @@ use seq2exp_store::Compression;
 use crate::build::{build_store, BuildConfig};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  data-prep build --fasta hg38.fa --genes gencode.v44.gtf --bigwig h3k27ac=K562_H3K27ac.bw \\
+    --bigwig dnase=K562_DNase.bw --hic 'K562.mcool::resolutions/5000' --expression cage.csv \\
+    --id-col ENSID --value-col 'K562_CAGE_128*3_sum' --window 200000 --genome-build hg38 --out store.h5
+  data-prep build --fasta sim/genome.fa --genes sim/genes.gtf --bigwig dnase=sim/dnase.bw \\
+    --expression sim/expression.csv --id-col ENSID --value-col 'K562_CAGE_128*3_sum' --window 20000 \\
+    --genome-build sim --out small.h5")]
 pub struct BuildArgs {
     /// Genome FASTA with a .fai index (plain, or bgzipped with .fai and .gzi).
     #[arg(long)]

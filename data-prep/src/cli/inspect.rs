@@ -8,6 +8,9 @@ use seq2exp_store::{Selection, Split, StoreReader, N_FOLDS};
 use serde_json::json;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  data-prep inspect store.h5
+  data-prep inspect store.h5 --gene GATA1 --json")]
 pub struct InspectArgs {
     /// The store to describe.
     pub store: PathBuf,

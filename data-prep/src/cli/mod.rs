@@ -38,3 +38,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 pub use seq2exp_cli_util::{command_line, progress};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_subcommand_parses_and_its_examples_parse() {
+        seq2exp_cli_util::assert_cli_and_examples::<super::Cli>();
+    }
+}

@@ -7,6 +7,9 @@ use clap::Args;
 use crate::simulate::{simulate, SimConfig};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  data-prep simulate --out sim --seed 2222
+  data-prep simulate --config sim.json --window 8000 --out sim8k --overwrite")]
 pub struct SimulateArgs {
     /// Output directory (must not exist or be empty; written atomically).
     #[arg(long)]

@@ -14,6 +14,9 @@ use crate::onnx::{build_model, to_bytes};
 use crate::{Flavour, LoadOptions, Model};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  runtime bench --preset paper --workers 2
+  runtime bench --model soft.onnx --batch 2 --repeats 3 --json")]
 pub struct BenchArgs {
     /// An exported model; without it, a model of --preset with random weights is built.
     #[arg(long)]

@@ -14,6 +14,9 @@ use crate::output::masks::mask_ratio;
 use crate::output::predictions::read_predictions;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  runtime eval --predictions pred/predictions.tsv --store store.h5 --split test --fold 11
+  runtime eval --predictions pred/predictions.tsv --store store.h5 --json")]
 pub struct EvalArgs {
     #[arg(long)]
     pub predictions: PathBuf,

@@ -13,6 +13,9 @@ fn tensor(t: &TensorInfo) -> String {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  runtime info soft.onnx
+  runtime info soft.onnx --json")]
 pub struct InfoArgs {
     /// Exported model.
     pub model: PathBuf,

@@ -11,6 +11,9 @@ use crate::select::{GeneFilter, Shard};
 use crate::{LoadOptions, Model};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  runtime predict --model soft.onnx --store store.h5 --out pred --masks
+  runtime predict --model soft.onnx --store store.h5 --out pred --split test --fold 11 --shard 3/16")]
 pub struct PredictArgs {
     /// Exported model (`trainer export`).
     #[arg(long)]

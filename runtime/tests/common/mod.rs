@@ -91,11 +91,15 @@ pub fn inputs(cfg: &Seq2ExpConfig, batch: usize, seed: u64) -> (Vec<u8>, Vec<f32
     (dna, signals, features, blacklist)
 }
 
-/// `$SEQ2EXP_VENV/bin/python`, if there is one.
-pub fn venv_python() -> Option<std::path::PathBuf> {
-    let v = std::env::var_os("SEQ2EXP_VENV").or_else(|| option_env!("SEQ2EXP_VENV").map(Into::into))?;
+/// `$SEQ2EXP_VENV/bin/python` (scripts/setup.sh installs it and records the path for cargo). A test that
+/// needs it fails, rather than skips, when it is missing: a skipped cross-check would read as a pass.
+pub fn venv_python() -> std::path::PathBuf {
+    let v = std::env::var_os("SEQ2EXP_VENV")
+        .or_else(|| option_env!("SEQ2EXP_VENV").map(Into::into))
+        .expect("SEQ2EXP_VENV is not set: run scripts/setup.sh (it installs the venv this cross-check runs in)");
     let p = std::path::Path::new(&v).join("bin/python");
-    p.exists().then_some(p)
+    assert!(p.exists(), "{} does not exist: run scripts/setup.sh", p.display());
+    p
 }
 
 fn script() -> std::path::PathBuf {

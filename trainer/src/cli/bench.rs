@@ -12,6 +12,9 @@ use crate::model::{ModelInput, Pass, Seq2Exp};
 use crate::train::{optimise, trainable, AdamW, RunConfig};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  trainer bench --preset paper --device cuda --steps 5
+  trainer bench --preset tiny --mode hard --forward --json")]
 pub struct BenchArgs {
     /// tiny | paper.
     #[arg(long, default_value = "tiny")]

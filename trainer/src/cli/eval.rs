@@ -8,6 +8,9 @@ use seq2exp_store::Split;
 use crate::eval::{evaluate, table, EvalOptions};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  trainer eval --run runs/soft --store store.h5 --split test
+  trainer eval --run runs/soft --store store.h5 --truth sim/truth.bed --elements sim/elements.bed --json")]
 pub struct EvalArgs {
     /// Run directory written by `trainer train`.
     #[arg(long)]

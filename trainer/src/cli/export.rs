@@ -18,6 +18,10 @@ pub enum Format {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  trainer export --run runs/soft --out soft.onnx --store store.h5
+  trainer export --run runs/soft --out soft-portable.onnx --flavour portable
+  trainer export --run runs/soft --out soft.safetensors --format reference-state-dict")]
 pub struct ExportArgs {
     /// Run directory written by `trainer train` (its best checkpoint, else its last).
     #[arg(long)]

@@ -56,3 +56,11 @@ pub fn device(name: &str) -> anyhow::Result<tch::Device> {
         other => anyhow::bail!("unknown --device '{other}' (cpu, cuda, auto)"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_subcommand_parses_and_its_examples_parse() {
+        seq2exp_cli_util::assert_cli_and_examples::<super::Cli>();
+    }
+}

@@ -11,6 +11,10 @@ use seq2exp_store::output::DirLock;
 use crate::train::{train, RunConfig, RunDir, TrainOptions};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  trainer train --store store.h5 --out runs/soft --preset paper --mode soft --device cuda
+  trainer train --store store.h5 --out runs/retrain --mode retrain --mask-from runs/soft --top 0.1
+  trainer train --store demo/store.h5 --out runs/tiny --preset tiny --device cpu --steps 300")]
 pub struct TrainArgs {
     /// Window store built by `data-prep build`.
     #[arg(long)]
