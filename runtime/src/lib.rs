@@ -21,3 +21,4 @@ pub use info::{ModelInfo, TensorInfo};
 pub use input::{InputBatch, Prediction};
 pub use model::{LoadOptions, Model};
 pub use onnx::Flavour;
+pub mod vep;

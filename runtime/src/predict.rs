@@ -76,7 +76,7 @@ fn run_identity(model: &Path, o: &PredictOptions, genes: &[&str]) -> serde_json:
 
 /// Takes `out` for this job: one job per directory at a time (the lock is held until the returned
 /// guard is dropped, and released by the kernel if the process dies), and only the same job resumes.
-fn claim_dir(out: &Path, identity: &serde_json::Value) -> Result<DirLock, OutputError> {
+pub(crate) fn claim_dir(out: &Path, identity: &serde_json::Value) -> Result<DirLock, OutputError> {
     std::fs::create_dir_all(out).map_err(|e| OutputError::io(out, e))?;
     let lock = DirLock::try_lock(out).map_err(|e| OutputError::io(out, e))?.ok_or_else(|| {
         OutputError::invalid(out.display(), "another job is writing to this directory (a `runtime predict` still running?); wait for it to finish or use another --out")

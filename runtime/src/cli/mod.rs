@@ -6,6 +6,7 @@ pub mod bench;
 pub mod eval;
 pub mod info;
 pub mod predict;
+pub mod vep;
 
 #[derive(Debug, Parser)]
 #[command(name = "runtime", version, about = "Score genes with an exported Seq2Exp model (ONNX Runtime, no libtorch)")]
@@ -22,6 +23,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Inputs, outputs, metadata and flavour of an exported model.
     Info(info::InfoArgs),
+    /// Effect on expression of each VCF allele, for every gene whose window contains it.
+    Vep(vep::VepArgs),
     /// genes/s and GFLOP/s of a model at its window, beside this machine's SGEMM (prints figures).
     Bench(bench::BenchArgs),
 }
@@ -32,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Predict(a) => predict::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Info(a) => info::run(a),
+        Command::Vep(a) => vep::run(a),
         Command::Bench(a) => bench::run(a),
     }
 }

@@ -1,0 +1,345 @@
+//! `runtime vep` on the simulator's genome: SNV effects equal `predict` on a store rebuilt from the
+//! edited FASTA (soft and hard models); indels on either side of the TSS give the ALT window the README
+//! documents, built here independently from the edited haplotype; bad input fails with one clear error.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use seq2exp_data_prep::build::{build_store, BuildConfig};
+use seq2exp_data_prep::simulate::{simulate, SimConfig};
+use seq2exp_models::config::{MaskMode, Seq2ExpConfig};
+use seq2exp_runtime::onnx::{build_model, to_bytes};
+use seq2exp_runtime::vep::edit::{build_alt, realign, Edit, RefWindow};
+use seq2exp_runtime::{Flavour, InputBatch, LoadOptions, Model};
+use seq2exp_store::{dna_code, StoreReader};
+
+const W: usize = 4_000;
+
+fn model(dir: &Path, mode: MaskMode) -> PathBuf {
+    let mut cfg: Seq2ExpConfig = common::config(mode);
+    cfg.window = W;
+    cfg.head.pool_width = 400;
+    cfg.mask.promoter_half_width = 200;
+    let path = dir.join(format!("{mode:?}.onnx"));
+    // Random weights give outputs in the hundreds; scaled to a trained model's range (log10 CAGE ≈ 0–4),
+    // the 1e-5 comparisons below are meaningful at f32 precision.
+    let mut w = common::weights(&cfg, 11);
+    let last = w.get("head.mlp.4.weight", &[1, cfg.head.hidden]).unwrap().data.iter().map(|v| v * 0.005).collect();
+    w.insert("head.mlp.4.weight", vec![1, cfg.head.hidden], last);
+    let proto = build_model(&cfg, &w, Flavour::Fast, &[]).unwrap();
+    std::fs::write(&path, to_bytes(&proto).unwrap()).unwrap();
+    path
+}
+
+fn build(sim: &Path, fasta: &Path, out: &Path) -> PathBuf {
+    let mut b =
+        BuildConfig::new(fasta.to_path_buf(), sim.join("genes.gtf"), sim.join("expression.csv"), out.to_path_buf());
+    b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
+    b.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
+    b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
+    b.blacklist = Some(sim.join("blacklist.bed"));
+    b.window = W as u64;
+    b.progress = false;
+    build_store(&b).unwrap().out
+}
+
+/// The FASTA as (name, upper-case sequence), in file order.
+fn read_fasta(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    for line in std::fs::read_to_string(path).unwrap().lines() {
+        if let Some(name) = line.strip_prefix('>') {
+            out.push((name.split_whitespace().next().unwrap().to_string(), Vec::new()));
+        } else {
+            out.last_mut().unwrap().1.extend(line.trim().bytes().map(|b| b.to_ascii_uppercase()));
+        }
+    }
+    out
+}
+
+fn write_fasta(path: &Path, seqs: &[(String, Vec<u8>)]) {
+    let mut s = String::new();
+    for (name, seq) in seqs {
+        s.push_str(&format!(">{name}\n"));
+        for chunk in seq.chunks(60) {
+            s.push_str(std::str::from_utf8(chunk).unwrap());
+            s.push('\n');
+        }
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+fn write_vcf(path: &Path, records: &[String]) {
+    let mut s = String::from("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    for r in records {
+        s.push_str(r);
+        s.push('\n');
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+fn runtime(args: &[&str], paths: &[(&str, &Path)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_runtime"));
+    c.args(args).arg("--quiet");
+    for (flag, p) in paths {
+        c.arg(flag).arg(p);
+    }
+    c.env("RUST_LOG", "warn").output().unwrap()
+}
+
+fn ok(o: &Output) {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// vep.tsv rows keyed by (pos, alt, gene_id).
+fn read_vep(path: &Path) -> HashMap<(String, String, String), HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let cols: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    lines
+        .map(|l| {
+            let row: HashMap<String, String> =
+                cols.iter().zip(l.split('\t')).map(|(c, v)| (c.to_string(), v.to_string())).collect();
+            ((row["pos"].clone(), row["alt"].clone(), row["gene_id"].clone()), row)
+        })
+        .collect()
+}
+
+fn predict_gene(model: &Path, store: &Path, gene: usize) -> f32 {
+    let m = Model::load(model, &LoadOptions { threads: Some(1), ..Default::default() }).unwrap();
+    let r = StoreReader::open(store).unwrap();
+    let names: Vec<&str> = m.info().signal_names.iter().map(String::as_str).collect();
+    let ex = r.read(gene, &r.signal_spec(&names).unwrap()).unwrap();
+    let b = InputBatch {
+        batch: 1,
+        window: W,
+        dna: &ex.dna,
+        signals: &ex.signals,
+        features: &ex.features,
+        blacklist: Some(&ex.blacklist),
+    };
+    m.predict(&b).unwrap().expression[0]
+}
+
+fn other(base: u8) -> u8 {
+    match base {
+        b'A' => b'G',
+        b'C' => b'T',
+        b'G' => b'A',
+        _ => b'C',
+    }
+}
+
+#[test]
+fn snv_effects_equal_predict_on_a_store_rebuilt_from_the_edited_fasta() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sim = d.join("sim");
+    simulate(&SimConfig::small(5), &sim).unwrap();
+    let store = build(&sim, &sim.join("genome.fa"), &d.join("store.h5"));
+    let genome = read_fasta(&sim.join("genome.fa"));
+    let reader = StoreReader::open(&store).unwrap();
+    // Three SNVs in the windows of genes 0 and 5: upstream, in the promoter, downstream.
+    let picks: Vec<(usize, i64)> = vec![(0, -1500), (0, 30), (5, 1200)];
+    let mut records = Vec::new();
+    let mut snvs = Vec::new();
+    for &(g, offset) in &picks {
+        let gene = &reader.genes()[g];
+        let p = (gene.tss as i64 + offset) as usize;
+        let seq = &genome.iter().find(|(n, _)| *n == gene.chrom).unwrap().1;
+        let (r, a) = (seq[p], other(seq[p]));
+        records.push(format!("{}\t{}\trs{g}_{offset}\t{}\t{}\t.\t.\t.", gene.chrom, p + 1, r as char, a as char));
+        snvs.push((g, gene.chrom.clone(), p, a));
+    }
+    let vcf = d.join("snv.vcf");
+    write_vcf(&vcf, &records);
+    for mode in [MaskMode::Soft, MaskMode::Hard] {
+        let m = model(d, mode);
+        let out = d.join(format!("vep-{mode:?}"));
+        ok(&runtime(
+            &["vep", "--batch", "2"],
+            &[("--model", &m), ("--store", &store), ("--vcf", &vcf), ("--out", &out)],
+        ));
+        let rows = read_vep(&out.join("vep.tsv"));
+        assert_eq!(rows.len(), snvs.len(), "{mode:?}: one row per SNV (each lies in one gene window)");
+        assert!(
+            rows.values().any(|r| r["delta"].parse::<f32>().unwrap() != 0.0),
+            "{mode:?}: no SNV changed the prediction"
+        );
+        for (k, (g, chrom, p, a)) in snvs.iter().enumerate() {
+            let gene = &reader.genes()[*g];
+            let row = &rows[&((p + 1).to_string(), (*a as char).to_string(), gene.id.clone())];
+            let mut edited = genome.clone();
+            edited.iter_mut().find(|(n, _)| n == chrom).unwrap().1[*p] = *a;
+            let fa = d.join(format!("edited-{mode:?}-{k}.fa"));
+            write_fasta(&fa, &edited);
+            let rebuilt = build(&sim, &fa, &d.join(format!("edited-{mode:?}-{k}.h5")));
+            let (want_alt, want_ref) = (predict_gene(&m, &rebuilt, *g), predict_gene(&m, &store, *g));
+            let got = |c: &str| row[c].parse::<f32>().unwrap();
+            assert!(
+                (got("alt_prediction") - want_alt).abs() <= 1e-5,
+                "{mode:?} SNV {k}: {} vs {want_alt}",
+                got("alt_prediction")
+            );
+            assert!((got("ref_prediction") - want_ref).abs() <= 1e-5, "{mode:?} SNV {k}: REF");
+            assert!((got("delta") - (want_alt - want_ref)).abs() <= 2e-5);
+            let sign = if gene.strand.as_str() == "-" { -1 } else { 1 };
+            assert_eq!(row["tss_distance"], (sign * (*p as i64 - gene.tss as i64)).to_string());
+            assert_ne!(row["mask_ref"], "NA", "{mode:?}: the model has a mask");
+        }
+    }
+}
+
+/// The ALT window built from the edited haplotype, as documented: the TSS keeps the window centre, each
+/// base's signals are those measured at its reference position (inserted bases: the base before the
+/// insertion; bases from beyond the stored window: the nearest window edge).
+fn by_haplotype(genome: &[u8], edit: &Edit, tss: i64, w: &RefWindow) -> (Vec<u8>, Vec<f32>) {
+    // Haplotype bases with the reference position each stands for (inserted: the anchor).
+    let mut hap: Vec<(u8, i64)> = (0..edit.start).map(|p| (genome[p as usize], p)).collect();
+    hap.extend(edit.alt.iter().map(|&b| (b, edit.start - 1)));
+    let after = edit.start + edit.ref_len as i64;
+    hap.extend((after..genome.len() as i64).map(|p| (genome[p as usize], p)));
+    let hap_tss = if edit.start > tss { tss } else { tss + edit.delta() };
+    let l = w.dna.len() as i64;
+    let first = hap_tss - l / 2;
+    let mut dna = Vec::new();
+    let mut signals = Vec::new();
+    for i in first..first + l {
+        let (b, p) = hap[i as usize];
+        dna.push(dna_code(b));
+        let at = (p - w.start).clamp(0, l - 1) as usize;
+        signals.extend_from_slice(&w.signals[at * w.channels..(at + 1) * w.channels]);
+    }
+    (dna, signals)
+}
+
+#[test]
+fn indels_on_either_side_of_the_tss_follow_the_documented_realignment() {
+    // A 2,000-base genome, window 200 around a TSS at 1,000; 3 signal channels with distinct values.
+    let genome: Vec<u8> = (0..2000).map(|i| b"ACGT"[(i * 7 + i / 3) % 4]).collect();
+    let (tss, l) = (1000i64, 200usize);
+    let ws = tss - l as i64 / 2;
+    let dna: Vec<u8> = genome[ws as usize..ws as usize + l].iter().map(|&b| dna_code(b)).collect();
+    let signals: Vec<f32> = (0..l * 3).map(|i| i as f32 * 0.5).collect();
+    let blacklist = vec![0u8; l];
+    let w = RefWindow { start: ws, dna: &dna, signals: &signals, channels: 3, blacklist: &blacklist };
+    let flank = |a: i64, b: i64| Ok::<_, String>((a..b).map(|p| dna_code(genome[p as usize])).collect());
+    for (name, pos, r, a) in [
+        ("insertion downstream", 1040u64, "C", "CTTA"),
+        ("deletion downstream", 1060, "ACGTA", "A"),
+        ("insertion upstream", 950, "A", "AGG"),
+        ("deletion upstream", 930, "ACGTAC", "A"),
+        ("deletion at the window edge", 1095, "AAAAAA", "A"),
+    ] {
+        // Use the genome's own bases as REF (the records above only give lengths).
+        let p0 = pos as usize - 1;
+        let r = std::str::from_utf8(&genome[p0..p0 + r.len()]).unwrap().to_string();
+        let a = format!("{}{}", &r[..1], &a[1..]);
+        let edit = Edit::from_vcf(pos, &r, &a);
+        let sources = realign(&edit, ws, l, tss).unwrap();
+        let (mut d, mut s, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        build_alt(&sources, &edit, &w, flank, &mut d, &mut s, &mut b).unwrap();
+        let (want_dna, want_signals) = by_haplotype(&genome, &edit, tss, &w);
+        assert_eq!(d, want_dna, "{name}: DNA");
+        assert_eq!(s, want_signals, "{name}: signals");
+        assert_eq!(d.len(), l);
+        // The TSS base stays at the window centre.
+        assert_eq!(d[l / 2], dna_code(genome[tss as usize]), "{name}: TSS moved");
+    }
+}
+
+#[test]
+fn deletions_use_the_fasta_and_bad_input_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sim = d.join("sim");
+    simulate(&SimConfig::small(5), &sim).unwrap();
+    let store = build(&sim, &sim.join("genome.fa"), &d.join("store.h5"));
+    let genome = read_fasta(&sim.join("genome.fa"));
+    let reader = StoreReader::open(&store).unwrap();
+    let gene = &reader.genes()[1];
+    let seq = &genome.iter().find(|(n, _)| *n == gene.chrom).unwrap().1;
+    let m = model(d, MaskMode::Soft);
+    // A deletion downstream of the TSS (pulls bases in past the window end), a REF mismatch, a
+    // multi-allelic SNV and a symbolic allele.
+    let del = gene.tss as usize + 600;
+    let snv = gene.tss as usize - 300;
+    let r_del = std::str::from_utf8(&seq[del..del + 4]).unwrap();
+    let wrong = other(seq[snv + 10]) as char;
+    let records = vec![
+        format!("{}\t{}\tdel1\t{r_del}\t{}\t.\t.\t.", gene.chrom, del + 1, &r_del[..1]),
+        format!("{}\t{}\tbad_ref\t{wrong}\tA\t.\t.\t.", gene.chrom, snv + 11),
+        format!(
+            "{}\t{}\tmulti\t{}\t{},{}\t.\t.\t.",
+            gene.chrom,
+            snv + 1,
+            seq[snv] as char,
+            other(seq[snv]) as char,
+            other(other(seq[snv])) as char
+        ),
+        format!("{}\t{}\tsv\t{}\t<DEL>\t.\t.\t.", gene.chrom, snv + 1, seq[snv] as char),
+    ];
+    let vcf = d.join("mixed.vcf");
+    write_vcf(&vcf, &records);
+
+    // Without --fasta the deletion is counted, not scored.
+    let out = d.join("no-fasta");
+    ok(&runtime(&["vep"], &[("--model", &m), ("--store", &store), ("--vcf", &vcf), ("--out", &out)]));
+    let warnings = std::fs::read_to_string(out.join("vep.warnings.tsv")).unwrap();
+    for reason in ["needs_fasta", "ref_mismatch", "symbolic_allele"] {
+        assert!(warnings.contains(reason), "warnings lack {reason}:\n{warnings}");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("vep.summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["pairs"], 2, "the two ALTs of the multi-allelic record: {summary}");
+    assert_eq!(summary["skipped"]["ref_mismatch"], 1);
+
+    // With it, the deletion's ALT window is the haplotype's, and its prediction is the model's on it.
+    let out = d.join("fasta");
+    ok(&runtime(
+        &["vep"],
+        &[("--model", &m), ("--store", &store), ("--vcf", &vcf), ("--out", &out), ("--fasta", &sim.join("genome.fa"))],
+    ));
+    let rows = read_vep(&out.join("vep.tsv"));
+    let row = &rows[&((del + 1).to_string(), r_del[..1].to_string(), gene.id.clone())];
+    let model = Model::load(&m, &LoadOptions { threads: Some(1), ..Default::default() }).unwrap();
+    let names: Vec<&str> = model.info().signal_names.iter().map(String::as_str).collect();
+    let ex = reader.read(1, &reader.signal_spec(&names).unwrap()).unwrap();
+    let ws = gene.window_start(W as u64);
+    let w =
+        RefWindow { start: ws, dna: &ex.dna, signals: &ex.signals, channels: names.len(), blacklist: &ex.blacklist };
+    let edit = Edit::from_vcf(del as u64 + 1, r_del, &r_del[..1]);
+    let (dna, signals) = by_haplotype(seq, &edit, gene.tss as i64, &w);
+    let alt = model
+        .predict(&InputBatch {
+            batch: 1,
+            window: W,
+            dna: &dna,
+            signals: &signals,
+            features: &ex.features,
+            blacklist: Some(&ex.blacklist),
+        })
+        .unwrap()
+        .expression[0];
+    let got: f32 = row["alt_prediction"].parse().unwrap();
+    assert!((got - alt).abs() <= 1e-5, "deletion: vep {got}, by hand {alt}");
+
+    // Bad input: one error line naming the file and place; no vep.tsv.
+    let bad = |records: &[String], expect: &str, extra: &[&str]| {
+        let vcf = d.join("bad.vcf");
+        write_vcf(&vcf, records);
+        let out = d.join("bad-out");
+        let _ = std::fs::remove_dir_all(&out);
+        let mut args = vec!["vep"];
+        args.extend(extra);
+        let o = runtime(&args, &[("--model", &m), ("--store", &store), ("--vcf", &vcf), ("--out", &out)]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(expect) && err.contains("bad.vcf"), "{expect}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one error line: {err}");
+        assert!(!out.join("vep.tsv").exists());
+    };
+    bad(&[records[2].clone(), format!("{}\tnotanumber\t.\tA\tC\t.\t.\t.", gene.chrom)], "line 4", &[]);
+    bad(&["chr9\t100\t.\tA\tC\t.\t.\t.".to_string()], "chr9", &[]);
+}
