@@ -1,4 +1,5 @@
-//! The append-only log a `vep` job is built from, so a killed job resumes where it stopped.
+//! The append-only log a per-gene job (`vep`, `links`) is built from, so a killed job resumes where it
+//! stopped.
 //!
 //! Each gene's results go in one write: its rows (`R`), its warnings (`W`), then `D` (done). A kill can
 //! only leave a torn tail, which the next run drops together with any gene that has no `D` line.
@@ -8,28 +9,27 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::output::OutputError;
-
-pub const LOG_NAME: &str = "vep.log";
+use super::OutputError;
 
 /// One gene's results as logged.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GeneResult {
     /// TSV rows (no newline), in VCF order.
     pub rows: Vec<String>,
-    /// (VCF line, reason) of alleles not scored in this gene's window.
+    /// (item index, reason) of items not scored in this gene's window (for vep: the allele's index).
     pub warnings: BTreeSet<(usize, String)>,
 }
 
-pub struct VepLog {
+pub struct GeneLog {
     path: PathBuf,
     file: File,
     done: HashMap<usize, GeneResult>,
 }
 
-impl VepLog {
-    pub fn open(dir: &Path) -> Result<Self, OutputError> {
-        let path = dir.join(LOG_NAME);
+impl GeneLog {
+    /// Opens (or starts) the log `dir/name`, keeping only genes logged to completion.
+    pub fn open(dir: &Path, name: &str) -> Result<Self, OutputError> {
+        let path = dir.join(name);
         let text = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -40,7 +40,7 @@ impl VepLog {
         let mut pending: HashMap<usize, GeneResult> = HashMap::new();
         let mut done = HashMap::new();
         for (n, line) in text.lines().enumerate() {
-            let bad = || OutputError::invalid(format!("{}: line {}", path.display(), n + 1), "not a vep log line");
+            let bad = || OutputError::invalid(format!("{}: line {}", path.display(), n + 1), "not a per-gene log line");
             let mut f = line.splitn(3, '\t');
             let (kind, gene) = (f.next().ok_or_else(bad)?, f.next().ok_or_else(bad)?);
             let gene: usize = gene.parse().map_err(|_| bad())?;
@@ -105,15 +105,15 @@ mod tests {
     #[test]
     fn resumes_finished_genes_and_drops_a_torn_tail() {
         let dir = tempfile::tempdir().unwrap();
-        let mut log = VepLog::open(dir.path()).unwrap();
+        let mut log = GeneLog::open(dir.path(), "job.log").unwrap();
         let r = GeneResult { rows: vec!["a\tb".into()], warnings: [(7, "ref_mismatch".into())].into() };
         log.append(3, r.clone()).unwrap();
         drop(log);
-        let path = dir.path().join(LOG_NAME);
+        let path = dir.path().join("job.log");
         let mut text = std::fs::read_to_string(&path).unwrap();
         text.push_str("R\t4\tx\ty\nR\t5\tto"); // gene 4 unfinished, then a torn line
         std::fs::write(&path, text).unwrap();
-        let log = VepLog::open(dir.path()).unwrap();
+        let log = GeneLog::open(dir.path(), "job.log").unwrap();
         assert!(log.is_done(3) && !log.is_done(4) && !log.is_done(5));
         assert_eq!(log.result(3), Some(&r));
     }

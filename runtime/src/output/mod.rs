@@ -8,6 +8,7 @@
 
 pub mod bigwig;
 pub mod elements;
+pub mod gene_log;
 pub mod masks;
 pub mod predictions;
 

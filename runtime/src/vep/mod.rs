@@ -3,10 +3,9 @@
 //!
 //! Per gene the REF window is predicted once; its ALT windows ([`edit`]) are predicted in batches of a
 //! fixed composition (the gene's alleles in VCF order), so results do not depend on thread counts. A job
-//! resumes from its log ([`log`]); `vep.tsv` is written last, atomically.
+//! resumes from its log ([`crate::output::gene_log`]); `vep.tsv` is written last, atomically.
 
 pub mod edit;
-pub mod log;
 pub mod vcf;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -21,10 +20,11 @@ use crate::predict::{claim_dir, PredictError};
 use crate::select::{select_genes, GeneFilter, Shard};
 use crate::{InputBatch, Model};
 use edit::{build_alt, realign, Edit, RefWindow, Source};
-use log::{GeneResult, VepLog, LOG_NAME};
+use crate::output::gene_log::{GeneLog, GeneResult};
 use vcf::{read_variants, Variant, VcfError};
 
 pub const TSV_NAME: &str = "vep.tsv";
+pub const LOG_NAME: &str = "vep.log";
 pub const WARNINGS_NAME: &str = "vep.warnings.tsv";
 pub const SUMMARY_NAME: &str = "vep.summary.json";
 /// Columns of `vep.tsv`. `delta` = alt − ref on the model's log10(CAGE + 1) scale; `tss_distance` is the
@@ -197,7 +197,7 @@ pub fn run_vep(model: &Model, o: &VepOptions, flanks: Option<&dyn Flanks>) -> Re
         tracing::info!(out = %o.out.display(), "this job is already complete");
         return Ok(serde_json::from_str(&text).map_err(|e| OutputError::invalid(path.display(), e.to_string()))?);
     }
-    let mut log = VepLog::open(&o.out)?;
+    let mut log = GeneLog::open(&o.out, LOG_NAME)?;
     let spec = reader.signal_spec(&info.signal_names.iter().map(String::as_str).collect::<Vec<_>>())?;
     let params = ElementParams {
         threshold: o.element_threshold,
