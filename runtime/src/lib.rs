@@ -8,6 +8,7 @@ pub mod cli;
 pub mod error;
 mod info;
 mod input;
+pub mod links;
 mod model;
 pub mod onnx;
 mod ops;
