@@ -13,10 +13,11 @@ use crate::bench::{blacklist_for_ratio, random_weights, sgemm_gflops, time_batch
 use crate::onnx::{build_model, to_bytes};
 use crate::{Flavour, LoadOptions, Model};
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
   runtime bench --preset paper --workers 2
-  runtime bench --model soft.onnx --batch 2 --repeats 3 --json")]
+  runtime bench --model soft.onnx --batch 2 --repeats 3 --json
+  runtime bench --preset paper --batch 4 --vep 20")]
 pub struct BenchArgs {
     /// An exported model; without it, a model of --preset with random weights is built.
     #[arg(long)]
@@ -46,6 +47,10 @@ pub struct BenchArgs {
     /// Timed batches after one warm-up batch.
     #[arg(long, default_value_t = 1)]
     pub repeats: usize,
+    /// Also report `runtime vep`'s variant–gene pairs/s with this many alleles per gene: one REF window
+    /// (batch 1) plus the alleles' ALT windows in batches of --batch, each timed.
+    #[arg(long, value_name = "ALLELES_PER_GENE")]
+    pub vep: Option<usize>,
     /// Size of the SGEMM reference (n × n by n × n).
     #[arg(long, default_value_t = 2048)]
     pub sgemm: usize,
@@ -118,12 +123,27 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let flops = inference_flops_at(&cfg, ratio);
     let sgemm = sgemm_gflops(a.sgemm, threads)?;
     let achieved = flops.total() / secs / 1e9;
+    // vep: REF once per gene (a batch of one), then the ALT windows at --batch.
+    let vep_pairs_per_s = match a.vep {
+        Some(n) => {
+            anyhow::ensure!(n >= 1, "--vep needs at least 1 allele per gene");
+            let single = if a.batch == 1 {
+                secs
+            } else {
+                let one = inputs(&BenchArgs { batch: 1, ..a.clone() }, &cfg)?;
+                time_batch(&model, &one, a.repeats)?.seconds_per_gene
+            };
+            Some(n as f64 / (single + n as f64 * secs))
+        }
+        None => None,
+    };
     let report = serde_json::json!({
         "flavour": info.flavour.to_string(), "window": info.window, "mask_mode": info.mask_mode, "threads": threads, "workers": a.workers,
         "batch": a.batch, "mask_ratio": ratio, "seconds_per_gene": secs, "genes_per_s": 1.0 / secs,
         "gflop_per_gene": flops.total() / 1e9, "gflop_matmul": flops.matmul / 1e9, "gflop_scan": flops.scan / 1e9,
         "achieved_gflops": achieved, "sgemm_gflops": sgemm, "fraction_of_sgemm": achieved / sgemm,
-        "peak_rss_bytes": seq2exp_cli_util::peak_rss_bytes(),
+        "peak_rss_bytes": seq2exp_cli_util::peak_rss_bytes(), "vep_alleles_per_gene": a.vep,
+        "vep_pairs_per_s": vep_pairs_per_s,
     });
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -133,6 +153,12 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             info.flavour, info.mask_mode, info.window, ratio.map_or(String::new(), |r| format!(", mask ratio {r:.3}")), if a.workers > 1 { format!(" in {} workers", a.workers) } else { String::new() }, 1.0 / secs, flops.total() / 1e9, flops.matmul / 1e9, flops.scan / 1e9,
             100.0 * achieved / sgemm, a.sgemm, seq2exp_cli_util::peak_rss_bytes() as f64 / 1e9
         );
+        if let (Some(n), Some(p)) = (a.vep, vep_pairs_per_s) {
+            println!(
+                "vep: {p:.3} variant–gene pairs/s with {n} alleles per gene (REF once, ALT in batches of {})",
+                a.batch
+            );
+        }
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 pub mod bench;
 pub mod eval;
 pub mod info;
+pub mod links;
 pub mod predict;
 pub mod vep;
 
@@ -23,6 +24,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Inputs, outputs, metadata and flavour of an exported model.
     Info(info::InfoArgs),
+    /// Enhancer–gene links by in-silico deletion of candidate elements (ABC-shaped links.tsv).
+    Links(links::LinksArgs),
     /// Effect on expression of each VCF allele, for every gene whose window contains it.
     Vep(vep::VepArgs),
     /// genes/s and GFLOP/s of a model at its window, beside this machine's SGEMM (prints figures).
@@ -36,6 +39,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(a) => eval::run(a),
         Command::Info(a) => info::run(a),
         Command::Vep(a) => vep::run(a),
+        Command::Links(a) => links::run(a),
         Command::Bench(a) => bench::run(a),
     }
 }

@@ -15,12 +15,12 @@ use std::time::Instant;
 use seq2exp_store::{GeneInfo, StoreReader, Strand};
 
 use crate::output::elements::{runs, ElementParams};
+use crate::output::gene_log::{GeneLog, GeneResult};
 use crate::output::{write_atomic, OutputError};
 use crate::predict::{claim_dir, PredictError};
 use crate::select::{select_genes, GeneFilter, Shard};
 use crate::{InputBatch, Model};
 use edit::{build_alt, realign, Edit, RefWindow, Source};
-use crate::output::gene_log::{GeneLog, GeneResult};
 use vcf::{read_variants, Variant, VcfError};
 
 pub const TSV_NAME: &str = "vep.tsv";
