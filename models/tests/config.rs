@@ -66,3 +66,25 @@ fn configs_round_trip_through_json() {
         assert_eq!(back, c);
     }
 }
+
+/// A run's config.json must read back equal, or resuming the run is refused: every mode's derived
+/// constants (the hard KL target 0.1·0.55/0.45, …) survive a JSON round trip exactly.
+#[test]
+fn every_mode_round_trips_through_json_exactly() {
+    use seq2exp_models::config::{MaskConfig, MaskMode, Preset, Seq2ExpConfig};
+    for preset in [Preset::Paper, Preset::Tiny] {
+        for mode in [
+            MaskMode::Soft,
+            MaskMode::Hard,
+            MaskMode::Discovery,
+            MaskMode::Nomask,
+            MaskMode::Peakmask,
+            MaskMode::Signal,
+        ] {
+            let mut cfg = Seq2ExpConfig::preset(preset);
+            cfg.mask = MaskConfig::for_mode(mode);
+            let back: Seq2ExpConfig = serde_json::from_str(&serde_json::to_string(&cfg).unwrap()).unwrap();
+            assert_eq!(back, cfg, "{preset:?} {mode:?}");
+        }
+    }
+}
