@@ -340,6 +340,27 @@ fn deletions_use_the_fasta_and_bad_input_fails_clearly() {
         assert_eq!(err.trim().lines().count(), 1, "one error line: {err}");
         assert!(!out.join("vep.tsv").exists());
     };
+    // The same VCF bgzipped scores the same; two shards together are the whole job, in the same order.
+    let gz = d.join("mixed.vcf.gz");
+    let mut w = noodles::bgzf::io::Writer::new(std::fs::File::create(&gz).unwrap());
+    std::io::Write::write_all(&mut w, &std::fs::read(&vcf).unwrap()).unwrap();
+    w.finish().unwrap();
+    let fa = sim.join("genome.fa");
+    let run = |vcf: &Path, out: &Path, shard: Option<&str>| {
+        let mut args = vec!["vep", "--allow-missing-chroms"];
+        if let Some(s) = shard {
+            args.extend(["--shard", s]);
+        }
+        ok(&runtime(&args, &[("--model", &m), ("--store", &store), ("--vcf", vcf), ("--out", out), ("--fasta", &fa)]));
+        std::fs::read_to_string(out.join("vep.tsv")).unwrap()
+    };
+    let whole = run(&gz, &d.join("gz"), None);
+    assert_eq!(whole, std::fs::read_to_string(out.join("vep.tsv")).unwrap(), "bgzipped VCF");
+    let (a, b) = (run(&vcf, &d.join("s1"), Some("1/2")), run(&vcf, &d.join("s2"), Some("2/2")));
+    let body = |t: &str| t.lines().skip(1).map(String::from).collect::<Vec<_>>();
+    assert_eq!([body(&a), body(&b)].concat(), body(&whole), "shards 1/2 + 2/2");
+    assert_eq!(run(&gz, &d.join("gz"), None), whole, "a finished job reruns to the same file");
+
     bad(&[records[2].clone(), format!("{}\tnotanumber\t.\tA\tC\t.\t.\t.", gene.chrom)], "line 4", &[]);
     bad(&["chr9\t100\t.\tA\tC\t.\t.\t.".to_string()], "chr9", &[]);
 }
