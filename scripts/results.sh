@@ -70,9 +70,9 @@ dnase = peaks = None
 for m in rows:
     r = json.load(open(f"{out}/{m}.json"))
     k, rec, e = r["metrics"], r.get("recovery") or {}, r.get("element_mask") or {}
-    dnase, peaks = rec.get("dnase", dnase), rec.get("peak_mask", peaks)
-    el = lambda kind: f"{e[kind]['mean']:.3f} ± {e[kind]['se']:.3f}" if kind in e else "–"
-    auprc = f"{rec['model_mask']:.3f}" if "model_mask" in rec else "–"
+    dnase, peaks = rec.get("dnase") or dnase, rec.get("peak_mask") or peaks
+    el = lambda kind: f"{e[kind]['mean']:.3f} ± {e[kind]['se']:.3f}" if e.get(kind) else "–"
+    auprc = f"{rec['model_mask']:.3f}" if rec.get("model_mask") is not None else "–"
     ratio = f"{r['mask_ratio']:.3f}" if r.get("mask_ratio") is not None else "–"
     print(f"| {m} | {k['mse']:.4f} | {k['mae']:.4f} | {k['pearson']:.3f} | {k['r2']:.3f} | {ratio} | {auprc} "
           f"| {el('causal')} | {el('open_decoy')} | {el('motif_decoy')} |")
