@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::error::{InputError, Result};
-use crate::formats::bigwig::BigWig;
-use crate::formats::cooler::Cooler;
-use crate::formats::fasta::Genome;
+use seq2exp_formats::bigwig::BigWig;
+use seq2exp_formats::cooler::Cooler;
+use seq2exp_formats::error::{InputError, Result};
+use seq2exp_formats::fasta::Genome;
 
 use super::BuildConfig;
 

@@ -6,7 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::model::{Genome, PeakSource};
-use crate::error::{IoContext, Result};
+use seq2exp_formats::error::{IoContext, Result};
 
 fn create(path: &Path) -> Result<BufWriter<File>> {
     Ok(BufWriter::new(File::create(path).file_ctx(path)?))

@@ -9,7 +9,7 @@ use bigtools::beddata::BedParserStreamingIterator;
 use bigtools::{BigWigWrite, Value};
 
 use super::model::{Genome, Track};
-use crate::error::{InputError, IoContext, Result};
+use seq2exp_formats::error::{InputError, IoContext, Result};
 
 /// Which track of each chromosome to write.
 #[derive(Clone, Copy, Debug)]

@@ -10,7 +10,7 @@ use noodles::fasta;
 use noodles::fasta::fai;
 
 use super::model::Genome;
-use crate::error::{InputError, IoContext, Result};
+use seq2exp_formats::error::{InputError, IoContext, Result};
 
 /// Writes `path` and `path.fai`.
 pub fn write(genome: &Genome, path: &Path) -> Result<()> {

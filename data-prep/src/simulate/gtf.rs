@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::model::{Gene, Genome, Strand, Transcript};
-use crate::error::{IoContext, Result};
+use seq2exp_formats::error::{IoContext, Result};
 
 /// The GTF spelling of a chromosome name.
 pub fn gtf_chrom(genome: &Genome, name: &str) -> String {

@@ -9,7 +9,7 @@ use super::config::SimConfig;
 use super::model::{
     in_range, in_range_f32, Element, ElementKind, ExpressionTerms, Gene, GeneType, Roles, Strand, Transcript,
 };
-use crate::error::{InputError, Result};
+use seq2exp_formats::error::{InputError, Result};
 
 /// The placed, not yet sequenced, contents of one chromosome.
 pub(crate) struct Layout {

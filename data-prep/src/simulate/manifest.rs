@@ -9,7 +9,7 @@ use super::config::SimConfig;
 use super::model::{Genome, VarianceReport};
 use super::tables::VALUE_COL;
 use super::{bed, SimSummary, FILES};
-use crate::error::{InputError, IoContext, Result};
+use seq2exp_formats::error::{InputError, IoContext, Result};
 
 /// One file entry of the manifest.
 #[derive(Debug, Clone, Serialize)]

@@ -17,7 +17,7 @@ use hdf5::{Group, H5Type};
 
 use super::hic::{coarsen, coarsen_bias, n_bins};
 use super::model::{Genome, Pixel};
-use crate::error::{InputError, Result};
+use seq2exp_formats::error::{InputError, Result};
 
 /// Writes every resolution (finest first) into `path`.
 pub fn write(genome: &Genome, path: &Path) -> Result<()> {

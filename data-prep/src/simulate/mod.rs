@@ -85,7 +85,7 @@ pub use model::{generate, ElementKind, Genome};
 
 use seq2exp_store::output::Staged;
 
-use crate::error::{InputError, IoContext, Result};
+use seq2exp_formats::error::{InputError, IoContext, Result};
 
 /// What [`simulate`] produced.
 #[derive(Debug, Clone, Serialize)]

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::config::SimConfig;
 use super::{expression, hic, layout, sequence, signals};
-use crate::error::Result;
+use seq2exp_formats::error::Result;
 
 /// Names of the 8 feature columns of features.csv, in order (EPInformer's half-life features): the
 /// store schema's feature names without the computed promoter activity.

@@ -6,7 +6,7 @@ use std::path::Path;
 use rand::seq::SliceRandom;
 
 use super::model::{stream, Gene, GeneType, Genome, Purpose, FEATURE_NAMES};
-use crate::error::{InputError, Result};
+use seq2exp_formats::error::{InputError, Result};
 
 /// Name of the expression column that matches the simulated tracks.
 pub const VALUE_COL: &str = "K562_CAGE_128*3_sum";

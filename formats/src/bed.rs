@@ -15,8 +15,8 @@ use std::path::Path;
 
 use crate::chrom::normalise;
 use crate::error::{InputError, IoContext, Result};
-use crate::formats::genes::Strand;
-use crate::formats::text::{base_name_lower, open_text, trim_eol};
+use crate::genes::Strand;
+use crate::text::{base_name_lower, open_text, trim_eol};
 
 /// The four narrowPeak columns after BED6. `-1` means "not computed" in the format.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -8,12 +8,8 @@ use noodles::gtf;
 
 use crate::chrom::normalise;
 use crate::error::{InputError, Result};
-use crate::formats::genes::{FeatureKind, FeatureRow, Strand};
-use crate::formats::text::open_text;
-
-/// Attribute keys holding the gene type, in order of preference (GENCODE, Ensembl).
-pub(crate) const GENE_TYPE_KEYS: [&str; 3] = ["gene_type", "gene_biotype", "biotype"];
-pub(crate) const TRANSCRIPT_TYPE_KEYS: [&str; 2] = ["transcript_type", "transcript_biotype"];
+use crate::genes::{FeatureKind, FeatureRow, Strand, GENE_TYPE_KEYS, TRANSCRIPT_TYPE_KEYS};
+use crate::text::open_text;
 
 /// Reads the gene, transcript and exon rows of a GTF file (gzip allowed).
 pub(crate) fn read_rows(path: &Path) -> Result<Vec<FeatureRow>> {
