@@ -1,15 +1,14 @@
-//! dnase.bw and h3k27ac.bw through bigtools' BigWigWrite. Each run of constant signal becomes one
+//! dnase.bw and h3k27ac.bw. Each run of constant signal becomes one
 //! interval; bases without a run are absent (readers see NaN), except the explicit-zero stretches,
 //! which are written as 0.0 intervals. Chromosomes are written in config order (not sorted by name).
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use bigtools::beddata::BedParserStreamingIterator;
-use bigtools::{BigWigWrite, Value};
+use seq2exp_formats::bigwig::writer::{write_bigwig, Interval};
+use seq2exp_formats::error::{InputError, Result};
 
 use super::model::{Genome, Track};
-use seq2exp_formats::error::{InputError, IoContext, Result};
 
 /// Which track of each chromosome to write.
 #[derive(Clone, Copy, Debug)]
@@ -37,10 +36,10 @@ pub fn write(genome: &Genome, which: Which, path: &Path) -> Result<()> {
         track(c, which)
             .runs
             .iter()
-            .map(move |r| (c.name.clone(), Value { start: r.start as u32, end: r.end as u32, value: r.value }))
+            .map(move |r| (c.name.clone(), Interval { start: r.start as u32, end: r.end as u32, value: r.value }))
     });
-    let source = BedParserStreamingIterator::wrap_infallible_iter(values, true);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().file_ctx(path)?;
-    let out = BigWigWrite::create_file(path, sizes).file_ctx(path)?;
-    out.write(source, runtime).map_err(|e| InputError::wrap(path, e))
+    write_bigwig(path, sizes, values).map_err(|e| match e {
+        bigtools::BBIProcessError::IoError(e) => InputError::io(path, e),
+        other => InputError::wrap(path, other),
+    })
 }

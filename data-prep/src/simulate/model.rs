@@ -112,24 +112,7 @@ impl Element {
     }
 }
 
-/// Gene strand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strand {
-    /// `+`: the TSS is the transcript's first (lowest) base.
-    Plus,
-    /// `-`: the TSS is the transcript's last (highest) base.
-    Minus,
-}
-
-impl Strand {
-    /// `+` or `-`.
-    pub fn symbol(self) -> char {
-        match self {
-            Self::Plus => '+',
-            Self::Minus => '-',
-        }
-    }
-}
+pub use seq2exp_formats::Strand;
 
 /// Gene biotype written as `gene_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

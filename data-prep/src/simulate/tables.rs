@@ -95,7 +95,7 @@ pub fn write_truth_genes(genome: &Genome, path: &Path) -> Result<()> {
             g.gene_type.label().to_string(),
             genome.chroms[g.chrom].name.clone(),
             g.tss.to_string(),
-            g.strand.symbol().to_string(),
+            g.strand.to_string(),
             g.has_gene_row.to_string(),
             g.in_expression.to_string(),
             own.to_string(),

@@ -26,6 +26,7 @@ use crate::chrom::normalise;
 use crate::error::{InputError, IoContext, Result};
 
 mod index;
+pub mod writer;
 
 type Reader = fasta::io::IndexedReader<fasta::io::BufReader<File>>;
 
