@@ -74,7 +74,8 @@ pub fn build_store(cfg: &BuildConfig) -> Result<BuildSummary> {
     tracing::info!(genes = n, window = cfg.window, tracks = inputs.tracks.len(), "building {}", cfg.out.display());
     let mut writer = StoreWriter::create(&cfg.out, meta, &joined.genes, &splits).map_err(store_err)?;
     writer.set_blacklist(&blacklist).map_err(store_err)?;
-    let bar = if cfg.progress { crate::cli::progress(n as u64, "windows") } else { indicatif::ProgressBar::hidden() };
+    let bar = &cfg.progress;
+    bar.set_length(n as u64);
     let windows_started = Instant::now();
     let (tx, rx) = bounded::<Vec<(usize, GeneWindow)>>(1);
     let writer = std::thread::scope(|s| -> Result<StoreWriter> {

@@ -6,7 +6,7 @@ use std::path::Path;
 use seq2exp_formats::bed::{score, BedWriter};
 use seq2exp_formats::error::{IoContext, Result};
 
-use super::model::{Genome, PeakSource};
+use super::genome::{PeakSource, SimGenome};
 
 fn create(path: &Path) -> Result<BedWriter<std::io::BufWriter<std::fs::File>>> {
     BedWriter::create(path)
@@ -17,7 +17,7 @@ fn create(path: &Path) -> Result<BedWriter<std::io::BufWriter<std::fs::File>>> {
 /// `.`, contribution to y (log10 units, exact), the element's own gene (ENSID). Rows whose columns 4
 /// and 8 agree are the gene's own planted causal elements; the others are neighbours' causal elements
 /// acting through weaker contact.
-pub fn write_truth(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write_truth(genome: &SimGenome, path: &Path) -> Result<()> {
     let max = genome.contributions.iter().map(|c| c.value).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
     let mut rows: Vec<_> = genome.contributions.iter().collect();
     rows.sort_by_key(|c| {
@@ -38,7 +38,7 @@ pub fn write_truth(genome: &Genome, path: &Path) -> Result<()> {
 /// elements.bed: every planted element. Columns: chrom, start, end, `GENE:type` (type = causal,
 /// open_decoy or motif_decoy), score = round(100 × DNase height), `.`, DNase height, H3K27ac height,
 /// number of motif copies, looped to its TSS (0/1).
-pub fn write_elements(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write_elements(genome: &SimGenome, path: &Path) -> Result<()> {
     let mut w = create(path)?;
     for e in &genome.elements {
         let name = format!("{}:{}", genome.genes[e.gene].stripped_id(), e.kind.label());
@@ -59,7 +59,7 @@ pub fn write_elements(genome: &Genome, path: &Path) -> Result<()> {
 /// dnase_peaks.narrowPeak (BED6+4): name `peak_N`, score = round(100 × signal), signalValue = planted
 /// height, pValue = 8 × signal, qValue = 6 × signal, peak = offset of the summit (the middle).
 /// Peaks cover called accessible elements (some weak ones missed), promoters, and a few noise blips.
-pub fn write_peaks(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write_peaks(genome: &SimGenome, path: &Path) -> Result<()> {
     let mut w = create(path)?;
     let mut n = 0;
     for chrom in &genome.chroms {
@@ -77,7 +77,7 @@ pub fn write_peaks(genome: &Genome, path: &Path) -> Result<()> {
 }
 
 /// Number of called peaks by source (element, promoter, noise).
-pub fn peak_counts(genome: &Genome) -> [usize; 3] {
+pub fn peak_counts(genome: &SimGenome) -> [usize; 3] {
     let mut out = [0; 3];
     for p in genome.chroms.iter().flat_map(|c| &c.peaks) {
         out[match p.source {
@@ -90,7 +90,7 @@ pub fn peak_counts(genome: &Genome) -> [usize; 3] {
 }
 
 /// blacklist.bed (BED3): small regions away from every design window.
-pub fn write_blacklist(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write_blacklist(genome: &SimGenome, path: &Path) -> Result<()> {
     let mut w = create(path)?;
     for chrom in &genome.chroms {
         for &(a, b) in &chrom.blacklist {

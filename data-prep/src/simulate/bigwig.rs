@@ -8,7 +8,7 @@ use std::path::Path;
 use seq2exp_formats::bigwig::writer::{write_bigwig, Interval};
 use seq2exp_formats::error::{InputError, Result};
 
-use super::model::{Genome, Track};
+use super::genome::{SignalRuns, SimGenome};
 
 /// Which track of each chromosome to write.
 #[derive(Clone, Copy, Debug)]
@@ -19,7 +19,7 @@ pub enum Which {
     H3k27ac,
 }
 
-fn track(chrom: &super::model::Chromosome, which: Which) -> &Track {
+fn track(chrom: &super::genome::Chromosome, which: Which) -> &SignalRuns {
     match which {
         Which::Dnase => &chrom.dnase,
         Which::H3k27ac => &chrom.h3k27ac,
@@ -27,7 +27,7 @@ fn track(chrom: &super::model::Chromosome, which: Which) -> &Track {
 }
 
 /// Writes one track of every chromosome as a bigWig at `path`.
-pub fn write(genome: &Genome, which: Which, path: &Path) -> Result<()> {
+pub fn write(genome: &SimGenome, which: Which, path: &Path) -> Result<()> {
     let sizes: HashMap<String, u32> = genome.chroms.iter().map(|c| (c.name.clone(), c.length as u32)).collect();
     if genome.chroms.iter().all(|c| track(c, which).runs.is_empty()) {
         return Err(InputError::new(path, "track has no data at all; bigWig needs at least one interval"));

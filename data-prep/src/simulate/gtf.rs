@@ -10,10 +10,10 @@ use seq2exp_formats::error::{IoContext, Result};
 use seq2exp_formats::genes::gtf::GtfRow;
 use seq2exp_formats::Strand;
 
-use super::model::{Gene, Genome, Transcript};
+use super::genome::{Gene, SimGenome, Transcript};
 
 /// The GTF spelling of a chromosome name.
-pub fn gtf_chrom(genome: &Genome, name: &str) -> String {
+pub fn gtf_chrom(genome: &SimGenome, name: &str) -> String {
     if genome.config.gtf_bare_chrom_names {
         name.strip_prefix("chr").unwrap_or(name).to_string()
     } else {
@@ -22,7 +22,7 @@ pub fn gtf_chrom(genome: &Genome, name: &str) -> String {
 }
 
 /// Writes all genes, chromosome by chromosome in config order, genes by start.
-pub fn write(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write(genome: &SimGenome, path: &Path) -> Result<()> {
     let mut w = BufWriter::new(File::create(path).file_ctx(path)?);
     writeln!(w, "##description: seq2exp simulated genome (seed {})", genome.config.seed).file_ctx(path)?;
     writeln!(w, "##provider: seq2exp-data-prep simulate\n##format: gtf").file_ctx(path)?;

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::config::SimConfig;
-use super::model::{Genome, VarianceReport};
+use super::genome::{SimGenome, VarianceReport};
 use super::tables::VALUE_COL;
 use super::{bed, SimSummary, FILES};
 use seq2exp_formats::error::{InputError, IoContext, Result};
@@ -62,7 +62,7 @@ pub fn build_command(cfg: &SimConfig) -> String {
 }
 
 /// Writes `dir/manifest.json` describing the files already in `dir`.
-pub fn write(genome: &Genome, summary: &SimSummary, dir: &Path) -> Result<()> {
+pub fn write(genome: &SimGenome, summary: &SimSummary, dir: &Path) -> Result<()> {
     let files = FILES
         .iter()
         .map(|spec| {
@@ -92,7 +92,7 @@ pub fn write(genome: &Genome, summary: &SimSummary, dir: &Path) -> Result<()> {
 }
 
 /// README.txt: what the directory is and how to build a store from it.
-pub fn write_readme(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write_readme(genome: &SimGenome, path: &Path) -> Result<()> {
     let cfg = &genome.config;
     let text = format!(
         "Simulated seq2exp inputs (seed {seed}): {nc} chromosomes x {ng} genes, planted regulatory elements.\n\

@@ -9,11 +9,11 @@ use std::path::Path;
 use seq2exp_formats::cooler::writer::{write_mcool, Level, McoolHeader};
 use seq2exp_formats::error::Result;
 
+use super::genome::{Pixel, SimGenome};
 use super::hic::{coarsen, coarsen_bias, n_bins};
-use super::model::{Genome, Pixel};
 
 /// Writes every resolution (finest first) into `path`.
-pub fn write(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write(genome: &SimGenome, path: &Path) -> Result<()> {
     let cfg = &genome.config;
     let mut all = vec![cfg.hic_bin_size];
     all.extend(cfg.hic_coarser.iter().copied().filter(|&r| r != cfg.hic_bin_size));
@@ -27,7 +27,7 @@ pub fn write(genome: &Genome, path: &Path) -> Result<()> {
     write_mcool(path, &header, &levels)
 }
 
-fn level(genome: &Genome, res: u64) -> Level {
+fn level(genome: &SimGenome, res: u64) -> Level {
     let factor = (res / genome.config.hic_bin_size) as u32;
     let mut chrom_offset = vec![0i64];
     let mut bins = Vec::new();

@@ -63,12 +63,15 @@ pub mod bigwig;
 pub mod config;
 pub mod expression;
 pub mod fasta;
+mod generate;
+pub mod genome;
 pub mod gtf;
 pub mod hic;
 mod layout;
 pub mod manifest;
 pub mod mcool;
-pub mod model;
+mod rng;
+mod roles;
 pub mod sequence;
 mod signals;
 pub mod tables;
@@ -81,7 +84,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 pub use config::SimConfig;
-pub use model::{generate, ElementKind, Genome};
+pub use generate::{generate, generate_with_progress};
+pub use genome::{ElementKind, SimGenome};
 
 use seq2exp_store::output::Staged;
 
@@ -100,14 +104,14 @@ pub struct SimSummary {
 }
 
 impl SimSummary {
-    fn of(genome: &Genome, files: Vec<String>) -> Self {
+    fn of(genome: &SimGenome, files: Vec<String>) -> Self {
         let mut by_type = BTreeMap::new();
         for e in &genome.elements {
             *by_type.entry(e.kind.label().to_string()).or_insert(0) += 1;
         }
         Self {
             n_genes: genome.genes.len(),
-            n_protein_coding: genome.genes.iter().filter(|g| g.gene_type == model::GeneType::ProteinCoding).count(),
+            n_protein_coding: genome.genes.iter().filter(|g| g.gene_type == genome::GeneType::ProteinCoding).count(),
             n_elements_by_type: by_type,
             genome_length: genome.chroms.iter().map(|c| c.length).sum(),
             files,
@@ -129,7 +133,7 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
     std::fs::create_dir(tmp.tmp()).file_ctx(tmp.tmp())?;
 
     let t0 = Instant::now();
-    let genome = generate(cfg)?;
+    let genome = generate_with_progress(cfg, &progress_bar(0, "chromosomes"))?;
     tracing::info!(
         genes = genome.genes.len(),
         elements = genome.elements.len(),
@@ -204,7 +208,7 @@ pub const FILES: [FileSpec; 14] = [
     FileSpec { name: "README.txt", role: "short description of the directory" },
 ];
 
-fn write_all(genome: &Genome, dir: &Path) -> Result<Vec<String>> {
+fn write_all(genome: &SimGenome, dir: &Path) -> Result<Vec<String>> {
     let bar = progress_bar(FILES.len() as u64, "files");
     for spec in &FILES {
         let t = Instant::now();
@@ -217,7 +221,7 @@ fn write_all(genome: &Genome, dir: &Path) -> Result<Vec<String>> {
     Ok(FILES.iter().map(|f| f.name.to_string()).chain(["manifest.json".to_string()]).collect())
 }
 
-fn write_one(genome: &Genome, name: &str, path: &Path) -> Result<()> {
+fn write_one(genome: &SimGenome, name: &str, path: &Path) -> Result<()> {
     match name {
         "genome.fa" => fasta::write(genome, path),
         "genome.fa.fai" => Ok(()), // written with genome.fa
