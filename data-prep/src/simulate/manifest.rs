@@ -5,10 +5,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::bed;
 use super::config::SimConfig;
+use super::files::{SimSummary, FILES};
 use super::genome::{SimGenome, VarianceReport};
 use super::tables::VALUE_COL;
-use super::{bed, SimSummary, FILES};
 use seq2exp_formats::error::{InputError, IoContext, Result};
 
 /// One file entry of the manifest.

@@ -4,13 +4,12 @@
 //! mask over the run), strand ".". One element may appear once per gene whose window contains it.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::Path;
 
 use seq2exp_formats::bed::{self, BedWriter};
 
 use super::masks::MaskFile;
-use super::{write_atomic, OutputError};
+use super::{write_bytes, OutputError};
 
 pub const BED_NAME: &str = "elements.bed";
 
@@ -103,10 +102,7 @@ pub fn write_bed(elements: &[Element], out: &Path) -> Result<(), OutputError> {
         bed.write_row(&e.chrom, e.start, e.end, &[&e.gene_id, &score, &"."]).expect("in memory");
     }
     let text = bed.finish().expect("in memory");
-    write_atomic(out, |tmp| {
-        let mut f = std::fs::File::create(tmp).map_err(|e| OutputError::io(tmp, e))?;
-        f.write_all(&text).and_then(|_| f.sync_all()).map_err(|e| OutputError::io(tmp, e))
-    })
+    write_bytes(out, text)
 }
 
 #[cfg(test)]
