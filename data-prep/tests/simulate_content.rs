@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use rand::{Rng, SeedableRng};
-use seq2exp_data_prep::simulate::model::{GeneType, Strand};
+use seq2exp_data_prep::simulate::genome::{GeneType, Strand};
 use seq2exp_data_prep::simulate::sequence::motif_occurrences;
-use seq2exp_data_prep::simulate::{generate, simulate, ElementKind, Genome, SimConfig};
+use seq2exp_data_prep::simulate::{generate, simulate, ElementKind, SimConfig, SimGenome};
 
 struct Sim {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
-    genome: Genome,
+    genome: SimGenome,
 }
 
 fn sim() -> &'static Sim {

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use hdf5::types::{FixedAscii, VarLenUnicode};
-use seq2exp_data_prep::simulate::{generate, simulate, Genome, SimConfig};
+use seq2exp_data_prep::simulate::{generate, simulate, SimConfig, SimGenome};
 
 fn attr_i64(loc: &hdf5::Location, name: &str) -> i64 {
     loc.attr(name).unwrap().read_scalar::<i64>().unwrap()
@@ -17,7 +17,7 @@ fn read<T: hdf5::H5Type>(g: &hdf5::Group, name: &str) -> Vec<T> {
     g.dataset(name).unwrap().read_raw::<T>().unwrap()
 }
 
-fn check_resolution(file: &hdf5::File, genome: &Genome, res: u64) -> i64 {
+fn check_resolution(file: &hdf5::File, genome: &SimGenome, res: u64) -> i64 {
     let g = file.group(&format!("resolutions/{res}")).unwrap();
     assert_eq!(attr_str(&g, "format"), "HDF5::Cooler");
     assert_eq!(attr_str(&g, "storage-mode"), "symmetric-upper");
@@ -72,7 +72,7 @@ fn check_resolution(file: &hdf5::File, genome: &Genome, res: u64) -> i64 {
 }
 
 /// Σ counts / Σ expected over all cis pairs at the finest resolution (≈ 1: noise has mean 1).
-fn observed_over_expected(file: &hdf5::File, genome: &Genome) -> f64 {
+fn observed_over_expected(file: &hdf5::File, genome: &SimGenome) -> f64 {
     let cfg = &genome.config;
     let g = file.group(&format!("resolutions/{}", cfg.hic_bin_size)).unwrap();
     let total: f64 = read::<i32>(&g, "pixels/count").iter().map(|&c| c as f64).sum();

@@ -14,7 +14,7 @@ use crate::output::bigwig::{write_mask_bigwig, BIGWIG_NAME};
 use crate::output::elements::{call_elements, write_bed, ElementParams, BED_NAME};
 use crate::output::masks::{MaskFile, MaskParts, MASKS_NAME};
 use crate::output::predictions::{PredictionLog, LOG_NAME, TSV_NAME};
-use crate::output::{write_atomic, OutputError};
+use crate::output::{write_bytes, OutputError};
 use crate::select::{select_genes, GeneFilter, Shard};
 use crate::{InputBatch, Model, Prediction, RuntimeError};
 
@@ -90,10 +90,9 @@ pub(crate) fn claim_dir(out: &Path, identity: &serde_json::Value) -> Result<DirL
                 return Err(OutputError::invalid(out.display(), format!("holds a run of another model, store, gene selection, batch size or mask setting ({RUN_FILE}); use a new --out")));
             }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_atomic(&path, |tmp| {
-            std::fs::write(tmp, serde_json::to_string_pretty(identity).expect("json"))
-                .map_err(|e| OutputError::io(tmp, e))
-        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            write_bytes(&path, serde_json::to_string_pretty(identity).expect("json"))?
+        }
         Err(e) => return Err(OutputError::io(&path, e)),
     }
     Ok(lock)

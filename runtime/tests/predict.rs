@@ -71,7 +71,6 @@ fn fixture() -> &'static Fixture {
         b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
         b.blacklist = Some(sim.join("blacklist.bed"));
         b.window = W as u64;
-        b.progress = false;
         let store = build_store(&b).unwrap().out;
         let model = dir.join("model.onnx");
         write_model(&model_config(W), &model);

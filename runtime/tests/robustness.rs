@@ -41,7 +41,6 @@ fn fixture() -> &'static Fixture {
         b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
         b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
         b.window = W as u64;
-        b.progress = false;
         let store = build_store(&b).unwrap().out;
         let mut cfg = common::config(MaskMode::Soft);
         cfg.window = W;

@@ -82,10 +82,13 @@ impl StoreMeta {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The strand of a gene or transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Strand {
+    /// `+`: the TSS is the feature's first (lowest) base.
     #[serde(rename = "+")]
     Plus,
+    /// `-`: the TSS is the feature's last (highest) base.
     #[serde(rename = "-")]
     Minus,
 }
@@ -98,6 +101,14 @@ impl Strand {
         }
     }
 
+    pub fn as_char(self) -> char {
+        match self {
+            Self::Plus => '+',
+            Self::Minus => '-',
+        }
+    }
+
+    /// `+` / `-`; anything else is `None`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "+" => Some(Self::Plus),

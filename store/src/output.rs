@@ -63,6 +63,30 @@ impl Staged {
         self.committed = true;
         Ok(self.path.clone())
     }
+
+    /// Like [`commit`](Self::commit), but an existing output (a directory, say) is moved aside first
+    /// and removed last; if the rename fails the old output is put back.
+    pub fn commit_replacing(self) -> io::Result<PathBuf> {
+        let old = self.path.exists().then(|| PathBuf::from(format!("{}.old", self.tmp.display())));
+        if let Some(old) = &old {
+            std::fs::rename(&self.path, old)?;
+        }
+        let path = self.path.clone();
+        let committed = self.commit();
+        match (&old, committed) {
+            (Some(old), Err(e)) => {
+                let _ = std::fs::rename(old, &path);
+                Err(e)
+            }
+            (_, Err(e)) => Err(e),
+            (old, Ok(p)) => {
+                if let Some(old) = old {
+                    remove_any(old);
+                }
+                Ok(p)
+            }
+        }
+    }
 }
 
 impl Drop for Staged {

@@ -86,7 +86,7 @@ pub fn load_run(run: &Path, device: Device) -> anyhow::Result<(Seq2Exp, PathBuf)
 /// Intervals per chromosome from a BED file.
 fn intervals(path: &Path) -> anyhow::Result<HashMap<String, Vec<(u64, u64)>>> {
     let mut map: HashMap<String, Vec<(u64, u64)>> = HashMap::new();
-    for iv in seq2exp_data_prep::formats::bed::read_intervals(path)? {
+    for iv in seq2exp_formats::bed::read_intervals(path)? {
         map.entry(iv.chrom).or_default().push((iv.start, iv.end));
     }
     Ok(map)
@@ -208,7 +208,7 @@ pub type ElementsByChrom = HashMap<String, Vec<(u64, u64, String)>>;
 /// its last ':' (the simulator's `elements.bed` names them `GENE:causal|open_decoy|motif_decoy`).
 pub fn element_kinds(elements: &Path) -> anyhow::Result<ElementsByChrom> {
     let mut by_chrom = ElementsByChrom::new();
-    for iv in seq2exp_data_prep::formats::bed::read_intervals(elements)? {
+    for iv in seq2exp_formats::bed::read_intervals(elements)? {
         let name = iv.name.unwrap_or_default();
         let kind = name.rsplit(':').next().unwrap_or("element").to_string();
         by_chrom.entry(iv.chrom).or_default().push((iv.start, iv.end, kind));

@@ -46,7 +46,6 @@ fn genome(dir: &Path) -> std::path::PathBuf {
     b.features = Some(sim.join("features.csv"));
     b.blacklist = Some(sim.join("blacklist.bed"));
     b.window = WINDOW;
-    b.progress = false;
     build_store(&b).unwrap().out
 }
 

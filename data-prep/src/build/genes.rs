@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
-use seq2exp_store::{GeneInfo, Strand, FEATURE_NAMES};
+use seq2exp_store::{GeneInfo, FEATURE_NAMES};
 
-use crate::error::{InputError, Result};
-use crate::formats::genes::{read_genes, GeneOptions, GeneRecord, Strand as GeneStrand};
-use crate::formats::tables::{read_feature_table, read_value_table};
+use seq2exp_formats::error::{InputError, Result};
+use seq2exp_formats::genes::{read_genes, GeneOptions, GeneRecord};
+use seq2exp_formats::tables::{read_feature_table, read_value_table};
 
 use super::{BuildConfig, Inputs};
 
@@ -45,16 +45,7 @@ fn chrom_key(c: &str) -> (u32, String) {
 }
 
 fn to_info(g: &GeneRecord) -> GeneInfo {
-    GeneInfo {
-        id: g.id.clone(),
-        name: g.name.clone(),
-        chrom: g.chrom.clone(),
-        tss: g.tss,
-        strand: match g.strand {
-            GeneStrand::Plus => Strand::Plus,
-            GeneStrand::Minus => Strand::Minus,
-        },
-    }
+    GeneInfo { id: g.id.clone(), name: g.name.clone(), chrom: g.chrom.clone(), tss: g.tss, strand: g.strand }
 }
 
 /// Reads the genes and joins expression and features.

@@ -5,14 +5,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::error::{InputError, Result};
-use crate::formats::bigwig::BigWig;
-use crate::formats::cooler::Cooler;
-use crate::formats::fasta::Genome;
+use seq2exp_formats::bigwig::BigWig;
+use seq2exp_formats::cooler::Cooler;
+use seq2exp_formats::error::{InputError, Result};
+use seq2exp_formats::fasta::Genome;
 
 use super::BuildConfig;
 
-pub struct Track {
+pub struct TrackInput {
     pub name: String,
     pub path: PathBuf,
     pub bigwig: BigWig,
@@ -24,7 +24,7 @@ pub struct Inputs {
     pub genome: Genome,
     /// Canonical chromosome name → length, from the FASTA index.
     pub chrom_lengths: HashMap<String, u64>,
-    pub tracks: Vec<Track>,
+    pub tracks: Vec<TrackInput>,
     pub hic: Option<(String, Cooler)>,
     /// Raw-count row sums per chromosome, computed once when the cooler has no balancing weights.
     marginals: Mutex<HashMap<String, Arc<Vec<f64>>>>,
@@ -50,7 +50,7 @@ impl Inputs {
             let chroms: Vec<(String, u64)> = bigwig.chroms().into_iter().map(|(c, l)| (c, l as u64)).collect();
             check_lengths(path, &chroms, &chrom_lengths, &cfg.fasta, &mut notes)?;
             let total = bigwig.total_sum()?;
-            tracks.push(Track { name: name.to_lowercase(), path: path.clone(), bigwig, total });
+            tracks.push(TrackInput { name: name.to_lowercase(), path: path.clone(), bigwig, total });
         }
         let hic = match &cfg.hic {
             Some(spec) => {

@@ -46,7 +46,8 @@ pub struct BuildConfig {
     /// Genes per parallel chunk: bounds memory to about `chunk × window × (1 + 4·tracks)` bytes.
     pub chunk: usize,
     pub command: String,
-    pub progress: bool,
+    /// Counts finished windows (its length is set here); hidden unless the caller shows one.
+    pub progress: indicatif::ProgressBar,
 }
 
 impl BuildConfig {
@@ -71,7 +72,7 @@ impl BuildConfig {
             limit: None,
             chunk: 16,
             command: String::new(),
-            progress: true,
+            progress: indicatif::ProgressBar::hidden(),
         }
     }
 }

@@ -11,7 +11,7 @@ use seq2exp_store::{
     N_FOLDS,
 };
 
-use crate::error::{InputError, Result};
+use seq2exp_formats::error::{InputError, Result};
 
 use super::genes::{join, GeneJoin, MRNA_FEATURES};
 use super::hic::{powerlaw_row, process_row};
@@ -65,14 +65,17 @@ pub fn build_store(cfg: &BuildConfig) -> Result<BuildSummary> {
     let splits: Vec<[Split; N_FOLDS]> =
         joined.genes.iter().map(|g| std::array::from_fn(|k| fold_split(&g.chrom, k + 1))).collect();
     let blacklist = match &cfg.blacklist {
-        Some(p) => crate::formats::bed::read_intervals(p)?.into_iter().map(|iv| (iv.chrom, iv.start, iv.end)).collect(),
+        Some(p) => {
+            seq2exp_formats::bed::read_intervals(p)?.into_iter().map(|iv| (iv.chrom, iv.start, iv.end)).collect()
+        }
         None => Vec::new(),
     };
     let n = joined.genes.len();
     tracing::info!(genes = n, window = cfg.window, tracks = inputs.tracks.len(), "building {}", cfg.out.display());
     let mut writer = StoreWriter::create(&cfg.out, meta, &joined.genes, &splits).map_err(store_err)?;
     writer.set_blacklist(&blacklist).map_err(store_err)?;
-    let bar = if cfg.progress { crate::cli::progress(n as u64, "windows") } else { indicatif::ProgressBar::hidden() };
+    let bar = &cfg.progress;
+    bar.set_length(n as u64);
     let windows_started = Instant::now();
     let (tx, rx) = bounded::<Vec<(usize, GeneWindow)>>(1);
     let writer = std::thread::scope(|s| -> Result<StoreWriter> {

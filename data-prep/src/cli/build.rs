@@ -104,6 +104,7 @@ pub fn run(a: BuildArgs) -> anyhow::Result<()> {
     cfg.compression = a.compression;
     cfg.limit = a.limit;
     cfg.command = super::command_line();
+    cfg.progress = super::progress(0, "windows");
     let summary = build_store(&cfg)?;
     let rss = seq2exp_cli_util::peak_rss_bytes();
     eprintln!(

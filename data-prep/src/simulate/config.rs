@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{InputError, Result};
+use seq2exp_formats::error::{InputError, Result};
 
 /// Configuration of a planted-truth genome. Defaults give 23 chromosomes × 12 genes (276 genes, ~12 Mb).
 ///

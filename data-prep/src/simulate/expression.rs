@@ -6,8 +6,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::config::SimConfig;
+use super::genome::{Chromosome, Contribution, Element, ElementKind, Gene, SimGenome, VarianceReport};
 use super::hic::{self, bin_of};
-use super::model::{Chromosome, Contribution, Element, ElementKind, Gene, Genome, VarianceReport};
 
 /// Draws the 8 features: four z-scores ~ N(0, 1), three GC fractions ~ U(0.35, 0.70),
 /// ORFEXONDENSITY ~ LogNormal(ln 0.6, 0.4).
@@ -68,9 +68,9 @@ fn to_cage(y: f64) -> f64 {
 }
 
 /// Fills the genome-wide variance report.
-pub(crate) fn finish(genome: &mut Genome) {
+pub(crate) fn finish(genome: &mut SimGenome) {
     let terms: Vec<_> = genome.genes.iter().map(|g| &g.expr).collect();
-    let col = |f: &dyn Fn(&super::model::ExpressionTerms) -> f64| -> Vec<f64> { terms.iter().map(|t| f(t)).collect() };
+    let col = |f: &dyn Fn(&super::genome::ExpressionTerms) -> f64| -> Vec<f64> { terms.iter().map(|t| f(t)).collect() };
     let y = col(&|t| t.y);
     let noise_free = col(&|t| t.y - t.noise);
     let var_y = variance(&y);

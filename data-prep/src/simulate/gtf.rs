@@ -6,11 +6,14 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use super::model::{Gene, Genome, Strand, Transcript};
-use crate::error::{IoContext, Result};
+use seq2exp_formats::error::{IoContext, Result};
+use seq2exp_formats::genes::gtf::GtfRow;
+use seq2exp_formats::Strand;
+
+use super::genome::{Gene, SimGenome, Transcript};
 
 /// The GTF spelling of a chromosome name.
-pub fn gtf_chrom(genome: &Genome, name: &str) -> String {
+pub fn gtf_chrom(genome: &SimGenome, name: &str) -> String {
     if genome.config.gtf_bare_chrom_names {
         name.strip_prefix("chr").unwrap_or(name).to_string()
     } else {
@@ -19,7 +22,7 @@ pub fn gtf_chrom(genome: &Genome, name: &str) -> String {
 }
 
 /// Writes all genes, chromosome by chromosome in config order, genes by start.
-pub fn write(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write(genome: &SimGenome, path: &Path) -> Result<()> {
     let mut w = BufWriter::new(File::create(path).file_ctx(path)?);
     writeln!(w, "##description: seq2exp simulated genome (seed {})", genome.config.seed).file_ctx(path)?;
     writeln!(w, "##provider: seq2exp-data-prep simulate\n##format: gtf").file_ctx(path)?;
@@ -35,7 +38,7 @@ pub fn write(genome: &Genome, path: &Path) -> Result<()> {
 }
 
 fn write_gene(w: &mut impl Write, chrom: &str, g: &Gene) -> std::io::Result<()> {
-    let strand = g.strand.symbol();
+    let strand = g.strand;
     let gene_attrs =
         format!("gene_id \"{}\"; gene_type \"{}\"; gene_name \"{}\"; level 2;", g.id, g.gene_type.label(), g.name);
     if g.has_gene_row {
@@ -73,15 +76,15 @@ fn exons_in_transcript_order(t: &Transcript, strand: Strand) -> Vec<(u64, u64)> 
     exons
 }
 
-/// One GTF row for the 0-based half-open [start, end).
+/// One row of the simulator's annotation (source `SIM`).
 fn row(
     w: &mut impl Write,
     chrom: &str,
     feature: &str,
     start: u64,
     end: u64,
-    strand: char,
-    attrs: &str,
+    strand: Strand,
+    attributes: &str,
 ) -> std::io::Result<()> {
-    writeln!(w, "{chrom}\tSIM\t{feature}\t{}\t{end}\t.\t{strand}\t.\t{attrs}", start + 1)
+    GtfRow { chrom, source: "SIM", feature, start, end, strand, attributes }.write_to(w)
 }

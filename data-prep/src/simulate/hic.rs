@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
 use super::config::SimConfig;
-use super::model::{Element, Gene, Pixel};
+use super::genome::{Element, Gene, Pixel, SimGenome};
 
 /// The finest-resolution bin holding base `pos`.
 pub fn bin_of(cfg: &SimConfig, pos: u64) -> u32 {
@@ -106,6 +106,15 @@ pub fn coarsen(pixels: &[Pixel], factor: u32) -> Vec<Pixel> {
 /// Coarsened bias: a coarse bin's weight is the mean of its fine bins' biases.
 pub fn coarsen_bias(bias: &[f64], factor: usize) -> Vec<f64> {
     bias.chunks(factor).map(|c| c.iter().sum::<f64>() / c.len() as f64).collect()
+}
+
+impl SimGenome {
+    /// Expected (noise-free, bias-free) contact between bins i and j of chromosome `chrom` at the finest
+    /// resolution: hic_depth × (|i − j| + 1)^−γ, × loop_boost for looped pairs. The same function drives
+    /// the .mcool counts and the causal term.
+    pub fn expected_contact(&self, chrom: usize, i: u32, j: u32) -> f64 {
+        expected(&self.config, &self.chroms[chrom].loops, i, j)
+    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::config::SimConfig;
-use super::model::{
-    in_range, in_range_f32, Element, ElementKind, ExpressionTerms, Gene, GeneType, Roles, Strand, Transcript,
-};
-use crate::error::{InputError, Result};
+use super::genome::{Element, ElementKind, ExpressionTerms, Gene, GeneType, Strand, Transcript};
+use super::rng::{in_range, in_range_f32};
+use super::roles::Roles;
+use seq2exp_formats::error::{InputError, Result};
 
 /// The placed, not yet sequenced, contents of one chromosome.
 pub(crate) struct Layout {

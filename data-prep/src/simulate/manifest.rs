@@ -5,11 +5,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::bed;
 use super::config::SimConfig;
-use super::model::{Genome, VarianceReport};
+use super::files::{SimSummary, FILES};
+use super::genome::{SimGenome, VarianceReport};
 use super::tables::VALUE_COL;
-use super::{bed, SimSummary, FILES};
-use crate::error::{InputError, IoContext, Result};
+use seq2exp_formats::error::{InputError, IoContext, Result};
 
 /// One file entry of the manifest.
 #[derive(Debug, Clone, Serialize)]
@@ -62,7 +63,7 @@ pub fn build_command(cfg: &SimConfig) -> String {
 }
 
 /// Writes `dir/manifest.json` describing the files already in `dir`.
-pub fn write(genome: &Genome, summary: &SimSummary, dir: &Path) -> Result<()> {
+pub fn write(genome: &SimGenome, summary: &SimSummary, dir: &Path) -> Result<()> {
     let files = FILES
         .iter()
         .map(|spec| {
@@ -92,7 +93,7 @@ pub fn write(genome: &Genome, summary: &SimSummary, dir: &Path) -> Result<()> {
 }
 
 /// README.txt: what the directory is and how to build a store from it.
-pub fn write_readme(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write_readme(genome: &SimGenome, path: &Path) -> Result<()> {
     let cfg = &genome.config;
     let text = format!(
         "Simulated seq2exp inputs (seed {seed}): {nc} chromosomes x {ng} genes, planted regulatory elements.\n\

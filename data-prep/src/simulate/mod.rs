@@ -63,57 +63,33 @@ pub mod bigwig;
 pub mod config;
 pub mod expression;
 pub mod fasta;
+mod files;
+mod generate;
+pub mod genome;
 pub mod gtf;
 pub mod hic;
 mod layout;
 pub mod manifest;
 pub mod mcool;
-pub mod model;
+mod rng;
+mod roles;
 pub mod sequence;
 mod signals;
 pub mod tables;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
 
 pub use config::SimConfig;
-pub use model::{generate, ElementKind, Genome};
+pub use files::{FileSpec, SimSummary, FILES};
+pub use generate::{generate, generate_with_progress};
+pub use genome::{ElementKind, SimGenome};
 
 use seq2exp_store::output::Staged;
 
-use crate::error::{InputError, IoContext, Result};
-
-/// What [`simulate`] produced.
-#[derive(Debug, Clone, Serialize)]
-pub struct SimSummary {
-    pub n_genes: usize,
-    pub n_protein_coding: usize,
-    /// Element counts keyed by `causal`, `open_decoy`, `motif_decoy`.
-    pub n_elements_by_type: BTreeMap<String, usize>,
-    pub genome_length: u64,
-    /// File names written in the output directory (manifest.json last).
-    pub files: Vec<String>,
-}
-
-impl SimSummary {
-    fn of(genome: &Genome, files: Vec<String>) -> Self {
-        let mut by_type = BTreeMap::new();
-        for e in &genome.elements {
-            *by_type.entry(e.kind.label().to_string()).or_insert(0) += 1;
-        }
-        Self {
-            n_genes: genome.genes.len(),
-            n_protein_coding: genome.genes.iter().filter(|g| g.gene_type == model::GeneType::ProteinCoding).count(),
-            n_elements_by_type: by_type,
-            genome_length: genome.chroms.iter().map(|c| c.length).sum(),
-            files,
-        }
-    }
-}
+use seq2exp_formats::error::{InputError, IoContext, Result};
 
 /// Simulates a genome for `cfg` and writes it to `out_dir` (see the module docs for the files).
 /// Refuses a non-empty existing `out_dir` unless `cfg.overwrite`.
@@ -129,7 +105,7 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
     std::fs::create_dir(tmp.tmp()).file_ctx(tmp.tmp())?;
 
     let t0 = Instant::now();
-    let genome = generate(cfg)?;
+    let genome = generate_with_progress(cfg, &progress_bar(0, "chromosomes"))?;
     tracing::info!(
         genes = genome.genes.len(),
         elements = genome.elements.len(),
@@ -139,7 +115,7 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
     let files = write_all(&genome, tmp.tmp())?;
     let summary = SimSummary::of(&genome, files);
     manifest::write(&genome, &summary, tmp.tmp())?;
-    install(tmp, out_dir)?;
+    tmp.commit_replacing().file_ctx(out_dir)?;
     tracing::info!(dir = %out_dir.display(), secs = t0.elapsed().as_secs_f32(), "simulation written");
     Ok(summary)
 }
@@ -161,50 +137,7 @@ fn check_out_dir(out_dir: &Path, overwrite: bool) -> Result<()> {
     Ok(())
 }
 
-/// Moves the finished temp dir into place; an existing directory is moved aside first and removed last.
-/// On failure the temp dir is removed (by `tmp`) and the old directory put back.
-fn install(tmp: Staged, out_dir: &Path) -> Result<()> {
-    let old = out_dir.exists().then(|| PathBuf::from(format!("{}.old", tmp.tmp().display())));
-    if let Some(old) = &old {
-        std::fs::rename(out_dir, old).file_ctx(out_dir)?;
-    }
-    if let Err(e) = tmp.commit() {
-        if let Some(old) = &old {
-            let _ = std::fs::rename(old, out_dir);
-        }
-        return Err(InputError::io(out_dir, e));
-    }
-    if let Some(old) = old {
-        std::fs::remove_dir_all(&old).file_ctx(&old)?;
-    }
-    Ok(())
-}
-
-/// One output file: its name and what it holds (for manifest.json).
-pub struct FileSpec {
-    pub name: &'static str,
-    pub role: &'static str,
-}
-
-/// Every data file, in writing order (manifest.json comes after).
-pub const FILES: [FileSpec; 14] = [
-    FileSpec { name: "genome.fa", role: "genome sequence (chr1 naming, soft-masked, N runs)" },
-    FileSpec { name: "genome.fa.fai", role: "FASTA index" },
-    FileSpec { name: "dnase.bw", role: "DNase signal (bigWig)" },
-    FileSpec { name: "h3k27ac.bw", role: "H3K27ac signal (bigWig)" },
-    FileSpec { name: "genes.gtf", role: "gene annotation (bare chromosome names, versioned ids)" },
-    FileSpec { name: "contacts.mcool", role: "Hi-C contacts, cooler v3 at /resolutions/{5000,10000}" },
-    FileSpec { name: "expression.csv", role: "raw CAGE per gene (ENSID without version)" },
-    FileSpec { name: "features.csv", role: "8 mRNA half-life features (gene_id with version)" },
-    FileSpec { name: "truth.bed", role: "causal (gene, element) pairs and contributions" },
-    FileSpec { name: "elements.bed", role: "all planted elements with their type" },
-    FileSpec { name: "dnase_peaks.narrowPeak", role: "DNase peak calls for a peak-mask baseline" },
-    FileSpec { name: "blacklist.bed", role: "blacklisted regions" },
-    FileSpec { name: "truth_genes.tsv", role: "per-gene TSS and every term of the expression model" },
-    FileSpec { name: "README.txt", role: "short description of the directory" },
-];
-
-fn write_all(genome: &Genome, dir: &Path) -> Result<Vec<String>> {
+fn write_all(genome: &SimGenome, dir: &Path) -> Result<Vec<String>> {
     let bar = progress_bar(FILES.len() as u64, "files");
     for spec in &FILES {
         let t = Instant::now();
@@ -217,7 +150,7 @@ fn write_all(genome: &Genome, dir: &Path) -> Result<Vec<String>> {
     Ok(FILES.iter().map(|f| f.name.to_string()).chain(["manifest.json".to_string()]).collect())
 }
 
-fn write_one(genome: &Genome, name: &str, path: &Path) -> Result<()> {
+fn write_one(genome: &SimGenome, name: &str, path: &Path) -> Result<()> {
     match name {
         "genome.fa" => fasta::write(genome, path),
         "genome.fa.fai" => Ok(()), // written with genome.fa

@@ -5,8 +5,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::config::SimConfig;
+use super::genome::MotifSite;
 use super::layout::Layout;
-use super::model::MotifSite;
 
 /// Reverse complement (keeps case; N stays N).
 pub fn revcomp(seq: &[u8]) -> Vec<u8> {

@@ -10,16 +10,17 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::config::SimConfig;
+use super::genome::{Peak, PeakSource, Run, SignalRuns};
 use super::layout::{standard_normal, Layout};
-use super::model::{in_range_f32, Peak, PeakSource, Run, Track};
+use super::rng::in_range_f32;
 
 /// A background blip [start, end) and its value.
 pub(crate) type Blip = (u64, u64, f32);
 
 /// Both tracks of one chromosome and the DNase blips (candidates for noise peak calls).
 pub(crate) struct Signals {
-    pub dnase: Track,
-    pub h3k27ac: Track,
+    pub dnase: SignalRuns,
+    pub h3k27ac: SignalRuns,
     pub dnase_blips: Vec<Blip>,
 }
 
@@ -116,7 +117,7 @@ fn blips(
 }
 
 /// Rounds to the quantum and run-length encodes. Zeros are omitted except inside `explicit_zero`.
-fn to_runs(values: &[f32], quantum: f32, explicit_zero: &[(u64, u64)]) -> Track {
+fn to_runs(values: &[f32], quantum: f32, explicit_zero: &[(u64, u64)]) -> SignalRuns {
     let mut zero_ok = vec![false; values.len()];
     for &(a, b) in explicit_zero {
         zero_ok[a as usize..b as usize].fill(true);
@@ -133,7 +134,7 @@ fn to_runs(values: &[f32], quantum: f32, explicit_zero: &[(u64, u64)]) -> Track 
             _ => runs.push(Run { start: p as u64, end: p as u64 + 1, value: v }),
         }
     }
-    Track { runs }
+    SignalRuns { runs }
 }
 
 /// "Calls" DNase peaks: accessible elements (weak ones may be missed, edges jittered ± 20 bp),

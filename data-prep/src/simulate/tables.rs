@@ -5,8 +5,9 @@ use std::path::Path;
 
 use rand::seq::SliceRandom;
 
-use super::model::{stream, Gene, GeneType, Genome, Purpose, FEATURE_NAMES};
-use crate::error::{InputError, Result};
+use super::genome::{Gene, GeneType, SimGenome, FEATURE_NAMES};
+use super::rng::{stream, Purpose};
+use seq2exp_formats::error::{InputError, Result};
 
 /// Name of the expression column that matches the simulated tracks.
 pub const VALUE_COL: &str = "K562_CAGE_128*3_sum";
@@ -33,7 +34,7 @@ where
 /// expression.csv: `ENSID` (version stripped), raw CAGE for the simulated cell type and a second one.
 /// Rows are in a shuffled order; lncRNAs are included (the builder filters by gene_type), and a few
 /// protein-coding genes are missing.
-pub fn write_expression(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write_expression(genome: &SimGenome, path: &Path) -> Result<()> {
     let mut genes: Vec<&Gene> = genome.genes.iter().filter(|g| g.in_expression).collect();
     genes.shuffle(&mut stream(genome.config.seed, None, Purpose::Tables));
     let data = genes.into_iter().map(|g| {
@@ -44,7 +45,7 @@ pub fn write_expression(genome: &Genome, path: &Path) -> Result<()> {
 
 /// features.csv: protein-coding genes only, `gene_id` WITH its version suffix, `Gene name`, the 8
 /// feature columns, then `chrom` and `TSS` (1-based), like EPInformer's mRNA_halflife_features.csv.
-pub fn write_features(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write_features(genome: &SimGenome, path: &Path) -> Result<()> {
     let mut header = vec!["gene_id", "Gene name"];
     header.extend(FEATURE_NAMES);
     header.extend(["chrom", "TSS"]);
@@ -83,10 +84,13 @@ pub const TRUTH_GENE_COLUMNS: [&str; 20] = [
 ];
 
 /// truth_genes.tsv: one row per gene with its 0-based TSS and every term of y (full precision).
-pub fn write_truth_genes(genome: &Genome, path: &Path) -> Result<()> {
+pub fn write_truth_genes(genome: &SimGenome, path: &Path) -> Result<()> {
     let data = genome.genes.iter().map(|g| {
-        let own =
-            genome.elements.iter().filter(|e| e.gene == g.index && e.kind == super::model::ElementKind::Causal).count();
+        let own = genome
+            .elements
+            .iter()
+            .filter(|e| e.gene == g.index && e.kind == super::genome::ElementKind::Causal)
+            .count();
         let t = &g.expr;
         vec![
             g.id.clone(),
@@ -95,7 +99,7 @@ pub fn write_truth_genes(genome: &Genome, path: &Path) -> Result<()> {
             g.gene_type.label().to_string(),
             genome.chroms[g.chrom].name.clone(),
             g.tss.to_string(),
-            g.strand.symbol().to_string(),
+            g.strand.to_string(),
             g.has_gene_row.to_string(),
             g.in_expression.to_string(),
             own.to_string(),

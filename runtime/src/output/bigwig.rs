@@ -9,8 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use bigtools::beddata::BedParserStreamingIterator;
-use bigtools::{BigWigWrite, Value};
+use seq2exp_formats::bigwig::writer::{write_bigwig, Interval as Value};
 
 use super::masks::MaskFile;
 use super::{write_atomic, OutputError};
@@ -111,15 +110,9 @@ pub fn write_mask_bigwig(
     }
     let failure: Arc<Mutex<Option<OutputError>>> = Arc::default();
     let values = values(masks, order, sizes.clone(), quantum, failure.clone());
-    let source = BedParserStreamingIterator::wrap_infallible_iter(values, true);
     let sizes32: HashMap<String, u32> = sizes.into_iter().map(|(c, s)| (c, s.min(u32::MAX as u64) as u32)).collect();
     write_atomic(out, |tmp| {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .map_err(|e| OutputError::io(tmp, e))?;
-        let writer = BigWigWrite::create_file(tmp, sizes32).map_err(|e| OutputError::io(tmp, e))?;
-        writer.write(source, runtime).map_err(|e| match e {
+        write_bigwig(tmp, sizes32, values).map_err(|e| match e {
             bigtools::BBIProcessError::IoError(e) => OutputError::io(tmp, e),
             other => OutputError::invalid(out.display(), other.to_string()),
         })?;

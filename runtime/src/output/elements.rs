@@ -4,12 +4,12 @@
 //! mask over the run), strand ".". One element may appear once per gene whose window contains it.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
+use seq2exp_formats::bed::{self, BedWriter};
+
 use super::masks::MaskFile;
-use super::{write_atomic, OutputError};
+use super::{write_bytes, OutputError};
 
 pub const BED_NAME: &str = "elements.bed";
 
@@ -96,15 +96,13 @@ pub fn call_elements(
 }
 
 pub fn write_bed(elements: &[Element], out: &Path) -> Result<(), OutputError> {
-    let mut text = String::new();
+    let mut bed = BedWriter::new(Vec::new());
     for e in elements {
-        let score = (e.mean * 1000.0).round().clamp(0.0, 1000.0) as u32;
-        let _ = writeln!(text, "{}\t{}\t{}\t{}\t{score}\t.", e.chrom, e.start, e.end, e.gene_id);
+        let score = bed::score((e.mean * 1000.0) as f64);
+        bed.write_row(&e.chrom, e.start, e.end, &[&e.gene_id, &score, &"."]).expect("in memory");
     }
-    write_atomic(out, |tmp| {
-        let mut f = std::fs::File::create(tmp).map_err(|e| OutputError::io(tmp, e))?;
-        f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| OutputError::io(tmp, e))
-    })
+    let text = bed.finish().expect("in memory");
+    write_bytes(out, text)
 }
 
 #[cfg(test)]

@@ -50,6 +50,11 @@ impl OutputError {
     }
 }
 
+/// Writes `bytes` to `path` atomically ([`seq2exp_store::output::write_file`]).
+pub fn write_bytes(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), OutputError> {
+    seq2exp_store::output::write_file(path, bytes).map_err(|e| OutputError::io(path, e))
+}
+
 /// Writes `path` through `write` into a temporary sibling ([`Staged`]), then renames it into place;
 /// on any failure the temporary is removed and the error names `path`.
 pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<(), OutputError>) -> Result<(), OutputError> {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use seq2exp_store::StoreReader;
 
-use super::{write_atomic, OutputError};
+use super::{write_bytes, OutputError};
 
 pub const LOG_NAME: &str = "predictions.log";
 pub const TSV_NAME: &str = "predictions.tsv";
@@ -111,10 +111,7 @@ impl PredictionLog {
             }
             text.push('\n');
         }
-        write_atomic(&out, |tmp| {
-            let mut f = File::create(tmp).map_err(|e| OutputError::io(tmp, e))?;
-            f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| OutputError::io(tmp, e))
-        })?;
+        write_bytes(&out, text)?;
         drop(self.file);
         std::fs::remove_file(&self.path).map_err(|e| OutputError::io(&self.path, e))?;
         Ok(out)

@@ -158,7 +158,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
         out: a.out.clone(),
         device,
         checkpoint_every: a.checkpoint_every,
-        progress: true,
+        progress: crate::cli::progress(0, "train"),
     };
     // One job per run directory: two would interleave their checkpoints.
     let created = !a.out.exists();

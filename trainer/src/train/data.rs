@@ -37,7 +37,7 @@ pub enum PeakSource {
 impl PeakSource {
     pub fn from_bed(path: &Path) -> anyhow::Result<Self> {
         let mut map: HashMap<String, Vec<(u64, u64)>> = HashMap::new();
-        for iv in seq2exp_data_prep::formats::bed::read_intervals(path)? {
+        for iv in seq2exp_formats::bed::read_intervals(path)? {
             map.entry(iv.chrom).or_default().push((iv.start, iv.end));
         }
         map.values_mut().for_each(|v| v.sort_unstable());

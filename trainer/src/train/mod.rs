@@ -30,7 +30,8 @@ pub struct TrainOptions {
     pub device: Device,
     /// Save `last.safetensors` every this many steps (default: every validation).
     pub checkpoint_every: Option<usize>,
-    pub progress: bool,
+    /// Counts training steps (its length is set by the loop); hidden unless the caller shows one.
+    pub progress: indicatif::ProgressBar,
 }
 
 /// Genes of a split of the run's fold that have a finite target.

@@ -160,8 +160,8 @@ pub fn train_loop(
         .append(true)
         .open(run.metrics())
         .with_context(|| run.metrics().display().to_string())?;
-    let bar =
-        if opts.progress { crate::cli::progress(t.steps as u64, "train") } else { indicatif::ProgressBar::hidden() };
+    let bar = &opts.progress;
+    bar.set_length(t.steps as u64);
     bar.set_position(state.step as u64);
     let every = opts.checkpoint_every.unwrap_or(t.validate_every).max(1);
     let amp = t.bf16 && opts.device.is_cuda();

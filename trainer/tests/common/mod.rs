@@ -22,7 +22,6 @@ pub fn store(dir: &Path) -> PathBuf {
     cfg.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
     cfg.value_cols = vec!["K562_CAGE_128*3_sum".into()];
     cfg.window = WINDOW;
-    cfg.progress = false;
     build_store(&cfg).unwrap().out
 }
 

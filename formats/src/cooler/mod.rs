@@ -24,6 +24,8 @@ use hdf5::types::{FixedAscii, FixedUnicode, TypeDescriptor, VarLenAscii, VarLenU
 use crate::chrom::normalise;
 use crate::error::{InputError, Result};
 
+pub mod writer;
+
 /// Pixel reads closer than this many entries are merged into one read.
 const MERGE_GAP: u64 = 4096;
 

@@ -4,7 +4,7 @@
 mod fixtures_common;
 
 use fixtures_common::*;
-use seq2exp_data_prep::formats::{read_intervals, Interval};
+use seq2exp_formats::{read_intervals, Interval};
 
 fn check_first(iv: &Interval, first: &[serde_json::Value]) {
     let f: Vec<&str> = first.iter().map(as_str).collect();

@@ -8,7 +8,7 @@ use noodles::bgzf;
 use noodles::fasta;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
-use seq2exp_data_prep::formats::Genome;
+use seq2exp_formats::Genome;
 
 /// (name in the file, sequence). Mixed case and N runs, lengths that do not fill the last line.
 fn sequences() -> Vec<(&'static str, Vec<u8>)> {

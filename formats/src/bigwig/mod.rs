@@ -31,6 +31,8 @@ use bigtools::{BBIFileInfo, BigWigRead, BigWigReadOpenError};
 use crate::chrom::normalise;
 use crate::error::{InputError, IoContext, Result};
 
+pub mod writer;
+
 type Reader = BigWigRead<ReopenableFile>;
 
 const BIGWIG_MAGIC: u32 = 0x888F_FC26;

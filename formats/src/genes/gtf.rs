@@ -1,6 +1,8 @@
 //! GTF (GENCODE, Ensembl, UCSC-style) gene/transcript/exon rows, parsed with noodles-gtf's lazy line
 //! reader so every error can name its line. Other feature types (CDS, UTR, codons) are skipped unread.
+//! [`GtfRow`] writes rows back in the same 1-based, inclusive convention.
 
+use std::io::Write;
 use std::path::Path;
 
 use noodles::gff::feature::record::Strand as GffStrand;
@@ -8,12 +10,8 @@ use noodles::gtf;
 
 use crate::chrom::normalise;
 use crate::error::{InputError, Result};
-use crate::formats::genes::{FeatureKind, FeatureRow, Strand};
-use crate::formats::text::open_text;
-
-/// Attribute keys holding the gene type, in order of preference (GENCODE, Ensembl).
-pub(crate) const GENE_TYPE_KEYS: [&str; 3] = ["gene_type", "gene_biotype", "biotype"];
-pub(crate) const TRANSCRIPT_TYPE_KEYS: [&str; 2] = ["transcript_type", "transcript_biotype"];
+use crate::genes::{FeatureKind, FeatureRow, Strand, GENE_TYPE_KEYS, TRANSCRIPT_TYPE_KEYS};
+use crate::text::open_text;
 
 /// Reads the gene, transcript and exon rows of a GTF file (gzip allowed).
 pub(crate) fn read_rows(path: &Path) -> Result<Vec<FeatureRow>> {
@@ -90,5 +88,26 @@ pub(crate) fn convert_strand(s: GffStrand) -> Result<Strand, String> {
         GffStrand::Forward => Ok(Strand::Plus),
         GffStrand::Reverse => Ok(Strand::Minus),
         _ => Err("strand must be + or - for genes, transcripts and exons".to_string()),
+    }
+}
+
+/// One GTF row to write, for the 0-based half-open `[start, end)`; `attributes` is the ninth column as
+/// written (`gene_id "…"; …`).
+#[derive(Debug, Clone, Copy)]
+pub struct GtfRow<'a> {
+    pub chrom: &'a str,
+    pub source: &'a str,
+    pub feature: &'a str,
+    pub start: u64,
+    pub end: u64,
+    pub strand: Strand,
+    pub attributes: &'a str,
+}
+
+impl GtfRow<'_> {
+    /// Writes the row (1-based start, inclusive end; score and frame `.`).
+    pub fn write_to(&self, w: &mut impl Write) -> std::io::Result<()> {
+        let Self { chrom, source, feature, start, end, strand, attributes } = *self;
+        writeln!(w, "{chrom}\t{source}\t{feature}\t{}\t{end}\t.\t{}\t.\t{attributes}", start + 1, strand.as_char())
     }
 }

@@ -4,7 +4,7 @@ mod fixtures_common;
 
 use fixtures_common::*;
 use rayon::prelude::*;
-use seq2exp_data_prep::formats::BigWig;
+use seq2exp_formats::BigWig;
 
 const KEY: &str = "bigwig/ENCFF826FLP.bw";
 

@@ -1,20 +1,10 @@
-//! The in-memory planted-truth genome and its generation. Writers only format what is here, and tests
-//! compare files against it, so every planted quantity is kept.
-//!
-//! Randomness: one ChaCha8 stream per (chromosome, purpose), all derived from the seed, so chromosomes
-//! are generated in parallel yet the result is identical for a seed whatever the thread count.
+//! The in-memory planted-truth genome. Writers only format what is here, and tests compare files
+//! against it, so every planted quantity is kept. The generation steps fill it; this module depends on
+//! none of them.
 
-use std::collections::HashSet;
-
-use rand::seq::index::sample;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::config::SimConfig;
-use super::{expression, hic, layout, sequence, signals};
-use crate::error::Result;
 
 /// Names of the 8 feature columns of features.csv, in order (EPInformer's half-life features): the
 /// store schema's feature names without the computed promoter activity.
@@ -22,28 +12,6 @@ pub const FEATURE_NAMES: [&str; 8] = {
     let all = seq2exp_store::FEATURE_NAMES;
     [all[0], all[1], all[2], all[3], all[4], all[5], all[6], all[7]]
 };
-
-/// What a random stream is used for; part of the stream id so purposes never share numbers.
-#[derive(Clone, Copy)]
-pub(crate) enum Purpose {
-    Motif = 1,
-    Roles = 2,
-    Layout = 3,
-    Sequence = 4,
-    Signals = 5,
-    Peaks = 6,
-    Hic = 7,
-    Expression = 8,
-    Tables = 9,
-}
-
-/// The random stream for `purpose` on chromosome `chrom` (None = genome-wide).
-pub(crate) fn stream(seed: u64, chrom: Option<usize>, purpose: Purpose) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let chrom_part = chrom.map_or(0, |c| c as u64 + 1);
-    rng.set_stream((chrom_part << 8) | purpose as u64);
-    rng
-}
 
 /// Kind of a planted element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -112,24 +80,7 @@ impl Element {
     }
 }
 
-/// Gene strand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strand {
-    /// `+`: the TSS is the transcript's first (lowest) base.
-    Plus,
-    /// `-`: the TSS is the transcript's last (highest) base.
-    Minus,
-}
-
-impl Strand {
-    /// `+` or `-`.
-    pub fn symbol(self) -> char {
-        match self {
-            Self::Plus => '+',
-            Self::Minus => '-',
-        }
-    }
-}
+pub use seq2exp_formats::Strand;
 
 /// Gene biotype written as `gene_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,11 +176,11 @@ pub struct Run {
 
 /// A signal track as sorted, non-overlapping runs. Bases without a run have no data (read as 0).
 #[derive(Debug, Clone, Default)]
-pub struct Track {
+pub struct SignalRuns {
     pub runs: Vec<Run>,
 }
 
-impl Track {
+impl SignalRuns {
     /// Per-base values over [start, end), 0 where there is no run.
     pub fn values(&self, start: u64, end: u64) -> Vec<f32> {
         let mut out = vec![0.0f32; (end - start) as usize];
@@ -281,8 +232,8 @@ pub struct Chromosome {
     pub length: u64,
     /// Bases A/C/G/T/N, lower case where soft-masked.
     pub seq: Vec<u8>,
-    pub dnase: Track,
-    pub h3k27ac: Track,
+    pub dnase: SignalRuns,
+    pub h3k27ac: SignalRuns,
     pub peaks: Vec<Peak>,
     pub blacklist: Vec<(u64, u64)>,
     pub n_runs: Vec<(u64, u64)>,
@@ -300,7 +251,7 @@ pub struct Chromosome {
 pub struct Contribution {
     /// Global gene index.
     pub gene: usize,
-    /// Index into `Genome::elements`.
+    /// Index into `SimGenome::elements`.
     pub element: usize,
     /// Expected contact(bin(element), bin(TSS)) / hic_depth.
     pub contact: f64,
@@ -330,7 +281,7 @@ pub struct VarianceReport {
 
 /// The whole simulated genome.
 #[derive(Debug, Clone)]
-pub struct Genome {
+pub struct SimGenome {
     pub config: SimConfig,
     /// The motif (upper case, forward orientation).
     pub motif: Vec<u8>,
@@ -341,131 +292,4 @@ pub struct Genome {
     pub elements: Vec<Element>,
     pub contributions: Vec<Contribution>,
     pub variance: VarianceReport,
-}
-
-impl Genome {
-    /// Expected (noise-free, bias-free) contact between bins i and j of chromosome `chrom` at the finest
-    /// resolution: hic_depth × (|i − j| + 1)^−γ, × loop_boost for looped pairs. The same function drives
-    /// the .mcool counts and the causal term.
-    pub fn expected_contact(&self, chrom: usize, i: u32, j: u32) -> f64 {
-        hic::expected(&self.config, &self.chroms[chrom].loops, i, j)
-    }
-}
-
-/// Gene roles drawn genome-wide before the per-chromosome streams.
-pub(crate) struct Roles {
-    pub lncrna: HashSet<usize>,
-    pub no_gene_row: HashSet<usize>,
-    pub missing_expression: HashSet<usize>,
-}
-
-fn draw_roles(cfg: &SimConfig) -> Roles {
-    let mut rng = stream(cfg.seed, None, Purpose::Roles);
-    let n = cfg.n_genes();
-    let count = |frac: f64, min: usize, of: usize| ((frac * n as f64).round() as usize).max(min).min(of);
-    let n_lnc = count(cfg.lncrna_fraction, 1, n.saturating_sub(1));
-    let lncrna: HashSet<usize> = sample(&mut rng, n, n_lnc).into_iter().collect();
-    let coding: Vec<usize> = (0..n).filter(|g| !lncrna.contains(g)).collect();
-    let pick = |rng: &mut ChaCha8Rng, k: usize| -> HashSet<usize> {
-        sample(rng, coding.len(), k).into_iter().map(|i| coding[i]).collect()
-    };
-    let no_gene_row = pick(&mut rng, count(cfg.no_gene_row_fraction, 1, coding.len()));
-    let missing_expression = pick(&mut rng, count(cfg.missing_expression_fraction, 2, coding.len().saturating_sub(1)));
-    Roles { lncrna, no_gene_row, missing_expression }
-}
-
-/// Generates the genome for `cfg` (deterministic in the seed). Chromosomes run in parallel.
-pub fn generate(cfg: &SimConfig) -> Result<Genome> {
-    cfg.validate()?;
-    let motif = sequence::draw_motif(cfg, &mut stream(cfg.seed, None, Purpose::Motif));
-    let roles = draw_roles(cfg);
-    let bar = super::progress_bar(cfg.chromosomes.len() as u64, "chromosomes");
-    let parts: Vec<ChromPart> = (0..cfg.chromosomes.len())
-        .into_par_iter()
-        .map(|c| {
-            let part = generate_chrom(cfg, c, &motif, &roles);
-            bar.inc(1);
-            part
-        })
-        .collect::<Result<_>>()?;
-    bar.finish_and_clear();
-
-    let mut genome = Genome {
-        config: cfg.clone(),
-        motif,
-        chroms: vec![],
-        genes: vec![],
-        elements: vec![],
-        contributions: vec![],
-        variance: VarianceReport::default(),
-    };
-    for part in parts {
-        let offset = genome.elements.len();
-        genome
-            .contributions
-            .extend(part.contributions.into_iter().map(|c| Contribution { element: c.element + offset, ..c }));
-        genome.elements.extend(part.elements);
-        genome.genes.extend(part.genes);
-        genome.chroms.push(part.chrom);
-    }
-    expression::finish(&mut genome);
-    Ok(genome)
-}
-
-/// Everything generated for one chromosome; element indices in `contributions` are local.
-struct ChromPart {
-    chrom: Chromosome,
-    genes: Vec<Gene>,
-    elements: Vec<Element>,
-    contributions: Vec<Contribution>,
-}
-
-fn generate_chrom(cfg: &SimConfig, c: usize, motif: &[u8], roles: &Roles) -> Result<ChromPart> {
-    let mut lay = layout::place(cfg, c, roles, &mut stream(cfg.seed, Some(c), Purpose::Layout))?;
-    let seq = sequence::build(cfg, motif, &mut lay, &mut stream(cfg.seed, Some(c), Purpose::Sequence));
-    let sig = signals::build(cfg, &lay, &mut stream(cfg.seed, Some(c), Purpose::Signals));
-    let peaks = signals::call_peaks(cfg, &lay, &sig.dnase_blips, &mut stream(cfg.seed, Some(c), Purpose::Peaks));
-    let loops = hic::loops(cfg, &lay.genes, &lay.elements);
-    let (hic_bias, pixels) = hic::counts(cfg, lay.length, &loops, &mut stream(cfg.seed, Some(c), Purpose::Hic));
-    let chrom = Chromosome {
-        name: cfg.chromosomes[c].clone(),
-        length: lay.length,
-        seq,
-        dnase: sig.dnase,
-        h3k27ac: sig.h3k27ac,
-        peaks,
-        blacklist: lay.blacklist,
-        n_runs: lay.n_runs,
-        explicit_zero: lay.explicit_zero,
-        loops,
-        hic_bias,
-        pixels,
-    };
-    let mut genes = lay.genes;
-    let contributions = expression::chrom_terms(
-        cfg,
-        &chrom,
-        &mut genes,
-        &lay.elements,
-        &mut stream(cfg.seed, Some(c), Purpose::Expression),
-    );
-    Ok(ChromPart { chrom, genes, elements: lay.elements, contributions })
-}
-
-/// Uniform draw from an inclusive (lo, hi) range of u64.
-pub(crate) fn in_range(rng: &mut impl Rng, (lo, hi): (u64, u64)) -> u64 {
-    if hi <= lo {
-        lo
-    } else {
-        rng.random_range(lo..=hi)
-    }
-}
-
-/// Uniform draw from a (lo, hi) range of f32.
-pub(crate) fn in_range_f32(rng: &mut impl Rng, (lo, hi): (f32, f32)) -> f32 {
-    if hi <= lo {
-        lo
-    } else {
-        rng.random_range(lo..hi)
-    }
 }

@@ -5,7 +5,7 @@ mod fixtures_common;
 use std::io::{BufRead, BufReader, Write};
 
 use fixtures_common::*;
-use seq2exp_data_prep::formats::{read_genes, read_transcripts, GeneOptions, GeneSet, Strand};
+use seq2exp_formats::{read_genes, read_transcripts, GeneOptions, GeneSet, Strand};
 
 const GTF: &str = "genes/gencode_human.gtf.gz";
 const GFF3: &str = "genes/gencode.gff3";

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use fixtures_common::*;
-use seq2exp_data_prep::formats::{
+use seq2exp_formats::{
     read_feature_table, read_genes, read_intervals, read_value_table, BigWig, Cooler, GeneOptions, Genome,
 };
 

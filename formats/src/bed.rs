@@ -9,14 +9,18 @@
 //! A file whose name ends in `.narrowPeak` (optionally `.gz`) must have the 10 narrowPeak columns; they
 //! land in [`Interval::peak`]. For other files, columns after the sixth are kept as text in
 //! [`Interval::rest`].
+//!
+//! [`BedWriter`] writes rows the same way: tab-separated, 0-based half-open, extra columns as given.
 
-use std::io::BufRead;
+use std::fmt::Display;
+use std::fs::File;
+use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
 
 use crate::chrom::normalise;
 use crate::error::{InputError, IoContext, Result};
-use crate::formats::genes::Strand;
-use crate::formats::text::{base_name_lower, open_text, trim_eol};
+use crate::genes::Strand;
+use crate::text::{base_name_lower, open_text, trim_eol};
 
 /// The four narrowPeak columns after BED6. `-1` means "not computed" in the format.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,6 +125,44 @@ fn parse_narrow_peak(f: &[&str]) -> Result<NarrowPeak, String> {
         q_value: num(8, "qValue")?,
         peak,
     })
+}
+
+/// Writes BED rows (chromosome, 0-based start, end, then any further columns) to `W`.
+pub struct BedWriter<W: Write> {
+    inner: W,
+}
+
+impl BedWriter<BufWriter<File>> {
+    /// A buffered writer creating (or truncating) `path`.
+    pub fn create(path: &Path) -> Result<Self> {
+        Ok(Self::new(BufWriter::new(File::create(path).file_ctx(path)?)))
+    }
+}
+
+impl<W: Write> BedWriter<W> {
+    pub fn new(inner: W) -> Self {
+        Self { inner }
+    }
+
+    /// One row; `rest` are the columns after `end`, in order.
+    pub fn write_row(&mut self, chrom: &str, start: u64, end: u64, rest: &[&dyn Display]) -> std::io::Result<()> {
+        write!(self.inner, "{chrom}\t{start}\t{end}")?;
+        for field in rest {
+            write!(self.inner, "\t{field}")?;
+        }
+        writeln!(self.inner)
+    }
+
+    /// Flushes and hands back the underlying writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+}
+
+/// A BED score (column 5): an integer 0–1000 as the spec requires.
+pub fn score(x: f64) -> u32 {
+    x.round().clamp(0.0, 1000.0) as u32
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ mod fixtures_common;
 
 use fixtures_common::*;
 use rayon::prelude::*;
-use seq2exp_data_prep::formats::cooler::{self, Cooler};
+use seq2exp_formats::cooler::{self, Cooler};
 
 const COOL: &str = "hic/hg19.GM12878-MboI.matrix.2000kb.cool";
 const MCOOL: &str = "hic/hic2cool_0.7.0_multi_res.mcool";

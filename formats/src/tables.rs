@@ -13,7 +13,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use crate::error::{InputError, IoContext, Result};
-use crate::formats::text::{base_name_lower, open_text};
+use crate::text::{base_name_lower, open_text};
 
 /// A gene id without its version: `ENSG00000141510.17` → `ENSG00000141510`. GENCODE's PAR copies keep
 /// their suffix (`ENSG00000182378.14_PAR_Y` → `ENSG00000182378_PAR_Y`) so they do not collide with the

@@ -7,7 +7,7 @@
 //!   writes both); a gzip file that is not bgzip is rejected with the command that fixes it.
 //!
 //! A plain FASTA shorter than its `.fai` says is caught at open, and so is an index that does not
-//! match its FASTA (stale after an edit, or made for other line endings; see [`fasta_index`](super::fasta_index));
+//! match its FASTA (stale after an edit, or made for other line endings; see [`index`]);
 //! any file is also checked on every read (fewer bases than asked for → error naming the chromosome).
 //!
 //! [`Genome`] is `Send + Sync`: readers live in a small pool and each call borrows one, so rayon
@@ -24,6 +24,9 @@ use noodles::fasta::{self, fai};
 
 use crate::chrom::normalise;
 use crate::error::{InputError, IoContext, Result};
+
+mod index;
+pub mod writer;
 
 type Reader = fasta::io::IndexedReader<fasta::io::BufReader<File>>;
 
@@ -112,7 +115,7 @@ impl Genome {
         let mut first = genome.new_reader()?; // fail at open, not in a worker, when the file can't be read
                                               // Index first: a FASTA edited after indexing can also be shorter than the index says.
         if from_file {
-            super::fasta_index::check(path, &fai_path, &genome.index, first.get_mut())?;
+            index::check(path, &fai_path, &genome.index, first.get_mut())?;
         }
         if gzip_kind(path)?.is_none() {
             check_plain_length(path, &genome.index)?;

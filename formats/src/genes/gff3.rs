@@ -19,9 +19,9 @@ use noodles::gff::record::attributes::field::Value;
 
 use crate::chrom::normalise;
 use crate::error::{InputError, Result};
-use crate::formats::genes::{FeatureKind, FeatureRow, Strand};
-use crate::formats::gtf::{convert_strand, GENE_TYPE_KEYS, TRANSCRIPT_TYPE_KEYS};
-use crate::formats::text::open_text;
+use crate::genes::gtf::convert_strand;
+use crate::genes::{FeatureKind, FeatureRow, Strand, GENE_TYPE_KEYS, TRANSCRIPT_TYPE_KEYS};
+use crate::text::open_text;
 
 /// Sub-transcript or non-gene rows never needed for TSSs; skipped before their attributes are read.
 const IGNORED_TYPES: [&str; 12] = [

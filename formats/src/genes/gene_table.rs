@@ -17,9 +17,9 @@ use std::path::Path;
 
 use crate::chrom::normalise;
 use crate::error::{InputError, Result};
-use crate::formats::genes::{GeneOptions, GeneRecord, GeneSet, Strand};
-use crate::formats::tables::{csv_error, find_column, sniff_delimiter, strip_version};
-use crate::formats::text::open_text;
+use crate::genes::{GeneOptions, GeneRecord, GeneSet, Strand};
+use crate::tables::{csv_error, find_column, sniff_delimiter, strip_version};
+use crate::text::open_text;
 
 /// Header names of the chromosome column (a `#` line starting with one of these is the header; other
 /// `#` lines are comments).
