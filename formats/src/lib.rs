@@ -24,6 +24,7 @@ pub mod fasta;
 pub mod genes;
 pub mod tables;
 mod text;
+pub mod vcf;
 
 pub use bed::{read_intervals, Interval, NarrowPeak};
 pub use bigwig::BigWig;

@@ -40,7 +40,6 @@ fn setup(d: &Path) -> (PathBuf, PathBuf) {
     b.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
     b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
     b.window = W as u64;
-    b.progress = false;
     (sim, build_store(&b).unwrap().out)
 }
 

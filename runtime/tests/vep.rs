@@ -42,7 +42,6 @@ fn build(sim: &Path, fasta: &Path, out: &Path) -> PathBuf {
     b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
     b.blacklist = Some(sim.join("blacklist.bed"));
     b.window = W as u64;
-    b.progress = false;
     build_store(&b).unwrap().out
 }
 

@@ -56,7 +56,6 @@ fn planted_elements_move_a_trained_models_prediction() {
     b.features = Some(sim.join("features.csv"));
     b.blacklist = Some(sim.join("blacklist.bed"));
     b.window = WINDOW;
-    b.progress = false;
     let store = build_store(&b).unwrap().out;
     let config = d.join("config.json");
     let json = serde_json::json!({

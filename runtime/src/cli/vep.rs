@@ -89,50 +89,19 @@ pub fn run(a: VepArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Bases beyond the stored windows from an indexed FASTA (`.fai` beside it).
-struct FastaFlanks {
-    path: PathBuf,
-    reader: std::cell::RefCell<noodles::fasta::io::IndexedReader<noodles::fasta::io::BufReader<std::fs::File>>>,
-    /// Canonical name → (FASTA name, length).
-    chroms: std::collections::HashMap<String, (String, u64)>,
-}
+/// Bases beyond the stored windows from the genome FASTA (indexed as `data-prep build` does).
+struct FastaFlanks(seq2exp_formats::Genome);
 
 impl FastaFlanks {
     fn open(path: &std::path::Path) -> anyhow::Result<Self> {
-        let reader = noodles::fasta::io::indexed_reader::Builder::default().build_from_path(path).map_err(|e| {
-            anyhow::anyhow!("{}: {e} (an index {}.fai is needed: samtools faidx)", path.display(), path.display())
-        })?;
-        let chroms = reader
-            .index()
-            .as_ref()
-            .iter()
-            .map(|r| {
-                let name = String::from_utf8_lossy(r.name()).into_owned();
-                (crate::vep::canonical(&name), (name, r.length()))
-            })
-            .collect();
-        Ok(Self { path: path.to_path_buf(), reader: reader.into(), chroms })
+        Ok(Self(seq2exp_formats::Genome::open(path)?))
     }
 }
 
 impl Flanks for FastaFlanks {
     fn codes(&self, chrom: &str, start: i64, end: i64) -> Result<Vec<u8>, String> {
-        let (name, len) = self
-            .chroms
-            .get(chrom)
-            .ok_or_else(|| format!("{}: chromosome {chrom} not in this FASTA", self.path.display()))?;
-        let mut out = vec![4u8; (end - start).max(0) as usize];
-        let (s, e) = (start.max(0) as u64, (end.max(0) as u64).min(*len));
-        if s < e {
-            let region = format!("{name}:{}-{e}", s + 1)
-                .parse::<noodles::core::Region>()
-                .map_err(|e| format!("{}: {e}", self.path.display()))?;
-            let record =
-                self.reader.borrow_mut().query(&region).map_err(|e| format!("{}: {e}", self.path.display()))?;
-            for (k, b) in record.sequence().as_ref().iter().enumerate() {
-                out[(s as i64 - start) as usize + k] = seq2exp_store::dna_code(b.to_ascii_uppercase());
-            }
-        }
-        Ok(out)
+        let mut bases = vec![b'N'; (end - start).max(0) as usize];
+        self.0.fetch_window(chrom, start, end, &mut bases).map_err(|e| e.to_string())?;
+        Ok(bases.into_iter().map(seq2exp_store::dna_code).collect())
     }
 }

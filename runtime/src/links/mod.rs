@@ -32,21 +32,8 @@ pub fn read_text(path: &Path) -> Result<String, OutputError> {
     String::from_utf8(bytes).map_err(|e| OutputError::invalid(path.display(), format!("not UTF-8 text: {e}")))
 }
 
-/// The canonical (UCSC-style) spelling of a chromosome name, as data-prep spells it: `22`/`chr22` →
-/// `chr22`, `X` → `chrX`, `MT`/`M` → `chrM`; other names (scaffolds) are kept as given.
-pub fn normalise_chrom(name: &str) -> String {
-    let trimmed = name.trim();
-    let bare = trimmed.strip_prefix("chr").or_else(|| trimmed.strip_prefix("Chr")).unwrap_or(trimmed);
-    let primary = matches!(bare, "X" | "Y")
-        || (!bare.is_empty() && bare.len() <= 2 && bare.bytes().all(|c| c.is_ascii_digit()) && !bare.starts_with('0'));
-    match bare {
-        "M" | "MT" | "m" | "mt" => "chrM".to_string(),
-        "x" => "chrX".to_string(),
-        "y" => "chrY".to_string(),
-        b if primary => format!("chr{b}"),
-        _ => trimmed.to_string(),
-    }
-}
+/// Chromosome names as every seq2exp file spells them (`22` → `chr22`, `MT` → `chrM`).
+pub use seq2exp_formats::chrom::normalise as normalise_chrom;
 
 /// A gene id without its version suffix (`ENSG00000100012.9` → `ENSG00000100012`); symbols unchanged.
 pub fn strip_version(id: &str) -> &str {

@@ -6,7 +6,6 @@
 //! resumes from its log ([`crate::output::gene_log`]); `vep.tsv` is written last, atomically.
 
 pub mod edit;
-pub mod vcf;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -21,7 +20,9 @@ use crate::predict::{claim_dir, PredictError};
 use crate::select::{select_genes, GeneFilter, Shard};
 use crate::{InputBatch, Model};
 use edit::{build_alt, realign, Edit, RefWindow, Source};
-use vcf::{read_variants, Variant, VcfError};
+use seq2exp_formats::chrom::normalise as canonical;
+use seq2exp_formats::vcf::{read_variants, Variant};
+use seq2exp_formats::InputError;
 
 pub const TSV_NAME: &str = "vep.tsv";
 pub const LOG_NAME: &str = "vep.log";
@@ -57,7 +58,7 @@ pub enum VepError {
     #[error(transparent)]
     Predict(#[from] PredictError),
     #[error(transparent)]
-    Vcf(#[from] VcfError),
+    Input(#[from] InputError),
 }
 
 impl From<OutputError> for VepError {
@@ -111,18 +112,6 @@ struct Placed<'a> {
     index: usize,
     v: &'a Variant,
     edit: Edit,
-}
-
-/// Canonical chromosome spelling (`1`, `chr1` → `chr1`; `MT` → `chrM`), as the store uses.
-pub(crate) fn canonical(name: &str) -> String {
-    let bare = name.trim().strip_prefix("chr").unwrap_or(name.trim());
-    match bare {
-        "M" | "MT" => "chrM".into(),
-        b if b == "X" || b == "Y" || (b.len() <= 2 && !b.starts_with('0') && b.bytes().all(|c| c.is_ascii_digit())) => {
-            format!("chr{b}")
-        }
-        _ => name.trim().to_string(),
-    }
 }
 
 fn identity(model: &Path, o: &VepOptions) -> serde_json::Value {

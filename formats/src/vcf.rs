@@ -1,12 +1,14 @@
-//! Variants from a VCF (plain or bgzipped), one per ALT allele, with the line each came from.
+//! Variants from a VCF (plain, gzipped or bgzipped), one per ALT allele, with the line each came from.
 //!
 //! Lines are read here (so every error names its line) and each record is parsed by noodles. Symbolic
-//! (`<DEL>`), breakend and missing (`*`, `.`) alleles are counted and skipped, never dropped silently.
+//! (`<DEL>`), breakend and missing (`*`, `.`) alleles are returned apart, never dropped silently.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use noodles::vcf;
+
+use crate::error::{InputError, Result};
 
 /// One ALT allele of a VCF record.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,23 +24,15 @@ pub struct Variant {
     pub alt: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum VcfError {
-    #[error("{path}: {message}")]
-    Io { path: PathBuf, message: String },
-    #[error("{path}: line {line}: {message}")]
-    Record { path: PathBuf, line: usize, message: String },
-}
-
-fn open(path: &Path) -> Result<Box<dyn BufRead>, VcfError> {
-    let io = |e: std::io::Error| VcfError::Io { path: path.to_path_buf(), message: e.to_string() };
+fn open(path: &Path) -> Result<Box<dyn BufRead>> {
+    let io = |e: std::io::Error| InputError::io(path, e);
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut magic = [0u8; 2];
     let n = file.read(&mut magic).map_err(io)?;
     let file = std::fs::File::open(path).map_err(io)?;
     Ok(if n == 2 && magic == [0x1f, 0x8b] {
-        // bgzip is a series of gzip members; noodles' BGZF reader reads them in order.
-        Box::new(noodles::bgzf::io::Reader::new(file))
+        // bgzip is a series of gzip members: a multi-member gzip reader takes it and plain gzip alike.
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
     } else {
         Box::new(BufReader::new(file))
     })
@@ -46,8 +40,8 @@ fn open(path: &Path) -> Result<Box<dyn BufRead>, VcfError> {
 
 /// Every ALT allele of `path` in file order: those that can be scored, and the symbolic ones (`<…>`,
 /// breakends, `*`, `.`), which cannot.
-pub fn read_variants(path: &Path) -> Result<(Vec<Variant>, Vec<Variant>), VcfError> {
-    let at = |line: usize, message: String| VcfError::Record { path: path.to_path_buf(), line, message };
+pub fn read_variants(path: &Path) -> Result<(Vec<Variant>, Vec<Variant>)> {
+    let at = |line: usize, message: String| InputError::line(path, line, message);
     let mut reader = open(path)?;
     let (mut header, mut variants, mut symbolic) = (String::new(), Vec::new(), Vec::new());
     let mut buf = String::new();
@@ -124,7 +118,7 @@ pub fn read_variants(path: &Path) -> Result<(Vec<Variant>, Vec<Variant>), VcfErr
         }
     }
     if !seen_columns {
-        return Err(VcfError::Io { path: path.to_path_buf(), message: "no #CHROM header line: not a VCF".into() });
+        return Err(InputError::new(path, "no #CHROM header line: not a VCF"));
     }
     Ok((variants, symbolic))
 }
