@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 pub mod bench;
 pub mod eval;
+pub mod eval_links;
 pub mod info;
 pub mod links;
 pub mod predict;
@@ -22,6 +23,8 @@ pub enum Command {
     Predict(predict::PredictArgs),
     /// Metrics of a predictions file against the store's targets.
     Eval(eval::EvalArgs),
+    /// Enhancer–gene link scores against a CRISPRi screen or planted truth (AUPRC, precision at 70% recall).
+    EvalLinks(eval_links::EvalLinksArgs),
     /// Inputs, outputs, metadata and flavour of an exported model.
     Info(info::InfoArgs),
     /// Enhancer–gene links by in-silico deletion of candidate elements (ABC-shaped links.tsv).
@@ -37,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Predict(a) => predict::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::EvalLinks(a) => eval_links::run(a),
         Command::Info(a) => info::run(a),
         Command::Vep(a) => vep::run(a),
         Command::Links(a) => links::run(a),
