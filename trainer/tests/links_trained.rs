@@ -3,7 +3,7 @@
 //! elements — causal ones and open decoys — rank far above motif decoys in closed chromatin. Asserted:
 //! causal > motif decoys by more than 3 standard errors (robust: the signals carry it). Reported, not
 //! asserted: causal vs open decoys (the model does not learn the motif at this budget, docs/model.md) and
-//! the AUPRC `eval-links --truth` computes.
+//! the AUPRC `eval-links --truth` computes (asserted only above the positive fraction).
 
 mod common;
 
@@ -141,5 +141,8 @@ fn planted_elements_move_a_trained_models_prediction() {
         causal.0 - motif.0 > 3.0 * causal.1.hypot(motif.1),
         "causal {causal:?} not above motif decoys {motif:?} by 3 SE"
     );
-    assert!(report.pairs > 0 && report.positives > 0, "eval-links matched nothing: {report:?}");
+    assert!(report.matched_pairs > 0 && report.positives > 0, "eval-links matched nothing: {report:?}");
+    // Ranking the accessible elements first already beats chance (causal elements are ~40% of pairs).
+    let base = report.positives as f64 / report.pairs as f64;
+    assert!(report.auprc.unwrap() > base, "AUPRC {:?} not above the positive fraction {base}", report.auprc);
 }

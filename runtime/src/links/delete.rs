@@ -211,6 +211,7 @@ fn score_gene(
                 delta: delta as f64,
                 mask_mean: mask_mean.unwrap_or(f64::NAN),
                 distance: mid - tss,
+                target_gene_id: gene.id.clone(),
             };
             // One data line (the table's own formatting and checks), logged per gene.
             let line = format_links(&[row])?;

@@ -325,7 +325,9 @@ pub fn evaluate_truth(preds: Vec<Prediction>, truth: &[TruthPair], opts: &EvalOp
     let mut extra: Vec<(ElementGene, String, Vec<f64>)> = Vec::new();
     let mut extra_index: HashMap<ElementGene, usize> = HashMap::new();
     for (p, s) in &preds {
-        let (chrom, gene) = (normalise_chrom(&p.chr), super::strip_version(&p.target_gene));
+        // Truth names genes by id: the prediction's id column where it has one, else its gene column.
+        let gene = super::strip_version(p.target_gene_id.as_deref().unwrap_or(&p.target_gene));
+        let chrom = normalise_chrom(&p.chr);
         let mut hit = false;
         if let Some(ix) = by_gene.get(&(chrom.clone(), gene)) {
             for &i in ix {
@@ -491,6 +493,7 @@ mod tests {
             end: e,
             name: name.into(),
             target_gene: "G".into(),
+            target_gene_id: None,
             cell_type: "K".into(),
             score: Some(1.0),
         };

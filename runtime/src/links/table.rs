@@ -2,7 +2,7 @@
 //! `EnhancerPredictions` files, so CRISPR_comparison and `runtime eval-links` read it unchanged, plus
 //! three columns of ours:
 //!
-//! `chr start end name class TargetGene TargetGeneTSS CellType Score delta mask_mean distance`
+//! `chr start end name class TargetGene TargetGeneTSS CellType Score delta mask_mean distance TargetGeneEnsemblID`
 //!
 //! `start`/`end` are 0-based, half-open (BED) as ABC writes them; `Score` is the link score (higher =
 //! stronger), `delta` the predicted change in expression when the element is removed, `mask_mean` the
@@ -16,7 +16,7 @@ use super::{parse_field, parse_score, read_text, Tsv};
 use crate::output::OutputError;
 
 /// Columns of `links.tsv`, in order.
-pub const LINK_COLUMNS: [&str; 12] = [
+pub const LINK_COLUMNS: [&str; 13] = [
     "chr",
     "start",
     "end",
@@ -29,6 +29,7 @@ pub const LINK_COLUMNS: [&str; 12] = [
     "delta",
     "mask_mean",
     "distance",
+    "TargetGeneEnsemblID",
 ];
 
 /// One row of `links.tsv`.
@@ -46,6 +47,8 @@ pub struct LinkRow {
     pub delta: f64,
     pub mask_mean: f64,
     pub distance: i64,
+    /// The gene's id (ABC's `TargetGeneEnsemblID`), which planted truth and expression tables use.
+    pub target_gene_id: String,
 }
 
 fn num(x: f64) -> String {
@@ -75,7 +78,7 @@ pub fn format_links(rows: &[LinkRow]) -> Result<String, OutputError> {
             return Err(OutputError::invalid(format!("link {} ({})", i + 1, r.name), "start > end"));
         }
         text.push_str(&format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
             r.chr,
             r.start,
             r.end,
@@ -87,7 +90,8 @@ pub fn format_links(rows: &[LinkRow]) -> Result<String, OutputError> {
             num(r.score),
             num(r.delta),
             num(r.mask_mean),
-            r.distance
+            r.distance,
+            r.target_gene_id
         ));
     }
     Ok(text)
@@ -130,6 +134,7 @@ pub fn read_links(path: &Path) -> Result<Vec<LinkRow>, OutputError> {
             delta: float(9)?,
             mask_mean: float(10)?,
             distance: parse_field(&t, line, c[11], f[c[11]], "expected an integer")?,
+            target_gene_id: f[c[12]].trim().to_string(),
         });
     }
     Ok(rows)
@@ -144,6 +149,8 @@ pub struct Prediction {
     pub end: i64,
     pub name: String,
     pub target_gene: String,
+    /// `TargetGeneEnsemblID` where the file has it (and not `NA`): planted truth names genes by id.
+    pub target_gene_id: Option<String>,
     pub cell_type: String,
     /// `None` where the file says `NA` (CRISPR_comparison fills those with the fill value).
     pub score: Option<f64>,
@@ -156,6 +163,7 @@ pub fn read_predictions(path: &Path, score_col: &str) -> Result<Vec<Prediction>,
     let text = read_text(path)?;
     let t = Tsv::parse(path, &text)?;
     let c = t.columns(["chr", "start", "end", "name", "TargetGene", "CellType", score_col])?;
+    let id_col = t.column("TargetGeneEnsemblID");
     let mut out = Vec::with_capacity(t.rows.len());
     for (line, f) in &t.rows {
         let line = *line;
@@ -173,6 +181,7 @@ pub fn read_predictions(path: &Path, score_col: &str) -> Result<Vec<Prediction>,
             end,
             name: f[c[3]].trim().to_string(),
             target_gene: f[c[4]].trim().to_string(),
+            target_gene_id: id_col.map(|k| f[k].trim()).filter(|v| !v.is_empty() && *v != "NA").map(String::from),
             cell_type: f[c[5]].trim().to_string(),
             score: parse_score(&t, line, c[6], f[c[6]])?,
         });
@@ -198,6 +207,7 @@ mod tests {
             delta: if i == 1 { f64::NAN } else { -0.25 * i as f64 },
             mask_mean: 1.0 / 3.0,
             distance: -(i as i64) * 1000,
+            target_gene_id: format!("ENSG{i}"),
         }
     }
 
