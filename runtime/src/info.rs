@@ -29,6 +29,8 @@ pub struct ModelInfo {
     pub has_mask: bool,
     pub store_schema_version: u32,
     pub config_json: String,
+    /// `config_json` parsed (checked when the model is loaded).
+    pub config: Seq2ExpConfig,
     /// Every `metadata_props` entry (including provenance).
     pub metadata: BTreeMap<String, String>,
     pub inputs: Vec<TensorInfo>,
@@ -122,6 +124,7 @@ impl ModelInfo {
             has_mask,
             store_schema_version,
             config_json,
+            config: cfg,
             metadata,
             inputs,
             outputs,

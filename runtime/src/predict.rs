@@ -104,8 +104,7 @@ pub fn predict_store(model: &Model, model_path: &Path, o: &PredictOptions) -> Re
     let reader = StoreReader::open(&o.store)?;
     model.check_store(&reader)?;
     let info = model.info();
-    let cfg: seq2exp_models::config::Seq2ExpConfig = serde_json::from_str(&info.config_json)
-        .map_err(|e| OutputError::invalid(model_path.display(), format!("model config: {e}")))?;
+    let cfg = &info.config;
     if o.masks.is_some() && !info.has_mask {
         return Err(OutputError::invalid(
             model_path.display(),

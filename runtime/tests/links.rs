@@ -4,56 +4,27 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use common::{ok, run_quiet};
 
-use seq2exp_data_prep::build::{build_store, BuildConfig};
+use std::path::{Path, PathBuf};
+
 use seq2exp_data_prep::simulate::{simulate, SimConfig};
-use seq2exp_models::config::{MaskMode, Seq2ExpConfig};
+use seq2exp_models::config::MaskMode;
 use seq2exp_runtime::links::table::read_links;
-use seq2exp_runtime::onnx::{build_model, to_bytes};
-use seq2exp_runtime::{Flavour, InputBatch, LoadOptions, Model};
+use seq2exp_runtime::{InputBatch, LoadOptions, Model};
 use seq2exp_store::StoreReader;
 
 const W: usize = 4_000;
 
 fn model(dir: &Path, mode: MaskMode) -> PathBuf {
-    let mut cfg: Seq2ExpConfig = common::config(mode);
-    cfg.window = W;
-    cfg.head.pool_width = 400;
-    cfg.mask.promoter_half_width = 200;
-    let mut w = common::weights(&cfg, 3);
-    // Outputs of a trained model's magnitude, so 1e-5 comparisons are meaningful in f32.
-    let last = w.get("head.mlp.4.weight", &[1, cfg.head.hidden]).unwrap().data.iter().map(|v| v * 0.005).collect();
-    w.insert("head.mlp.4.weight", vec![1, cfg.head.hidden], last);
-    let path = dir.join(format!("{mode:?}.onnx"));
-    std::fs::write(&path, to_bytes(&build_model(&cfg, &w, Flavour::Fast, &[]).unwrap()).unwrap()).unwrap();
-    path
+    common::scaled_model(dir, mode, W, 3)
 }
 
 fn setup(d: &Path) -> (PathBuf, PathBuf) {
     let sim = d.join("sim");
     simulate(&SimConfig::small(5), &sim).unwrap();
-    let mut b =
-        BuildConfig::new(sim.join("genome.fa"), sim.join("genes.gtf"), sim.join("expression.csv"), d.join("store.h5"));
-    b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
-    b.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
-    b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
-    b.window = W as u64;
-    (sim, build_store(&b).unwrap().out)
-}
-
-fn runtime(args: &[&str], paths: &[(&str, &Path)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_runtime"));
-    c.args(args).arg("--quiet");
-    for (flag, p) in paths {
-        c.arg(flag).arg(p);
-    }
-    c.env("RUST_LOG", "warn").output().unwrap()
-}
-
-fn ok(o: &Output) {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let store = common::sim_store(&sim, &sim.join("genome.fa"), &d.join("store.h5"), W, false);
+    (sim, store)
 }
 
 /// (chrom, start, end) of a BED file.
@@ -86,7 +57,7 @@ fn deleting_each_given_element_is_the_documented_edit() {
     let out = d.join("links");
     let args = ["links", "--cell-type", "K562", "--batch", "3"];
     let paths = [("--model", m.as_path()), ("--store", &store), ("--out", &out), ("--elements", &bed_path)];
-    ok(&runtime(&args, &paths));
+    ok(&run_quiet(&args, &paths));
     let rows = read_links(&out.join("links.tsv")).unwrap();
     // Independently: every (gene, element) pair whose intervals overlap, clipped to the window.
     let mut want = Vec::new();
@@ -151,7 +122,7 @@ fn deleting_each_given_element_is_the_documented_edit() {
 
     // A rerun of the finished job returns the same file.
     let before = std::fs::read(out.join("links.tsv")).unwrap();
-    ok(&runtime(&args, &paths));
+    ok(&run_quiet(&args, &paths));
     assert_eq!(std::fs::read(out.join("links.tsv")).unwrap(), before);
 }
 
@@ -162,7 +133,10 @@ fn the_models_own_elements_by_default_and_bad_input_fails() {
     let (_, store) = setup(d);
     let soft = model(d, MaskMode::Soft);
     let out = d.join("own");
-    ok(&runtime(&["links", "--element-threshold", "0.3"], &[("--model", &soft), ("--store", &store), ("--out", &out)]));
+    ok(&run_quiet(
+        &["links", "--element-threshold", "0.3"],
+        &[("--model", &soft), ("--store", &store), ("--out", &out)],
+    ));
     let rows = read_links(&out.join("links.tsv")).unwrap();
     assert!(!rows.is_empty(), "no element reached the threshold: the check is vacuous");
     assert!(rows.iter().all(|r| r.mask_mean >= 0.3 && r.end - r.start >= 50 && r.class == "distal"));
@@ -170,12 +144,12 @@ fn the_models_own_elements_by_default_and_bad_input_fails() {
     // A model without a mask needs --elements; a BED with start > end names its line; nothing written.
     let nomask = model(d, MaskMode::Nomask);
     let out = d.join("bad");
-    let o = runtime(&["links"], &[("--model", &nomask), ("--store", &store), ("--out", &out)]);
+    let o = run_quiet(&["links"], &[("--model", &nomask), ("--store", &store), ("--out", &out)]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("--elements"), "{err}");
     let bed = d.join("bad.bed");
     std::fs::write(&bed, "chr1\t100\t200\nchr1\t500\t400\n").unwrap();
-    let o = runtime(&["links"], &[("--model", &soft), ("--store", &store), ("--out", &out), ("--elements", &bed)]);
+    let o = run_quiet(&["links"], &[("--model", &soft), ("--store", &store), ("--out", &out), ("--elements", &bed)]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("bad.bed: line 2") && err.contains("start 500 > end 400"), "{err}");
     assert!(!out.join("links.tsv").exists());

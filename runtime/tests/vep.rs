@@ -4,45 +4,25 @@
 
 mod common;
 
+use common::{ok, run_quiet};
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use seq2exp_data_prep::build::{build_store, BuildConfig};
 use seq2exp_data_prep::simulate::{simulate, SimConfig};
-use seq2exp_models::config::{MaskMode, Seq2ExpConfig};
-use seq2exp_runtime::onnx::{build_model, to_bytes};
+use seq2exp_models::config::MaskMode;
 use seq2exp_runtime::vep::edit::{build_alt, realign, Edit, RefWindow};
-use seq2exp_runtime::{Flavour, InputBatch, LoadOptions, Model};
+use seq2exp_runtime::{InputBatch, LoadOptions, Model};
 use seq2exp_store::{dna_code, StoreReader};
 
 const W: usize = 4_000;
 
 fn model(dir: &Path, mode: MaskMode) -> PathBuf {
-    let mut cfg: Seq2ExpConfig = common::config(mode);
-    cfg.window = W;
-    cfg.head.pool_width = 400;
-    cfg.mask.promoter_half_width = 200;
-    let path = dir.join(format!("{mode:?}.onnx"));
-    // Random weights give outputs in the hundreds; scaled to a trained model's range (log10 CAGE ≈ 0–4),
-    // the 1e-5 comparisons below are meaningful at f32 precision.
-    let mut w = common::weights(&cfg, 11);
-    let last = w.get("head.mlp.4.weight", &[1, cfg.head.hidden]).unwrap().data.iter().map(|v| v * 0.005).collect();
-    w.insert("head.mlp.4.weight", vec![1, cfg.head.hidden], last);
-    let proto = build_model(&cfg, &w, Flavour::Fast, &[]).unwrap();
-    std::fs::write(&path, to_bytes(&proto).unwrap()).unwrap();
-    path
+    common::scaled_model(dir, mode, W, 11)
 }
 
 fn build(sim: &Path, fasta: &Path, out: &Path) -> PathBuf {
-    let mut b =
-        BuildConfig::new(fasta.to_path_buf(), sim.join("genes.gtf"), sim.join("expression.csv"), out.to_path_buf());
-    b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
-    b.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
-    b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
-    b.blacklist = Some(sim.join("blacklist.bed"));
-    b.window = W as u64;
-    build_store(&b).unwrap().out
+    common::sim_store(sim, fasta, out, W, true)
 }
 
 /// The FASTA as (name, upper-case sequence), in file order.
@@ -77,19 +57,6 @@ fn write_vcf(path: &Path, records: &[String]) {
         s.push('\n');
     }
     std::fs::write(path, s).unwrap();
-}
-
-fn runtime(args: &[&str], paths: &[(&str, &Path)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_runtime"));
-    c.args(args).arg("--quiet");
-    for (flag, p) in paths {
-        c.arg(flag).arg(p);
-    }
-    c.env("RUST_LOG", "warn").output().unwrap()
-}
-
-fn ok(o: &Output) {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// vep.tsv rows keyed by (pos, alt, gene_id).
@@ -157,7 +124,7 @@ fn snv_effects_equal_predict_on_a_store_rebuilt_from_the_edited_fasta() {
     for mode in [MaskMode::Soft, MaskMode::Hard] {
         let m = model(d, mode);
         let out = d.join(format!("vep-{mode:?}"));
-        ok(&runtime(
+        ok(&run_quiet(
             &["vep", "--batch", "2"],
             &[("--model", &m), ("--store", &store), ("--vcf", &vcf), ("--out", &out)],
         ));
@@ -285,7 +252,7 @@ fn deletions_use_the_fasta_and_bad_input_fails_clearly() {
 
     // Without --fasta the deletion is counted, not scored.
     let out = d.join("no-fasta");
-    ok(&runtime(&["vep"], &[("--model", &m), ("--store", &store), ("--vcf", &vcf), ("--out", &out)]));
+    ok(&run_quiet(&["vep"], &[("--model", &m), ("--store", &store), ("--vcf", &vcf), ("--out", &out)]));
     let warnings = std::fs::read_to_string(out.join("vep.warnings.tsv")).unwrap();
     for reason in ["needs_fasta", "ref_mismatch", "symbolic_allele"] {
         assert!(warnings.contains(reason), "warnings lack {reason}:\n{warnings}");
@@ -297,7 +264,7 @@ fn deletions_use_the_fasta_and_bad_input_fails_clearly() {
 
     // With it, the deletion's ALT window is the haplotype's, and its prediction is the model's on it.
     let out = d.join("fasta");
-    ok(&runtime(
+    ok(&run_quiet(
         &["vep"],
         &[("--model", &m), ("--store", &store), ("--vcf", &vcf), ("--out", &out), ("--fasta", &sim.join("genome.fa"))],
     ));
@@ -333,7 +300,7 @@ fn deletions_use_the_fasta_and_bad_input_fails_clearly() {
         let _ = std::fs::remove_dir_all(&out);
         let mut args = vec!["vep"];
         args.extend(extra);
-        let o = runtime(&args, &[("--model", &m), ("--store", &store), ("--vcf", &vcf), ("--out", &out)]);
+        let o = run_quiet(&args, &[("--model", &m), ("--store", &store), ("--vcf", &vcf), ("--out", &out)]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success() && err.contains(expect) && err.contains("bad.vcf"), "{expect}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "one error line: {err}");
@@ -350,7 +317,10 @@ fn deletions_use_the_fasta_and_bad_input_fails_clearly() {
         if let Some(s) = shard {
             args.extend(["--shard", s]);
         }
-        ok(&runtime(&args, &[("--model", &m), ("--store", &store), ("--vcf", vcf), ("--out", out), ("--fasta", &fa)]));
+        ok(&run_quiet(
+            &args,
+            &[("--model", &m), ("--store", &store), ("--vcf", vcf), ("--out", out), ("--fasta", &fa)],
+        ));
         std::fs::read_to_string(out.join("vep.tsv")).unwrap()
     };
     let whole = run(&gz, &d.join("gz"), None);

@@ -11,43 +11,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use seq2exp_data_prep::build::{build_store, BuildConfig};
-use seq2exp_data_prep::simulate::{simulate, SimConfig};
+mod common;
 
-const WINDOW: u64 = 8_000;
-
-/// 23 chromosomes × 16 genes, elements within ±4 kb, 1–2 causal elements (8-mer × 6) and one decoy of
-/// each kind per gene.
-fn genome(dir: &Path) -> std::path::PathBuf {
-    let sim = dir.join("sim");
-    let cfg = SimConfig {
-        seed: 11,
-        genes_per_chrom: 16,
-        gene_spacing: 20_000,
-        design_window: WINDOW,
-        effect_range: WINDOW / 2,
-        causal_per_gene: (1, 2),
-        open_decoys_per_gene: 1,
-        motif_decoys_per_gene: 1,
-        motif_length: 8,
-        motif_copies: 6,
-        ..SimConfig::default()
-    };
-    simulate(&cfg, &sim).unwrap();
-    let mut b = BuildConfig::new(
-        sim.join("genome.fa"),
-        sim.join("genes.gtf"),
-        sim.join("expression.csv"),
-        dir.join("store.h5"),
-    );
-    b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
-    b.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
-    b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
-    b.features = Some(sim.join("features.csv"));
-    b.blacklist = Some(sim.join("blacklist.bed"));
-    b.window = WINDOW;
-    build_store(&b).unwrap().out
-}
+use common::{benchmark_store, BENCHMARK_WINDOW as WINDOW};
 
 /// Starts one training run (single-threaded, so two run side by side on 2 cores).
 fn train(dir: &Path, store: &Path, mode: &str) -> std::process::Child {
@@ -100,7 +66,7 @@ fn eval(dir: &Path, store: &Path, mode: &str) -> serde_json::Value {
 #[ignore = "does not hold yet at tiny scale (docs/model.md): run with --ignored"]
 fn discovery_mask_recovers_planted_elements_and_beats_nomask() {
     let dir = tempfile::tempdir().unwrap();
-    let store = genome(dir.path());
+    let store = benchmark_store(dir.path());
     let mut runs: Vec<_> = ["discovery", "nomask"].iter().map(|m| (*m, train(dir.path(), &store, m))).collect();
     for (mode, child) in &mut runs {
         assert!(child.wait().unwrap().success(), "{mode} training failed");

@@ -10,8 +10,6 @@ mod common;
 use std::collections::HashMap;
 use std::process::Command;
 
-use seq2exp_data_prep::build::{build_store, BuildConfig};
-use seq2exp_data_prep::simulate::{simulate, SimConfig};
 use seq2exp_runtime::links::crispr::{read_bed4, read_truth};
 use seq2exp_runtime::links::delete::{run_links, Candidate, Candidates, LinksOptions};
 use seq2exp_runtime::links::eval::{evaluate_truth, EvalOptions};
@@ -20,7 +18,7 @@ use seq2exp_runtime::links::table::{read_links, read_predictions};
 use seq2exp_runtime::select::GeneFilter;
 use seq2exp_runtime::{LoadOptions, Model};
 
-const WINDOW: u64 = 8_000;
+use common::BENCHMARK_WINDOW as WINDOW;
 
 fn mean_se(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
@@ -33,30 +31,8 @@ fn mean_se(v: &[f64]) -> (f64, f64) {
 fn planted_elements_move_a_trained_models_prediction() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    let store = common::benchmark_store(d);
     let sim = d.join("sim");
-    let cfg = SimConfig {
-        seed: 11,
-        genes_per_chrom: 16,
-        gene_spacing: 20_000,
-        design_window: WINDOW,
-        effect_range: WINDOW / 2,
-        causal_per_gene: (1, 2),
-        open_decoys_per_gene: 1,
-        motif_decoys_per_gene: 1,
-        motif_length: 8,
-        motif_copies: 6,
-        ..SimConfig::default()
-    };
-    simulate(&cfg, &sim).unwrap();
-    let mut b =
-        BuildConfig::new(sim.join("genome.fa"), sim.join("genes.gtf"), sim.join("expression.csv"), d.join("store.h5"));
-    b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
-    b.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
-    b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
-    b.features = Some(sim.join("features.csv"));
-    b.blacklist = Some(sim.join("blacklist.bed"));
-    b.window = WINDOW;
-    let store = build_store(&b).unwrap().out;
     let config = d.join("config.json");
     let json = serde_json::json!({
         "model": { "window": WINDOW },

@@ -115,7 +115,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let (path, _guard) = model_file(&a)?;
     let model = Model::load(&path, &LoadOptions { threads: Some(threads), workers: Some(a.workers) })?;
     let info = model.info();
-    let cfg: Seq2ExpConfig = serde_json::from_str(&info.config_json)?;
+    let cfg = info.config.clone();
     let timing = time_batch(&model, &inputs(&a, &cfg)?, a.repeats)?;
     let secs = timing.seconds_per_gene;
     // Only a hard mask has a ratio of selected bases (a soft one weights every base).

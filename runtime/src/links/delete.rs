@@ -70,8 +70,7 @@ pub fn run_links(model: &Model, candidates: &Candidates, o: &LinksOptions) -> Re
     let reader = StoreReader::open(&o.store)?;
     model.check_store(&reader)?;
     let info = model.info().clone();
-    let cfg: seq2exp_models::config::Seq2ExpConfig = serde_json::from_str(&info.config_json)
-        .map_err(|e| OutputError::invalid(model.path().display(), format!("model config: {e}")))?;
+    let cfg = &info.config;
     if matches!(candidates, Candidates::Mask { .. }) && !info.has_mask {
         return Err(OutputError::invalid(
             model.path().display(),

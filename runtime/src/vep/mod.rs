@@ -131,8 +131,7 @@ pub fn run_vep(model: &Model, o: &VepOptions, flanks: Option<&dyn Flanks>) -> Re
     let reader = StoreReader::open(&o.store)?;
     model.check_store(&reader)?;
     let info = model.info().clone();
-    let cfg: seq2exp_models::config::Seq2ExpConfig = serde_json::from_str(&info.config_json)
-        .map_err(|e| OutputError::invalid(model.path().display(), format!("model config: {e}")))?;
+    let cfg = &info.config;
     let (variants, symbolic) = read_variants(&o.vcf)?;
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     let mut record_warnings: Vec<(usize, String)> = Vec::new();

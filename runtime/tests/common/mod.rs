@@ -148,3 +148,55 @@ pub fn check_structural(python: &std::path::Path, model: &std::path::Path) {
         .unwrap();
     assert!(out.status.success(), "structural check failed: {}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A model of `mode` at `window` (pool 400, promoter ± 200) with seeded random weights, its last layer
+/// scaled so outputs have a trained model's magnitude (log10 CAGE ≈ 0–4) and 1e-5 comparisons are
+/// meaningful in f32; written to `dir/<mode>.onnx` (fast flavour).
+pub fn scaled_model(dir: &std::path::Path, mode: MaskMode, window: usize, seed: u64) -> std::path::PathBuf {
+    use seq2exp_runtime::onnx::{build_model, to_bytes};
+    let mut cfg = config(mode);
+    cfg.window = window;
+    cfg.head.pool_width = 400;
+    cfg.mask.promoter_half_width = 200;
+    let mut w = weights(&cfg, seed);
+    let last = w.get("head.mlp.4.weight", &[1, cfg.head.hidden]).unwrap().data.iter().map(|v| v * 0.005).collect();
+    w.insert("head.mlp.4.weight", vec![1, cfg.head.hidden], last);
+    let path = dir.join(format!("{mode:?}.onnx"));
+    let proto = build_model(&cfg, &w, seq2exp_runtime::Flavour::Fast, &[]).unwrap();
+    std::fs::write(&path, to_bytes(&proto).unwrap()).unwrap();
+    path
+}
+
+/// A store of the simulated genome `sim` (its FASTA replaced by `fasta`) at `window`, with or without
+/// the simulator's blacklist.
+pub fn sim_store(
+    sim: &std::path::Path,
+    fasta: &std::path::Path,
+    out: &std::path::Path,
+    window: usize,
+    blacklist: bool,
+) -> std::path::PathBuf {
+    use seq2exp_data_prep::build::{build_store, BuildConfig};
+    let mut b =
+        BuildConfig::new(fasta.to_path_buf(), sim.join("genes.gtf"), sim.join("expression.csv"), out.to_path_buf());
+    b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
+    b.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
+    b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
+    b.blacklist = blacklist.then(|| sim.join("blacklist.bed"));
+    b.window = window as u64;
+    build_store(&b).unwrap().out
+}
+
+/// `runtime ARGS --quiet FLAG PATH…`, output captured.
+pub fn run_quiet(args: &[&str], paths: &[(&str, &std::path::Path)]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_runtime"));
+    c.args(args).arg("--quiet");
+    for (flag, p) in paths {
+        c.arg(flag).arg(p);
+    }
+    c.env("RUST_LOG", "warn").output().unwrap()
+}
+
+pub fn ok(o: &std::process::Output) {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -82,3 +82,39 @@ pub fn no_temporary_file(out: &Path) -> bool {
         .flatten()
         .all(|e| !e.file_name().to_string_lossy().starts_with(&prefix))
 }
+
+pub const BENCHMARK_WINDOW: u64 = 8_000;
+
+/// The simulated benchmark of the mask and links tests, at `dir/sim` with its store `dir/store.h5`:
+/// 23 chromosomes × 16 genes, elements within ±4 kb, 1–2 causal elements (8-mer × 6) and one decoy of
+/// each kind per gene.
+pub fn benchmark_store(dir: &Path) -> PathBuf {
+    let sim = dir.join("sim");
+    let cfg = SimConfig {
+        seed: 11,
+        genes_per_chrom: 16,
+        gene_spacing: 20_000,
+        design_window: BENCHMARK_WINDOW,
+        effect_range: BENCHMARK_WINDOW / 2,
+        causal_per_gene: (1, 2),
+        open_decoys_per_gene: 1,
+        motif_decoys_per_gene: 1,
+        motif_length: 8,
+        motif_copies: 6,
+        ..SimConfig::default()
+    };
+    simulate(&cfg, &sim).unwrap();
+    let mut b = BuildConfig::new(
+        sim.join("genome.fa"),
+        sim.join("genes.gtf"),
+        sim.join("expression.csv"),
+        dir.join("store.h5"),
+    );
+    b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];
+    b.hic = Some(format!("{}::resolutions/5000", sim.join("contacts.mcool").display()));
+    b.value_cols = vec!["K562_CAGE_128*3_sum".into()];
+    b.features = Some(sim.join("features.csv"));
+    b.blacklist = Some(sim.join("blacklist.bed"));
+    b.window = BENCHMARK_WINDOW;
+    build_store(&b).unwrap().out
+}
