@@ -17,7 +17,8 @@
 //! planted truth, exactly as scikit-learn's `average_precision_score`:
 //! AP = Σₖ (Rₖ − Rₖ₋₁) Pₖ over thresholds at the distinct score values (ties form one step).
 //! NaN scores rank below every other score (sklearn rejects them). [`positive_fraction`] is the
-//! AP of an uninformative scorer, the baseline to read AUPRC against; [`mask_ratio`] is the share
+//! AP of an uninformative scorer, the baseline to read AUPRC against; [`precision_recall_curve`]
+//! (or [`ApAccumulator::curve`]) gives the curve whose area that AP is; [`mask_ratio`] is the share
 //! of bases a mask selects.
 //!
 //! # Output
@@ -30,6 +31,6 @@ mod regression;
 mod table;
 
 pub use mask::{mask_ratio, MaskRatioAccumulator};
-pub use ranking::{average_precision, positive_fraction, ApAccumulator};
+pub use ranking::{average_precision, positive_fraction, precision_recall_curve, ApAccumulator, PrCurve, PrPoint};
 pub use regression::{regression_metrics, RegressionAccumulator, RegressionMetrics};
 pub use table::MetricsTable;

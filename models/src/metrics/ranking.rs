@@ -105,14 +105,56 @@ impl ApAccumulator {
             return None;
         }
         self.packed.par_sort_unstable();
-        Some(ap_of_sorted(&self.packed, self.n_pos))
+        Some(ap_of_sorted(&self.packed, self.n_pos, |_, _, _| {}))
     }
+
+    /// The precision–recall curve of everything collected, one point per distinct score from the
+    /// highest down, with its average precision — the same bits as [`finish`](Self::finish), since
+    /// both come from one walk over the sorted pairs. `None` when there is no positive label.
+    pub fn curve(mut self) -> Option<PrCurve> {
+        if self.n_pos == 0 {
+            return None;
+        }
+        self.packed.par_sort_unstable();
+        let n_pos = self.n_pos;
+        let mut points = Vec::new();
+        let ap = ap_of_sorted(&self.packed, n_pos, |key, tp, seen| {
+            points.push(PrPoint {
+                threshold: key_score(key),
+                recall: tp as f64 / n_pos as f64,
+                precision: tp as f64 / seen as f64,
+            });
+        });
+        Some(PrCurve { points, ap, positive_fraction: n_pos as f64 / self.packed.len() as f64 })
+    }
+}
+
+/// One threshold of a precision–recall curve: the bases scoring ≥ `threshold` are called positive.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrPoint {
+    /// The score (NaN for the group of NaN scores, which ranks last).
+    pub threshold: f32,
+    /// TP / P.
+    pub recall: f64,
+    /// TP / (TP + FP).
+    pub precision: f64,
+}
+
+/// A precision–recall curve: one point per distinct score, thresholds decreasing, recall rising to 1
+/// (scikit-learn's `precision_recall_curve` without its added (recall 0, precision 1) end), and its average precision
+/// AP = Σₖ (Rₖ − Rₖ₋₁) Pₖ, equal to [`average_precision`] of the same pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrCurve {
+    pub points: Vec<PrPoint>,
+    pub ap: f64,
+    /// Share of positive labels: the precision of an uninformative scorer.
+    pub positive_fraction: f64,
 }
 
 /// AP of packed pairs sorted ascending. Walks the tie groups from the highest score down; each
 /// group is one threshold, contributing (ΔTP / P) · precision. Summing ΔTP · precision and dividing
-/// by P once makes a perfect ranking exactly 1.
-fn ap_of_sorted(sorted: &[u64], n_pos: u64) -> f64 {
+/// by P once makes a perfect ranking exactly 1. `point(key, tp, seen)` is called after each group.
+fn ap_of_sorted(sorted: &[u64], n_pos: u64, mut point: impl FnMut(u32, u64, u64)) -> f64 {
     let (mut tp, mut seen) = (0u64, 0u64);
     let mut sum = 0.0f64;
     for group in sorted.chunk_by(|a, b| a >> 1 == b >> 1).rev() {
@@ -122,8 +164,30 @@ fn ap_of_sorted(sorted: &[u64], n_pos: u64) -> f64 {
         if pos > 0 {
             sum += pos as f64 * (tp as f64 / seen as f64);
         }
+        point((group[0] >> 1) as u32, tp, seen);
     }
     sum / n_pos as f64
+}
+
+/// The inverse of [`score_key`] (key 0, the NaN group, gives NaN; ±0.0 give +0.0).
+#[inline]
+fn key_score(key: u32) -> f32 {
+    if key & 0x8000_0000 != 0 {
+        f32::from_bits(key & 0x7FFF_FFFF)
+    } else {
+        f32::from_bits(!key)
+    }
+}
+
+/// The [`PrCurve`] of `scores` against `labels` (see [`average_precision`] for ties and NaN); `None`
+/// when no label is positive.
+///
+/// # Panics
+/// If the slices differ in length.
+pub fn precision_recall_curve(scores: &[f32], labels: &[bool]) -> Option<PrCurve> {
+    let mut acc = ApAccumulator::with_capacity(scores.len());
+    acc.extend(scores, labels);
+    acc.curve()
 }
 
 /// Average precision of `scores` against `labels`, equal to scikit-learn's
@@ -151,7 +215,47 @@ pub fn positive_fraction(labels: &[bool]) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::score_key;
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn curve_steps_by_distinct_score_and_its_area_is_the_accumulators_ap() {
+        // Ranked 0.9 (+), 0.8 (−, −), 0.7 (+), NaN (+): three positives.
+        let c = precision_recall_curve(&[0.9, 0.8, f32::NAN, 0.7, 0.8], &[true, false, true, true, false]).unwrap();
+        let got: Vec<(f64, f64)> = c.points.iter().map(|p| (p.recall, p.precision)).collect();
+        assert_eq!(got, vec![(1.0 / 3.0, 1.0), (1.0 / 3.0, 1.0 / 3.0), (2.0 / 3.0, 0.5), (1.0, 0.6)]);
+        assert_eq!(c.points[0].threshold, 0.9);
+        assert!(c.points[3].threshold.is_nan());
+        assert_eq!(c.positive_fraction, 0.6);
+
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for _ in 0..20 {
+            let n = rng.random_range(1..3000);
+            // Few distinct values, so ties are common; some NaN.
+            let scores: Vec<f32> = (0..n)
+                .map(|_| if rng.random_bool(0.02) { f32::NAN } else { (rng.random_range(0..50) as f32) / 7.0 - 3.0 })
+                .collect();
+            let labels: Vec<bool> = (0..n).map(|_| rng.random_bool(0.2)).collect();
+            let mut acc = ApAccumulator::new();
+            acc.extend(&scores, &labels);
+            let (ap, curve) = (acc.clone().finish(), acc.curve());
+            let Some(curve) = curve else {
+                assert!(ap.is_none());
+                continue;
+            };
+            assert_eq!(curve.ap.to_bits(), ap.unwrap().to_bits());
+            let mut prev = 0.0;
+            let mut area = 0.0;
+            for p in &curve.points {
+                area += (p.recall - prev) * p.precision;
+                prev = p.recall;
+            }
+            assert!((area - curve.ap).abs() < 1e-12, "{area} vs {}", curve.ap);
+            assert_eq!(curve.points.last().unwrap().recall, 1.0);
+            let finite: Vec<f32> = curve.points.iter().map(|p| p.threshold).filter(|t| !t.is_nan()).collect();
+            assert!(finite.windows(2).all(|w| w[0] > w[1]), "thresholds decrease");
+        }
+    }
 
     #[test]
     fn key_order_matches_float_order_with_nan_lowest() {
