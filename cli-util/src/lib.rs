@@ -93,16 +93,22 @@ pub fn peak_rss_bytes() -> u64 {
 }
 
 /// Checks a CLI definition (clap's `debug_assert`) and that every example in each subcommand's
-/// `after_help` parses: the examples users copy must not rot. For tests; panics naming the example.
+/// `after_help` (the command's own, for a command without subcommands) parses: the examples users copy
+/// must not rot. For tests; panics naming the example.
 pub fn assert_cli_and_examples<C: clap::CommandFactory>() {
     let cmd = C::command();
     cmd.clone().debug_assert();
     let name = cmd.get_name().to_string();
+    let help_of = |c: &clap::Command| c.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+    let mut commands: Vec<(String, String)> =
+        cmd.get_subcommands().map(|sub| (format!("{name} {}", sub.get_name()), help_of(sub))).collect();
+    if commands.is_empty() {
+        commands.push((name.clone(), help_of(&cmd)));
+    }
     let mut seen = 0;
-    for sub in cmd.get_subcommands() {
-        let help = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+    for (what, help) in commands {
         let examples = examples(&help, &name);
-        assert!(!examples.is_empty(), "`{name} {}` has no examples in its --help", sub.get_name());
+        assert!(!examples.is_empty(), "`{what}` has no examples in its --help");
         for words in examples {
             seen += 1;
             if let Err(e) = C::command().try_get_matches_from(&words) {

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    seq2exp_cli_util::main(seq2exp_report::cli::run)
+}
