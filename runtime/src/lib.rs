@@ -9,6 +9,7 @@ pub mod error;
 mod info;
 mod input;
 pub mod links;
+pub mod merge;
 mod model;
 pub mod onnx;
 mod ops;

@@ -64,13 +64,19 @@ pub struct PredictSummary {
     pub files: Vec<PathBuf>,
 }
 
-/// Identity of a run: a rerun into the same directory must be the same job to resume it.
+/// Identity of a run: a rerun into the same directory must be the same job to resume it. It records
+/// the shard and the mask options too, so `runtime merge` can check shards against each other and
+/// rebuild `mask.bw` as the unsharded run writes it.
 fn run_identity(model: &Path, o: &PredictOptions, genes: &[&str]) -> serde_json::Value {
     let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string();
     let bytes = std::fs::metadata(model).map(|m| m.len()).unwrap_or(0);
+    let masks = o.masks.map(|m| {
+        serde_json::json!({"bigwig_quantum": m.bigwig_quantum, "element_threshold": m.threshold, "element_min_length": m.min_length})
+    });
     serde_json::json!({
-        "model": abs(model), "model_bytes": bytes, "store": abs(&o.store), "batch": o.batch, "masks": o.masks.is_some(),
-        "genes": genes.len(), "first_gene": genes.first(), "last_gene": genes.last(),
+        "job": "predict", "model": abs(model), "model_bytes": bytes, "store": abs(&o.store), "batch": o.batch,
+        "filter": format!("{:?}", o.filter), "shard": o.shard.map(|s| format!("{}/{}", s.index, s.count)),
+        "masks": masks, "genes": genes.len(), "first_gene": genes.first(), "last_gene": genes.last(),
     })
 }
 

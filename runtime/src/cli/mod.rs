@@ -7,6 +7,7 @@ pub mod eval;
 pub mod eval_links;
 pub mod info;
 pub mod links;
+pub mod merge;
 pub mod predict;
 pub mod vep;
 
@@ -29,6 +30,9 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Enhancer–gene links by in-silico deletion of candidate elements (ABC-shaped links.tsv).
     Links(links::LinksArgs),
+    /// Combines the output directories of a sharded predict, vep or links job (`--shard k/n`) into what
+    /// one unsharded run writes.
+    Merge(merge::MergeArgs),
     /// Effect on expression of each VCF allele, for every gene whose window contains it.
     Vep(vep::VepArgs),
     /// genes/s and GFLOP/s of a model at its window, beside this machine's SGEMM (prints figures).
@@ -44,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info(a) => info::run(a),
         Command::Vep(a) => vep::run(a),
         Command::Links(a) => links::run(a),
+        Command::Merge(a) => merge::run(a),
         Command::Bench(a) => bench::run(a),
     }
 }
