@@ -2,7 +2,8 @@
 # One-time, idempotent setup for seq2exp. Everything heavy lives in a cache outside the clone
 # (default ~/.cache/seq2exp, override with SEQ2EXP_CACHE) so CI and later builds reuse it.
 #
-#   - Debian packages: HDF5 headers/library (hdf5-metno builds against them), pkg-config, a C++ compiler.
+#   - Debian packages: HDF5 headers/library (hdf5-metno builds against them), pkg-config, a C++ compiler,
+#     and chromium (headless, for the report's browser test; no browser is ever downloaded).
 #   - A Python venv with torch==2.13.0 (the libtorch tch 0.26 expects; slim CPU install unless a GPU is
 #     present) and onnxruntime==1.31.1 (its libonnxruntime.so.1.31.1 is loaded by ort's `load-dynamic`),
 #     plus the independent readers our tests compare against (h5py, pyBigWig, pyfaidx, onnx).
@@ -36,7 +37,7 @@ STAMP=$VENV/.seq2exp-setup-v1
 
 # --- Debian packages -------------------------------------------------------------------------
 need_apt=()
-for pkg in libhdf5-dev pkg-config g++; do
+for pkg in libhdf5-dev pkg-config g++ chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
