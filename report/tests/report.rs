@@ -42,7 +42,7 @@ fn kept(reader: &StoreReader, truth: &Path, mut score: impl FnMut(usize) -> Vec<
         let g = &reader.genes()[i];
         let start = g.tss as i64 - (W / 2) as i64;
         let s = score(i);
-        for p in (0..W).filter(|&p| p < W / 2 - PROMOTER || p >= W / 2 + PROMOTER) {
+        for p in (0..W).filter(|p| !(W / 2 - PROMOTER..W / 2 + PROMOTER).contains(p)) {
             let pos = start + p as i64;
             labels.push(truth.iter().any(|t| t.0 == g.chrom && (t.1 as i64) <= pos && pos < t.2 as i64));
             scores.push(s[p]);
