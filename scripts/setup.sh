@@ -22,7 +22,8 @@ ORT_VERSION=1.31.1
 # nvcc wheel's own requirements are unpinned and would pull the newest release of each.
 NVCC_WHEELS=(nvidia-cuda-nvcc==13.0.88 nvidia-cuda-crt==13.0.88 nvidia-nvvm==13.0.88 nvidia-cuda-cccl==13.0.85
   nvidia-cuda-runtime==13.0.96)
-PY_TOOLS=(numpy h5py pyBigWig==0.3.24 pyfaidx onnx)
+# snakemake runs the scale-out workflow (workflow/Snakefile) and its test.
+PY_TOOLS=(numpy h5py pyBigWig==0.3.24 pyfaidx onnx snakemake==9.27.1)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -33,7 +34,7 @@ else
 fi
 FLAVOUR=${SEQ2EXP_TORCH_FLAVOUR:-$FLAVOUR}
 VENV=$CACHE/venv-$FLAVOUR
-STAMP=$VENV/.seq2exp-setup-v1
+STAMP=$VENV/.seq2exp-setup-v2
 
 # --- Debian packages -------------------------------------------------------------------------
 need_apt=()

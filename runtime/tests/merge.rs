@@ -4,6 +4,7 @@
 //! `seconds`. Bad shard sets (missing, repeated, mixed, unfinished, overlapping) fail naming a directory.
 
 mod common;
+mod shards;
 
 use common::ok;
 
@@ -62,45 +63,9 @@ fn fixture() -> &'static Fixture {
         let proto = build_model(&cfg, &common::weights(&cfg, 7), Flavour::Fast, &[]).unwrap();
         std::fs::write(&wide_model, to_bytes(&proto).unwrap()).unwrap();
         let model = common::scaled_model(&dir.join("narrow"), MaskMode::Soft, NARROW, 11);
-        let vcf = write_vcf(&dir, &fasta, &store);
+        let vcf = shards::write_vcf(&dir, &fasta, &store);
         Fixture { dir, sim, wide_store, wide_model, store, model, vcf }
     })
-}
-
-/// SNVs around every gene's TSS, a REF mismatch, a deletion that needs the FASTA, a symbolic allele and
-/// a chromosome the store lacks.
-fn write_vcf(dir: &Path, fasta: &Path, store: &Path) -> PathBuf {
-    let mut genome: Vec<(String, Vec<u8>)> = Vec::new();
-    for line in std::fs::read_to_string(fasta).unwrap().lines() {
-        match line.strip_prefix('>') {
-            Some(name) => genome.push((name.split_whitespace().next().unwrap().to_string(), Vec::new())),
-            None => genome.last_mut().unwrap().1.extend(line.trim().bytes().map(|b| b.to_ascii_uppercase())),
-        }
-    }
-    let other = |b: u8| if b == b'A' { 'G' } else { 'A' };
-    let reader = StoreReader::open(store).unwrap();
-    let mut records = Vec::new();
-    for (i, g) in reader.genes().iter().enumerate() {
-        let seq = &genome.iter().find(|(n, _)| *n == g.chrom).unwrap().1;
-        let at = |p: usize| seq[p] as char;
-        let (a, b) = (g.tss as usize - 300, g.tss as usize + 700);
-        records.push(format!("{}\t{}\tsnv{i}a\t{}\t{}\t.\t.\t.", g.chrom, a + 1, at(a), other(seq[a])));
-        if i == 5 {
-            records.push(format!("{}\t{}\tbad{i}\t{}\tT\t.\t.\t.", g.chrom, a + 51, other(seq[a + 50])));
-        }
-        if i == 2 {
-            let d = g.tss as usize + 1_900;
-            let r = std::str::from_utf8(&seq[d..d + 4]).unwrap();
-            records.push(format!("{}\t{}\tdel{i}\t{r}\t{}\t.\t.\t.", g.chrom, d + 1, &r[..1]));
-            records.push(format!("{}\t{}\tsv{i}\t{}\t<DEL>\t.\t.\t.", g.chrom, d + 1, at(d)));
-        }
-        records.push(format!("{}\t{}\tsnv{i}b\t{}\t{}\t.\t.\t.", g.chrom, b + 1, at(b), other(seq[b])));
-    }
-    records.push("chr9\t100\tnowhere\tA\tC\t.\t.\t.".into());
-    let path = dir.join("variants.vcf");
-    let header = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
-    std::fs::write(&path, header.to_string() + &records.join("\n") + "\n").unwrap();
-    path
 }
 
 fn runtime<P: AsRef<Path>>(args: &[&str], paths: &[(&str, P)]) -> Output {
@@ -173,35 +138,7 @@ fn narrow_predict_shards() -> &'static Vec<PathBuf> {
 }
 
 fn same_bytes(job: &Job, name: &str) {
-    let read = |d: &Path| std::fs::read(d.join(name)).unwrap_or_else(|e| panic!("{}: {e}", d.join(name).display()));
-    let (a, b) = (read(&job.single), read(&job.merged));
-    assert!(a == b, "{name}: the merged file differs from the single run's");
-}
-
-/// A summary json without its `seconds` (wall time of the process, the shards' sum when merged).
-fn summary(path: &Path) -> serde_json::Value {
-    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    assert!(v.as_object_mut().unwrap().remove("seconds").is_some());
-    v
-}
-
-/// masks.h5 through the hdf5 crate: (attributes, every dataset as text).
-fn masks_h5(path: &Path) -> Vec<(String, String)> {
-    use hdf5::types::VarLenUnicode;
-    let f = hdf5::File::open(path).unwrap();
-    let mut out = vec![
-        ("format".to_string(), f.attr("format").unwrap().read_scalar::<VarLenUnicode>().unwrap().to_string()),
-        ("window".to_string(), f.attr("window").unwrap().read_scalar::<u64>().unwrap().to_string()),
-    ];
-    for name in ["gene_id", "chrom"] {
-        out.push((name.into(), format!("{:?}", f.dataset(name).unwrap().read_raw::<VarLenUnicode>().unwrap())));
-    }
-    out.push(("start".into(), format!("{:?}", f.dataset("start").unwrap().read_raw::<i64>().unwrap())));
-    out.push(("store_index".into(), format!("{:?}", f.dataset("store_index").unwrap().read_raw::<u64>().unwrap())));
-    let mask = f.dataset("mask").unwrap();
-    let bits: Vec<u32> = mask.read_raw::<f32>().unwrap().iter().map(|v| v.to_bits()).collect();
-    out.push(("mask".into(), format!("{:?} {:x?}", mask.shape(), bits)));
-    out
+    shards::assert_same_bytes(&job.single, &job.merged, name);
 }
 
 fn gene_windows(path: &Path) -> Vec<(String, i64)> {
@@ -219,25 +156,19 @@ fn merged_predict_shards_are_the_single_run() {
         same_bytes(job, name);
     }
     assert!(!std::fs::read_to_string(job.merged.join("elements.bed")).unwrap().is_empty(), "no elements");
-    assert_eq!(masks_h5(&job.single.join("masks.h5")), masks_h5(&job.merged.join("masks.h5")), "masks.h5");
+    assert_eq!(
+        shards::masks_h5(&job.single.join("masks.h5")),
+        shards::masks_h5(&job.merged.join("masks.h5")),
+        "masks.h5"
+    );
     // Some window of one shard overlaps one of another: mask.bw there is the max over both.
     let windows: Vec<Vec<(String, i64)>> = job.shards.iter().map(|d| gene_windows(&d.join("masks.h5"))).collect();
     let crosses = windows.iter().enumerate().any(|(i, a)| {
         windows[i + 1..].iter().flatten().any(|(c, s)| a.iter().any(|(c2, s2)| c == c2 && (s - s2).abs() < WIDE as i64))
     });
     assert!(crosses, "no window overlaps one of another shard: the mask.bw check is vacuous");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/compare_bigwigs.py");
-    let o = Command::new(common::venv_python())
-        .arg(script)
-        .arg(job.single.join("mask.bw"))
-        .arg(job.merged.join("mask.bw"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "compare_bigwigs.py: {}", String::from_utf8_lossy(&o.stderr));
-    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = shards::assert_same_bigwig(&job.single.join("mask.bw"), &job.merged.join("mask.bw"));
     eprintln!("mask.bw: {r}");
-    assert_eq!(r["same_chroms"], true, "{r}");
-    assert_eq!(r["mismatches"], 0, "{r}");
     assert!(r["covered_bases"].as_u64().unwrap() > WIDE as u64, "{r}");
     // A finished job: predict rerun unsharded into the merged directory has nothing left to do.
     let f = fixture();
@@ -261,7 +192,8 @@ fn merged_vep_shards_are_the_single_run() {
     for name in ["vep.tsv", "vep.warnings.tsv", "run.json"] {
         same_bytes(&job, name);
     }
-    let (a, b) = (summary(&job.single.join("vep.summary.json")), summary(&job.merged.join("vep.summary.json")));
+    let (a, b) =
+        (shards::summary(&job.single.join("vep.summary.json")), shards::summary(&job.merged.join("vep.summary.json")));
     assert_eq!(a, b, "vep.summary.json");
     for reason in ["ref_mismatch", "symbolic_allele", "chrom_not_in_store"] {
         assert!(a["skipped"][reason].as_u64() >= Some(1), "no {reason}: the warnings check is vacuous ({a})");
@@ -278,8 +210,8 @@ fn merged_links_shards_are_the_single_run() {
     for name in ["links.tsv", "run.json"] {
         same_bytes(&job, name);
     }
-    let a = summary(&job.single.join("links.summary.json"));
-    assert_eq!(a, summary(&job.merged.join("links.summary.json")), "links.summary.json");
+    let a = shards::summary(&job.single.join("links.summary.json"));
+    assert_eq!(a, shards::summary(&job.merged.join("links.summary.json")), "links.summary.json");
     let genes: HashSet<String> = std::fs::read_to_string(job.merged.join("links.tsv"))
         .unwrap()
         .lines()
