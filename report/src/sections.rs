@@ -129,6 +129,9 @@ pub fn tracks(panels: &[Panel], has_elements: bool, has_truth: bool, has_peaks: 
     if !has_peaks {
         h.push_str(&missing("No DNase peaks row: give --peaks."));
     }
+    if panels.is_empty() {
+        h.push_str(&missing("No panel: --genes 0."));
+    }
     for p in panels {
         h.push_str(&figure(&plots::tracks::draw(p)?, &format!("{} ({})", p.gene_name, p.gene_id)));
     }

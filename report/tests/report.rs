@@ -226,6 +226,15 @@ fn bad_inputs_fail_naming_the_file_and_place() {
     });
     assert!(err.contains("links.tsv: line 1") && err.contains("Score"), "{err}");
 
+    let err = fails(|a, d| {
+        let m = copy(d, "nomask");
+        let p = m.join("predictions.tsv");
+        let text = std::fs::read_to_string(&p).unwrap() + "ENSGOTHER\tX\tchrX\t1\t+\t1.0\t1.0\n";
+        std::fs::write(&p, text).unwrap();
+        replace(a, "predict-nomask", &format!("nomask={}", m.display()));
+    });
+    assert!(err.contains("predictions.tsv") && err.contains("gene ENSGOTHER is not in"), "{err}");
+
     let err = fails(|a, d| replace(a, "predict-discovery", &format!("discovery={}", d.join("absent").display())));
     assert!(err.contains("absent") && err.contains("not a directory"), "{err}");
 

@@ -66,6 +66,13 @@ impl ModelRun {
         }
         let bed = spec.dir.join(ELEMENTS);
         let called = bed.is_file().then(|| IntervalSet::read(&bed, Label::Name)).transpose()?;
+        tracing::info!(
+            "model {}: {} predictions{}{}",
+            spec.name,
+            predictions.len(),
+            if masks.is_some() { ", masks" } else { ", no mask" },
+            if called.is_some() { ", called elements" } else { "" }
+        );
         Ok(Self { name: spec.name.clone(), dir: spec.dir.clone(), predictions, masks, called })
     }
 }
@@ -120,6 +127,13 @@ impl Inputs {
             anyhow::bail!("--model {}: the name {} is given twice", dup.dir.display(), dup.name);
         }
         let runs = models.iter().map(|m| ModelRun::read(m, store.window())).collect::<anyhow::Result<Vec<_>>>()?;
+        let ids: std::collections::HashSet<&str> = store.genes().iter().map(|g| g.id.as_str()).collect();
+        for run in &runs {
+            if let Some(id) = run.predictions.keys().find(|id| !ids.contains(id.as_str())) {
+                let msg = format!("gene {id} is not in {} (predictions of another store?)", store.path().display());
+                return Err(InputError::new(run.dir.join(PREDICTIONS), msg).into());
+            }
+        }
         let read = |p: &Option<PathBuf>, label| p.as_deref().map(|p| IntervalSet::read(p, label)).transpose();
         tracing::info!(genes = genes.len(), models = runs.len(), "read {split} genes of fold {fold}");
         Ok(Self {
