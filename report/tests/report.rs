@@ -173,7 +173,7 @@ fn replace(args: &mut [String], from: &str, to: &str) {
 }
 
 #[test]
-fn bad_inputs_fail_naming_the_file_and_place() {
+fn bad_model_outputs_fail_naming_the_file_and_place() {
     let f = fixture();
     let copy = |d: &Path, m: &str| {
         let to = d.join(format!("copy-{m}"));
@@ -213,6 +213,18 @@ fn bad_inputs_fail_naming_the_file_and_place() {
     assert!(err.contains("predictions.tsv") && err.contains("no prediction for gene"), "{err}");
 
     let err = fails(|a, d| {
+        let m = copy(d, "nomask");
+        let p = m.join("predictions.tsv");
+        let text = std::fs::read_to_string(&p).unwrap() + "ENSGOTHER\tX\tchrX\t1\t+\t1.0\t1.0\n";
+        std::fs::write(&p, text).unwrap();
+        replace(a, "predict-nomask", &format!("nomask={}", m.display()));
+    });
+    assert!(err.contains("predictions.tsv") && err.contains("gene ENSGOTHER is not in"), "{err}");
+}
+
+#[test]
+fn bad_side_files_and_arguments_fail_naming_the_file_and_place() {
+    let err = fails(|a, d| {
         let p = d.join("truth.bed");
         std::fs::write(&p, "chrX\t10\t20\tG\nchrX\tten\t30\tG\n").unwrap();
         replace(a, "truth.bed", &p.display().to_string());
@@ -225,15 +237,6 @@ fn bad_inputs_fail_naming_the_file_and_place() {
         replace(a, "links.tsv", &p.display().to_string());
     });
     assert!(err.contains("links.tsv: line 1") && err.contains("Score"), "{err}");
-
-    let err = fails(|a, d| {
-        let m = copy(d, "nomask");
-        let p = m.join("predictions.tsv");
-        let text = std::fs::read_to_string(&p).unwrap() + "ENSGOTHER\tX\tchrX\t1\t+\t1.0\t1.0\n";
-        std::fs::write(&p, text).unwrap();
-        replace(a, "predict-nomask", &format!("nomask={}", m.display()));
-    });
-    assert!(err.contains("predictions.tsv") && err.contains("gene ENSGOTHER is not in"), "{err}");
 
     let err = fails(|a, d| replace(a, "predict-discovery", &format!("discovery={}", d.join("absent").display())));
     assert!(err.contains("absent") && err.contains("not a directory"), "{err}");
