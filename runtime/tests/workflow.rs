@@ -66,25 +66,7 @@ fn snakemake_local_profile_merges_to_the_single_process_run() {
         std::fs::rename(&dest, single.join(cmd)).unwrap();
     }
 
-    let config = d.join("test.yaml");
-    let r = |key: &str, threads: usize| format!("  {key}: {{threads: {threads}, mem_mb: 1000, runtime: 10}}\n");
-    let text = format!(
-        "model: {}\nstore: {}\nout: {}\nshards: 3\ncommands: [predict, vep, links]\n\
-         predict: {{masks: true, extra: ''}}\n\
-         vep: {{vcf: {}, fasta: {}, extra: '--allow-missing-chroms'}}\n\
-         links: {{elements: {}, extra: '--cell-type K562'}}\nresources:\n{}{}{}{}",
-        model.display(),
-        store.display(),
-        out.display(),
-        vcf.display(),
-        fasta.display(),
-        elements.display(),
-        r("predict", 1),
-        r("vep", 1),
-        r("links", 1),
-        r("merge", 1),
-    );
-    std::fs::write(&config, text).unwrap();
+    let config = write_config(d, &out, &[&model, &store, &vcf, &fasta, &elements]);
     let workflow = Path::new(env!("CARGO_MANIFEST_DIR")).join("../workflow");
     let snake = |extra: &[&str]| {
         let o = Command::new(&snakemake)
@@ -114,6 +96,15 @@ fn snakemake_local_profile_merges_to_the_single_process_run() {
         }
     }
 
+    assert_merged_equal(&single, &out);
+
+    // Everything is up to date: a second invocation has nothing to do.
+    let (success, log) = snake(&["--dry-run"]);
+    assert!(success && log.contains("Nothing to be done"), "a rerun has work to do:\n{log}");
+}
+
+/// Each command's merged directory in `out` against its single-process one in `single`.
+fn assert_merged_equal(single: &Path, out: &Path) {
     let (a, b) = (|cmd: &str| single.join(cmd), |cmd: &str| out.join(cmd));
     for name in ["predictions.tsv", "elements.bed", "run.json"] {
         shards::assert_same_bytes(&a("predict"), &b("predict"), name);
@@ -131,8 +122,30 @@ fn snakemake_local_profile_merges_to_the_single_process_run() {
         let (x, y) = (shards::summary(&a(cmd).join(summary)), shards::summary(&b(cmd).join(summary)));
         assert_eq!(x, y, "{summary}");
     }
+}
 
-    // Everything is up to date: a second invocation has nothing to do.
-    let (success, log) = snake(&["--dry-run"]);
-    assert!(success && log.contains("Nothing to be done"), "a rerun has work to do:\n{log}");
+/// The workflow's config for the test: `[model, store, vcf, fasta, elements]`, 3 shards, every command
+/// with the options the single runs use, one thread per job.
+fn write_config(d: &Path, out: &Path, files: &[&Path; 5]) -> PathBuf {
+    let [model, store, vcf, fasta, elements] = files;
+    let config = d.join("test.yaml");
+    let r = |key: &str, threads: usize| format!("  {key}: {{threads: {threads}, mem_mb: 1000, runtime: 10}}\n");
+    let text = format!(
+        "model: {}\nstore: {}\nout: {}\nshards: 3\ncommands: [predict, vep, links]\n\
+         predict: {{masks: true, extra: ''}}\n\
+         vep: {{vcf: {}, fasta: {}, extra: '--allow-missing-chroms'}}\n\
+         links: {{elements: {}, extra: '--cell-type K562'}}\nresources:\n{}{}{}{}",
+        model.display(),
+        store.display(),
+        out.display(),
+        vcf.display(),
+        fasta.display(),
+        elements.display(),
+        r("predict", 1),
+        r("vep", 1),
+        r("links", 1),
+        r("merge", 1),
+    );
+    std::fs::write(&config, text).unwrap();
+    config
 }
