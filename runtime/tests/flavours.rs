@@ -1,5 +1,5 @@
 //! Both flavours of a tiny random model give the same outputs through `Model`, and the metadata and
-//! mask overrides come out as documented. (Parity with the tch forward is checked by the trainer's
+//! mask overrides come out as documented; the signal-only baseline matches its forward computed by hand. (Parity with the tch forward is checked by the trainer's
 //! export test.)
 
 mod common;
@@ -25,7 +25,7 @@ fn max_abs(a: &[f32], b: &[f32]) -> f32 {
 #[test]
 fn fast_and_portable_agree_for_every_exportable_mode() {
     let dir = tempfile::tempdir().unwrap();
-    for mode in [MaskMode::Soft, MaskMode::Hard, MaskMode::Discovery, MaskMode::Nomask] {
+    for mode in [MaskMode::Soft, MaskMode::Hard, MaskMode::Discovery, MaskMode::Nomask, MaskMode::Signal] {
         let cfg = common::config(mode);
         let (dna, signals, features, blacklist) = common::inputs(&cfg, 3, 11);
         let batch = InputBatch {
@@ -42,7 +42,9 @@ fn fast_and_portable_agree_for_every_exportable_mode() {
         assert_eq!(portable.info().flavour, Flavour::Portable);
         assert_eq!(fast.info().window, cfg.window);
         assert_eq!(fast.info().signal_names, cfg.signals);
-        assert_eq!(fast.info().has_mask, mode != MaskMode::Nomask);
+        let maskless = matches!(mode, MaskMode::Nomask | MaskMode::Signal);
+        assert_eq!(fast.info().has_mask, !maskless);
+        assert_eq!(fast.info().mask_mode, seq2exp_runtime::onnx::meta::mask_mode_name(mode));
         let a = fast.predict(&batch).unwrap();
         let b = portable.predict(&batch).unwrap();
         assert_eq!(a.expression.len(), 3);
@@ -68,7 +70,7 @@ fn fast_and_portable_agree_for_every_exportable_mode() {
                     }
                 }
             }
-            (None, None) => assert_eq!(mode, MaskMode::Nomask),
+            (None, None) => assert!(maskless, "{mode:?} has no mask"),
             _ => panic!("{mode:?}: one flavour has a mask, the other not"),
         }
         // Without a blacklist: same as an all-zero one.
@@ -80,13 +82,95 @@ fn fast_and_portable_agree_for_every_exportable_mode() {
 }
 
 #[test]
-fn peakmask_and_signal_models_are_refused() {
-    for mode in [MaskMode::Peakmask, MaskMode::Signal] {
-        let cfg = common::config(mode);
-        let w = common::weights(&cfg, 1);
-        let e = build_model(&cfg, &w, Flavour::Fast, &[]).unwrap_err();
-        assert!(matches!(e, GraphError::Unsupported(_)), "{e}");
+fn peakmask_models_are_refused() {
+    let cfg = common::config(MaskMode::Peakmask);
+    let w = common::weights(&cfg, 1);
+    let e = build_model(&cfg, &w, Flavour::Fast, &[]).unwrap_err();
+    assert!(matches!(e, GraphError::Unsupported(_)), "{e}");
+    assert!(e.to_string().contains("'peakmask'") && e.to_string().contains("signal models can be exported"), "{e}");
+}
+
+/// The signal-only baseline reads `signals` and `features` only: the same four inputs are declared, and
+/// `dna` and `blacklist` change nothing; its output is the head MLP on the two per-channel means, computed
+/// here by hand.
+#[test]
+fn signal_models_read_the_signal_means_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(MaskMode::Signal);
+    let w = common::weights(&cfg, 7); // the seed `export` builds with
+    let (dna, signals, features, blacklist) = common::inputs(&cfg, 2, 13);
+    let batch = InputBatch {
+        batch: 2,
+        window: cfg.window,
+        dna: &dna,
+        signals: &signals,
+        features: &features,
+        blacklist: Some(&blacklist),
+    };
+    for flavour in [Flavour::Fast, Flavour::Portable] {
+        let m = export(dir.path(), MaskMode::Signal, flavour);
+        let names: Vec<&str> = m.info().inputs.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["dna", "signals", "features", "blacklist"]);
+        let outputs: Vec<&str> = m.info().outputs.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(outputs, ["expression"]);
+        let p = m.predict(&batch).unwrap();
+        assert!(p.mask.is_none());
+        let other_dna: Vec<u8> = dna.iter().map(|&b| (b + 1) % 5).collect();
+        let ones = vec![1u8; blacklist.len()];
+        let other = InputBatch { dna: &other_dna, blacklist: Some(&ones), ..batch };
+        assert_eq!(m.predict(&other).unwrap(), p, "{flavour}: dna or blacklist changed the prediction");
+        let want = signal_reference(&cfg, &w, &signals, &features, 2);
+        let d = max_abs(&p.expression, &want);
+        eprintln!("Signal {flavour}: vs hand-computed head, expression max |Δ| = {d:e}");
+        assert!(d <= 1e-5, "{flavour}: {:?} vs {:?}", p.expression, want);
     }
+}
+
+/// The signal baseline's forward in plain Rust: [centre means, window means, standardised features]
+/// through Linear–ReLU–Linear–ReLU–Linear.
+fn signal_reference(
+    cfg: &seq2exp_models::config::Seq2ExpConfig,
+    w: &seq2exp_runtime::onnx::Weights,
+    signals: &[f32],
+    features: &[f32],
+    n: usize,
+) -> Vec<f32> {
+    let (l, c, nf) = (cfg.window, cfg.signals.len(), cfg.head.n_features);
+    let pw = cfg.head.pool_width.min(l);
+    let start = (l - pw) / 2;
+    let get = |name: &str, shape: &[usize]| w.get(name, shape).unwrap().data.clone();
+    let (mean, std) = (get("head.feature_mean", &[nf]), get("head.feature_std", &[nf]));
+    let h = cfg.head.hidden;
+    let layers: Vec<(Vec<f32>, Vec<f32>)> = [(2 * c + nf, h), (h, h), (h, 1)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(inp, out))| {
+            (get(&format!("head.mlp.{}.weight", 2 * i), &[out, inp]), get(&format!("head.mlp.{}.bias", 2 * i), &[out]))
+        })
+        .collect();
+    (0..n)
+        .map(|b| {
+            let s = |p: usize, k: usize| signals[(b * l + p) * c + k] as f64;
+            let mut x: Vec<f64> =
+                (0..c).map(|k| (start..start + pw).map(|p| s(p, k)).sum::<f64>() / pw as f64).collect();
+            x.extend((0..c).map(|k| (0..l).map(|p| s(p, k)).sum::<f64>() / l as f64));
+            x.extend((0..nf).map(|k| (features[b * nf + k] as f64 - mean[k] as f64) / std[k] as f64));
+            for (i, (wt, bias)) in layers.iter().enumerate() {
+                let inp = x.len();
+                x = (0..bias.len())
+                    .map(|o| {
+                        let v = bias[o] as f64 + (0..inp).map(|j| wt[o * inp + j] as f64 * x[j]).sum::<f64>();
+                        if i + 1 < layers.len() {
+                            v.max(0.0)
+                        } else {
+                            v
+                        }
+                    })
+                    .collect();
+            }
+            x[0] as f32
+        })
+        .collect()
 }
 
 #[test]

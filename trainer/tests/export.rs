@@ -1,6 +1,7 @@
 //! `trainer export`: a trained tiny run exported in both flavours; the files reproduce the tch forward
 //! (Pass::Eval) on store genes through the runtime and through stock onnxruntime, and pass the onnx
-//! checker. Hard and nomask models export too; peakmask is refused.
+//! checker. Hard, discovery, nomask and signal models export too (a trained signal run through the CLI,
+//! then `runtime predict`); peakmask is refused.
 
 mod common;
 
@@ -156,14 +157,17 @@ fn init_run(dir: &Path, mode: MaskMode, store: &Path) -> PathBuf {
 }
 
 #[test]
-fn hard_discovery_and_nomask_export_and_peakmask_is_refused() {
+fn hard_discovery_nomask_and_signal_export_and_peakmask_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path());
-    for mode in [MaskMode::Hard, MaskMode::Discovery, MaskMode::Nomask] {
+    for mode in [MaskMode::Hard, MaskMode::Discovery, MaskMode::Nomask, MaskMode::Signal] {
         let run = init_run(dir.path(), mode, &store);
-        // Hard models run a Loop of their own in each flavour: check both.
-        let flavours: &[Flavour] =
-            if mode == MaskMode::Hard { &[Flavour::Portable, Flavour::Fast] } else { &[Flavour::Fast] };
+        // Hard models run a Loop of their own in each flavour, signal models are cheap: check both.
+        let flavours: &[Flavour] = if matches!(mode, MaskMode::Hard | MaskMode::Signal) {
+            &[Flavour::Portable, Flavour::Fast]
+        } else {
+            &[Flavour::Fast]
+        };
         let mut p = None;
         for &flavour in flavours {
             let out = dir.path().join(format!("{mode:?}-{flavour}.onnx"));
@@ -178,7 +182,8 @@ fn hard_discovery_and_nomask_export_and_peakmask_is_refused() {
             };
             let r = export(&opts).unwrap();
             assert!(r.parity.max_abs_expression <= TOL);
-            assert_eq!(r.parity.max_abs_mask.is_some(), mode != MaskMode::Nomask);
+            assert_eq!(r.parity.max_abs_mask.is_some(), !matches!(mode, MaskMode::Nomask | MaskMode::Signal));
+            eprintln!("{mode:?} {flavour}: export parity, expression max |Δ| {:e}", r.parity.max_abs_expression);
             let m = Model::load(&out, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
             let b = batch(&store, 2, &m.info().signal_names);
             let pred = m.predict(&InputBatch::from_store_batch(&b)).unwrap();
@@ -194,7 +199,7 @@ fn hard_discovery_and_nomask_export_and_peakmask_is_refused() {
                 mask.iter().any(|&v| v > 0.0 && v < 1.0),
                 "{mode:?}: a soft mask with no value strictly inside (0, 1)"
             ),
-            (None, _) => assert_eq!(mode, MaskMode::Nomask),
+            (None, _) => assert!(matches!(mode, MaskMode::Nomask | MaskMode::Signal), "{mode:?} has no mask"),
         }
     }
     let run = init_run(dir.path(), MaskMode::Peakmask, &store);
@@ -233,8 +238,6 @@ fn hard_discovery_and_nomask_export_and_peakmask_is_refused() {
 /// of the exported run, to 1e-4.
 #[test]
 fn runtime_predict_matches_the_trainer_forward_on_every_gene() {
-    use seq2exp_runtime::predict::{predict_store, PredictOptions};
-    use seq2exp_runtime::select::GeneFilter;
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path());
     let run = init_run(dir.path(), MaskMode::Soft, &store);
@@ -249,19 +252,26 @@ fn runtime_predict_matches_the_trainer_forward_on_every_gene() {
         threads: Some(2),
     };
     export(&opts).unwrap();
-    let model = Model::load(&onnx, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
-    let out = dir.path().join("predict");
+    predict_matches_the_trainer(&run, &onnx, &store, &dir.path().join("predict"));
+}
+
+/// Runs `runtime predict` (the library driver, no masks) with `onnx` on every gene of `store` into `out`
+/// and checks predictions.tsv, gene by gene, against the tch forward of `run`; returns the max |Δ|.
+fn predict_matches_the_trainer(run: &Path, onnx: &Path, store: &Path, out: &Path) -> f32 {
+    use seq2exp_runtime::predict::{predict_store, PredictOptions};
+    use seq2exp_runtime::select::GeneFilter;
+    let model = Model::load(onnx, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
     let p = PredictOptions {
-        store: store.clone(),
-        out: out.clone(),
+        store: store.to_path_buf(),
+        out: out.to_path_buf(),
         filter: GeneFilter::All,
         shard: None,
         batch: 3,
         masks: None,
         progress: false,
     };
-    let summary = predict_store(&model, &onnx, &p).unwrap();
-    let reader = seq2exp_store::StoreReader::open(&store).unwrap();
+    let summary = predict_store(&model, onnx, &p).unwrap();
+    let reader = seq2exp_store::StoreReader::open(store).unwrap();
     let n = reader.len();
     assert_eq!((summary.genes, summary.predicted), (n, n));
     let text = std::fs::read_to_string(out.join("predictions.tsv")).unwrap();
@@ -273,12 +283,65 @@ fn runtime_predict_matches_the_trainer_forward_on_every_gene() {
         lines.map(|l| l.split('\t').collect::<Vec<_>>()).map(|c| (c[gi].to_string(), c[pi].parse().unwrap())).collect();
     let ids: Vec<String> = reader.genes().iter().map(|g| g.id.clone()).collect();
     assert_eq!(rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(), ids);
-    let reference = tch_forward(&run, &batch(&store, n, &model.info().signal_names));
+    let reference = tch_forward(run, &batch(store, n, &model.info().signal_names));
+    let mut worst = 0f32;
     for ((id, got), want) in rows.iter().zip(&reference.expression) {
         assert!((got - want).abs() <= TOL, "gene {id}: runtime predict {got}, tch forward {want}");
+        worst = worst.max((got - want).abs());
     }
     assert!(
         reference.expression.iter().any(|&v| (v - reference.expression[0]).abs() > 1e-3),
         "constant predictions: the comparison is vacuous"
     );
+    worst
+}
+
+/// A run trained with `--mode signal` exports through the CLI in both flavours (the built-in check on
+/// store genes passes); both files, and stock onnxruntime on the portable one, reproduce the tch
+/// forward; `runtime predict` writes its predictions, and refuses `--masks` as for any maskless model.
+#[test]
+fn trained_signal_run_exports_in_both_flavours_and_predicts_without_masks() {
+    use seq2exp_runtime::predict::{predict_store, MaskOutputs, PredictOptions};
+    use seq2exp_runtime::select::GeneFilter;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let cfg = config(dir.path());
+    let run = dir.path().join("signal");
+    let out = train_cmd(&store, &cfg, &run).args(["--mode", "signal", "--steps", "4"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (fast, portable) = (dir.path().join("signal-fast.onnx"), dir.path().join("signal-portable.onnx"));
+    export_cli(&run, &fast, "fast", &store);
+    export_cli(&run, &portable, "portable", &store);
+    let b = batch(&store, 4, &RunDir::new(&run).read_config().unwrap().model.signals);
+    let reference = tch_forward(&run, &b);
+    assert!(reference.mask.is_none());
+    let input = InputBatch::from_store_batch(&b);
+    for (path, flavour) in [(&fast, Flavour::Fast), (&portable, Flavour::Portable)] {
+        let m = Model::load(path, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
+        assert_eq!((m.info().flavour, m.info().mask_mode.as_str(), m.info().has_mask), (flavour, "signal", false));
+        let pred = m.predict(&input).unwrap();
+        eprintln!("signal {flavour}: expression max |Δ| vs tch {:e}", max_abs(&reference.expression, &pred.expression));
+        assert_close(&format!("runtime signal {flavour}"), &reference, &pred);
+    }
+    let py = python();
+    let theirs = run_python(&py, &portable, dir.path(), &b, false).unwrap();
+    assert_close("stock onnxruntime signal portable", &reference, &theirs);
+    run_python(&py, &fast, dir.path(), &b, true);
+
+    let worst = predict_matches_the_trainer(&run, &fast, &store, &dir.path().join("predict"));
+    eprintln!("signal fast: runtime predict vs tch on every gene, max |Δ| {worst:e}");
+    let masks = dir.path().join("masks");
+    let model = Model::load(&fast, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
+    let p = PredictOptions {
+        store: store.clone(),
+        out: masks.clone(),
+        filter: GeneFilter::All,
+        shard: None,
+        batch: 3,
+        masks: Some(MaskOutputs::default()),
+        progress: false,
+    };
+    let e = predict_store(&model, &fast, &p).unwrap_err().to_string();
+    assert!(e.contains("--masks: this model (signal mode) has no mask output"), "{e}");
+    assert!(!masks.join("predictions.tsv").exists() && !masks.join("masks.h5").exists());
 }

@@ -65,6 +65,17 @@ pub fn pool(g: &mut Graph, cfg: &Seq2ExpConfig, hidden: &str) -> String {
     g.op("ReduceMean", &[&centre], vec![attr_ints("axes", &[2]), attr_int("keepdims", 0)])
 }
 
+/// The signal-only baseline's pooled vector: per channel of `signals: [B, L, C]`, the mean over the
+/// central `pool_width` positions, then the mean over the whole window → `[B, 2C]` (as the trainer's).
+pub fn signal_pool(g: &mut Graph, cfg: &Seq2ExpConfig, signals: &str) -> String {
+    let (start, pw) = pool_range(cfg);
+    let (s, e, ax) = (g.i64s(&[start as i64]), g.i64s(&[(start + pw) as i64]), g.i64s(&[1]));
+    let centre = g.op("Slice", &[signals, &s, &e, &ax], vec![]);
+    let centre = g.op("ReduceMean", &[&centre], vec![attr_ints("axes", &[1]), attr_int("keepdims", 0)]);
+    let window = g.op("ReduceMean", &[signals], vec![attr_ints("axes", &[1]), attr_int("keepdims", 0)]);
+    g.op("Concat", &[&centre, &window], vec![attr_int("axis", 1)])
+}
+
 /// Σ_l mask_l · hidden_l / `scale`: `hidden: [B, d, L]`, `mask: [B, 1, L]` → `[B, d]` (discovery).
 pub fn mask_sum(g: &mut Graph, hidden: &str, mask: &str, scale: f64) -> String {
     let weighted = g.op("Mul", &[hidden, mask], vec![]);

@@ -20,7 +20,7 @@ pub const SIGNAL_NAMES: &str = "seq2exp.signal_names";
 pub const SIGNAL_TRANSFORMS: &str = "seq2exp.signal_transforms";
 pub const TARGET_TRANSFORM: &str = "seq2exp.target_transform";
 pub const STORE_SCHEMA_VERSION: &str = "seq2exp.store_schema_version";
-/// `soft`, `hard`, `discovery`, `retrain` or `nomask`.
+/// `soft`, `hard`, `discovery`, `retrain`, `nomask` or `signal`.
 pub const MASK_MODE: &str = "seq2exp.mask_mode";
 /// JSON: run directory, checkpoint and its sha256, step, trainer version, command line, date.
 pub const PROVENANCE: &str = "seq2exp.provenance";

@@ -10,9 +10,12 @@
 //! | `features`  | float   | `[B, 9]`   | the store's 9 extra features, raw (standardised inside)        |
 //! | `blacklist` | uint8   | `[B, L]`   | 1 = blacklisted base (forced out of the mask); zeros when none |
 //! | `expression`| float   | `[B]`      | predicted log10(CAGE + 1)                                      |
-//! | `mask`      | float   | `[B, L]`   | inference mask after the overrides (soft: Beta mean; hard: 1[mean ≥ threshold]); absent in `nomask` models |
+//! | `mask`      | float   | `[B, L]`   | inference mask after the overrides (soft: Beta mean; hard: 1[mean ≥ threshold]); absent in `nomask` and `signal` models |
 //!
-//! B is free; L is fixed to `seq2exp.window`. Soft models run the predictor over all L positions
+//! B is free; L is fixed to `seq2exp.window`. Every file declares all four inputs. `signal` models (the
+//! signal-only baseline) have no sequence model: the head reads, per channel, the mean of `signals` over
+//! the centre `pool_width` positions and over the whole window; `dna` and `blacklist` are declared but
+//! unused, so both flavours are the same graph. Soft models run the predictor over all L positions
 //! (masked bases are zero vectors). Hard models add the learned `pos_emb` to the sequence embedding and
 //! compact: per gene (an ONNX `Loop` over the batch), the generator's stack runs a second time as the
 //! predictor, on the selected bases only, gathered in order, and the head pools the selected bases of
@@ -64,9 +67,10 @@ pub fn build_model(
 ) -> Result<ModelProto, GraphError> {
     cfg.validate()?;
     let mode = cfg.mask.mode;
-    if !matches!(mode, MaskMode::Soft | MaskMode::Hard | MaskMode::Discovery | MaskMode::Retrain | MaskMode::Nomask) {
+    if mode == MaskMode::Peakmask {
+        // Its mask comes from peak calls, which are no input of the file.
         return Err(GraphError::Unsupported(format!(
-            "mask mode '{}' (soft, hard, discovery, retrain and nomask models can be exported)",
+            "mask mode '{}' (soft, hard, discovery, retrain, nomask and signal models can be exported)",
             meta::mask_mode_name(mode)
         )));
     }
@@ -77,7 +81,30 @@ pub fn build_model(
     g.input("signals", DataType::FLOAT, &[batch.clone(), Dim::Fixed(l), Dim::Fixed(c)]);
     g.input("features", DataType::FLOAT, &[batch.clone(), Dim::Fixed(nf)]);
     g.input("blacklist", DataType::UINT8, &[batch.clone(), Dim::Fixed(l)]);
-    let (emb, seq) = embeddings(&mut g, weights, cfg)?;
+    let (pooled, mask) = match mode {
+        // The signal-only baseline: no sequence model, the head reads per-channel means of the signals;
+        // `dna` and `blacklist` stay declared (every seq2exp file takes the same four inputs) but unused.
+        MaskMode::Signal => (head::signal_pool(&mut g, cfg, "signals"), None),
+        _ => sequence_model(&mut g, weights, cfg, flavour)?,
+    };
+    let expr = head::head(&mut g, weights, cfg, &pooled, "features")?;
+    g.output(&expr, "expression", DataType::FLOAT, Some(std::slice::from_ref(&batch)));
+    if let Some(m) = &mask {
+        g.output(m, "mask", DataType::FLOAT, Some(&[batch, Dim::Fixed(l)]));
+    }
+    Ok(model_proto(g, cfg, flavour, extra_metadata))
+}
+
+/// The pooled vector the head reads `[B, pooled width]` and the inference mask `[B, L]` (None for
+/// `nomask`) of a model with a sequence model: embeddings, mask, predictor pass, pooling.
+fn sequence_model(
+    g: &mut Graph,
+    weights: &Weights,
+    cfg: &Seq2ExpConfig,
+    flavour: Flavour,
+) -> Result<(String, Option<String>), GraphError> {
+    let mode = cfg.mask.mode;
+    let (emb, seq) = embeddings(g, weights, cfg)?;
     let bl = g.op("Cast", &["blacklist"], vec![attr_int("to", DataType::FLOAT as i64)]);
     let mask = match (&cfg.mask.retrain, mode) {
         (_, MaskMode::Nomask) => None,
@@ -89,40 +116,35 @@ pub fn build_model(
                 let (emb, seq) = embeddings(g, &mw, src)?;
                 learned_mask(g, &mw, src, &emb, &seq, &bl, flavour)
             })?;
-            Some(mask::top_k(&mut g, &soft, r.kept(cfg.window)))
+            Some(mask::top_k(g, &soft, r.kept(cfg.window)))
         }
-        (None, _) => Some(learned_mask(&mut g, weights, cfg, &emb, &seq, &bl, flavour)?),
+        (None, _) => Some(learned_mask(g, weights, cfg, &emb, &seq, &bl, flavour)?),
     };
     let pooled = match &mask {
         // Hard: the generator's stack runs again, per gene, on the selected bases only (compaction).
-        Some(m) if mode == MaskMode::Hard => compact::compacted_pool(&mut g, weights, cfg, &emb, m, flavour)?,
+        Some(m) if mode == MaskMode::Hard => compact::compacted_pool(g, weights, cfg, &emb, m, flavour)?,
         // Soft, discovery, retrain: masked bases become zero vectors (biases included), as in the reference.
         Some(m) => {
             let ax = g.i64s(&[1]);
             let m3 = g.op("Unsqueeze", &[m, &ax], vec![]);
             let input = g.op("Mul", &[&emb, &m3], vec![]);
-            let hidden = blocks::stack(&mut g, weights, &cfg.predictor, "predictor", &input, flavour)?;
-            let centre = head::pool(&mut g, cfg, &hidden);
+            let hidden = blocks::stack(g, weights, &cfg.predictor, "predictor", &input, flavour)?;
+            let centre = head::pool(g, cfg, &hidden);
             match &cfg.mask.discovery {
                 // Discovery: the mask-weighted window sum beside the centre pool.
                 Some(dc) => {
-                    let sum = head::mask_sum(&mut g, &hidden, &m3, dc.sum_scale);
+                    let sum = head::mask_sum(g, &hidden, &m3, dc.sum_scale);
                     g.op("Concat", &[&centre, &sum], vec![attr_int("axis", 1)])
                 }
                 None => centre,
             }
         }
         None => {
-            let hidden = blocks::stack(&mut g, weights, &cfg.predictor, "predictor", &emb, flavour)?;
-            head::pool(&mut g, cfg, &hidden)
+            let hidden = blocks::stack(g, weights, &cfg.predictor, "predictor", &emb, flavour)?;
+            head::pool(g, cfg, &hidden)
         }
     };
-    let expr = head::head(&mut g, weights, cfg, &pooled, "features")?;
-    g.output(&expr, "expression", DataType::FLOAT, Some(std::slice::from_ref(&batch)));
-    if let Some(m) = &mask {
-        g.output(m, "mask", DataType::FLOAT, Some(&[batch, Dim::Fixed(l)]));
-    }
-    Ok(model_proto(g, cfg, flavour, extra_metadata))
+    Ok((pooled, mask))
 }
 
 /// (seq + pos + sig, seq + pos) embeddings `[B, d, L]` of the graph inputs `dna` and `signals`.
