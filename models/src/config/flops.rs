@@ -5,7 +5,8 @@
 //! state update (δ·A, exp, h·decay, δ·x·B, +, C·h, +; the exp counted once). Elementwise work (norms,
 //! gates, softplus, the Beta mean) is counted at one FLOP per element and op. Both stacks run over the
 //! whole window, except a hard model's predictor when a mask ratio is given (compaction,
-//! [`inference_flops_at`]); the head MLP is negligible and left out.
+//! [`inference_flops_at`]); the head MLP is negligible and left out. The signal-only baseline has no
+//! stack: its cost is the two per-channel means.
 
 use super::{CaduceusConfig, MaskMode, Seq2ExpConfig};
 
@@ -55,6 +56,11 @@ pub fn inference_flops_at(cfg: &Seq2ExpConfig, mask_ratio: Option<f64>) -> Infer
     let l = cfg.window as f64;
     let dm = cfg.d_model() as f64;
     let c = cfg.signals.len() as f64;
+    if cfg.mask.mode == MaskMode::Signal {
+        // No sequence model: one add per channel and position for the window mean, one more in the centre.
+        let pw = cfg.head.pool_width.min(cfg.window) as f64;
+        return InferenceFlops { matmul: 0.0, scan: 0.0, elementwise: c * (l + pw) };
+    }
     let learned = cfg.mask.learned();
     let ratio = match (cfg.mask.mode, mask_ratio) {
         (MaskMode::Hard, Some(r)) => r.clamp(0.0, 1.0),
@@ -96,6 +102,16 @@ mod tests {
         // 16 scans × 256 × 16 states × 7 FLOPs per update.
         assert_eq!(f.scan, 16.0 * 256.0 * 16.0 * 7.0 * 200_000.0);
         assert!(f.elementwise < 0.05 * f.total());
+    }
+
+    #[test]
+    fn signal_has_no_sequence_model() {
+        let mut cfg = Seq2ExpConfig::preset(Preset::Paper);
+        cfg.mask.mode = MaskMode::Signal;
+        let f = inference_flops(&cfg);
+        assert_eq!((f.matmul, f.scan), (0.0, 0.0));
+        let pw = cfg.head.pool_width.min(cfg.window) as f64;
+        assert_eq!(f.elementwise, cfg.signals.len() as f64 * (cfg.window as f64 + pw));
     }
 
     #[test]
