@@ -14,6 +14,10 @@ pub fn main<C: Parser>(run: impl FnOnce(C) -> anyhow::Result<()>) -> ExitCode {
     // temporary files behind; ignored, the write fails with EFBIG and is reported like any other.
     // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code.
     unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
+    // Rust ignores SIGPIPE, so `data-prep inspect store.h5 | head` panicked on the closed pipe; a CLI
+    // should end quietly there, as the kernel's default does.
+    // SAFETY: restoring a signal's default disposition installs no handler code.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let args = match C::try_parse() {
         Ok(args) => args,
         // --help, --version, and a bare command (help on stderr): clap's own output.

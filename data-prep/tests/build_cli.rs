@@ -267,3 +267,24 @@ fn sources_record_sizes_and_sha256_of_the_inputs() {
     assert!(cmd.contains(" build ") && cmd.contains(&format!("--window {WINDOW}")), "{cmd}");
     assert!(cmd.contains(&format!("'{VALUE_COL}'")), "value column should be quoted: {cmd}");
 }
+
+/// A reader that stops early (`data-prep inspect store.h5 | head`) ends the command quietly, as the
+/// kernel's SIGPIPE default does for any Unix tool, rather than panicking on the closed pipe.
+#[test]
+fn inspect_into_a_closed_pipe_ends_without_a_panic() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let b = built();
+    let mut child = Command::new(bin())
+        .arg("inspect")
+        .arg(&b.store)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn data-prep");
+    drop(child.stdout.take()); // the reader goes away before anything is written
+    let out = child.wait_with_output().expect("wait for data-prep");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "data-prep panicked on a closed pipe:\n{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "expected SIGPIPE's default; got {:?}: {stderr}", out.status);
+}
