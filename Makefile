@@ -1,12 +1,16 @@
 # The two commands a user needs (README): `make demo` runs the main job, `make test` runs every test.
 # Both run scripts/setup.sh first (idempotent; cached outside the clone).
-.PHONY: demo test setup bench cuda-check
+.PHONY: demo demo-check test setup bench cuda-check
 
 setup:
 	@bash scripts/setup.sh >/dev/null
 
 demo: setup
 	@bash scripts/demo.sh
+
+# The demo's report in headless chromium (every section and figure, no console errors).
+demo-check: setup
+	@bash scripts/demo-check.sh
 
 test: setup
 	cargo test --workspace --no-fail-fast
