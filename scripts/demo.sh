@@ -34,30 +34,9 @@ mkdir -p "$OUT"
 t_built=$(date +%s)
 S=$OUT/sim
 
-stage "simulate → $S"
-if [ ! -f "$S/manifest.json" ]; then
-  # 23 chromosomes × 16 genes; 1–2 causal elements per gene (an 8-mer × 6) within ±4 kb of the TSS, one
-  # open decoy (accessible, no motif) and one motif decoy (motif, closed) each.
-  cat >"$OUT/sim.json" <<EOF
-{"seed": 11, "genes_per_chrom": 16, "gene_spacing": 20000, "design_window": $WINDOW, "effect_range": 4000,
- "causal_per_gene": [1, 2], "open_decoys_per_gene": 1, "motif_decoys_per_gene": 1, "motif_length": 8,
- "motif_copies": 6}
-EOF
-  "$BIN/data-prep" simulate --config "$OUT/sim.json" --out "$S" --overwrite
-else
-  echo "reusing $S" >&2
-fi
-
-stage "build the window store → $OUT/store.h5"
-if [ ! -f "$OUT/store.h5" ]; then
-  "$BIN/data-prep" build --fasta "$S/genome.fa" --genes "$S/genes.gtf" \
-    --bigwig "h3k27ac=$S/h3k27ac.bw" --bigwig "dnase=$S/dnase.bw" --hic "$S/contacts.mcool::resolutions/5000" \
-    --expression "$S/expression.csv" --id-col ENSID --value-col 'K562_CAGE_128*3_sum' \
-    --features "$S/features.csv" --blacklist "$S/blacklist.bed" --window $WINDOW --genome-build sim \
-    --out "$OUT/store.h5"
-else
-  echo "reusing $OUT/store.h5" >&2
-fi
+stage "simulate → $S, build the window store → $OUT/store.h5"
+source "$ROOT/scripts/benchmark.sh"
+benchmark
 
 echo "{\"model\": {\"window\": $WINDOW}, \"train\": {\"lr\": 0.005, \"min_lr\": 0.0005, \"steps\": $STEPS, \"validate_every\": $((STEPS / 3))}}" \
   >"$OUT/config.json"

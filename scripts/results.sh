@@ -20,21 +20,8 @@ BIN=$ROOT/target/release
 export OMP_NUM_THREADS=1 RAYON_NUM_THREADS=1
 
 S=$OUT/sim
-if [ ! -f "$S/manifest.json" ]; then
-  cat >"$OUT/sim.json" <<EOF
-{"seed": 11, "genes_per_chrom": 16, "gene_spacing": 20000, "design_window": $WINDOW, "effect_range": 4000,
- "causal_per_gene": [1, 2], "open_decoys_per_gene": 1, "motif_decoys_per_gene": 1, "motif_length": 8,
- "motif_copies": 6}
-EOF
-  "$BIN/data-prep" simulate --config "$OUT/sim.json" --out "$S" --overwrite
-fi
-if [ ! -f "$OUT/store.h5" ]; then
-  "$BIN/data-prep" build --fasta "$S/genome.fa" --genes "$S/genes.gtf" \
-    --bigwig "h3k27ac=$S/h3k27ac.bw" --bigwig "dnase=$S/dnase.bw" --hic "$S/contacts.mcool::resolutions/5000" \
-    --expression "$S/expression.csv" --id-col ENSID --value-col 'K562_CAGE_128*3_sum' \
-    --features "$S/features.csv" --blacklist "$S/blacklist.bed" --window $WINDOW --genome-build sim \
-    --out "$OUT/store.h5"
-fi
+source "$ROOT/scripts/benchmark.sh"
+benchmark
 echo "{\"model\": {\"window\": $WINDOW}, \"train\": {\"lr\": 0.005, \"min_lr\": 0.0005, \"steps\": 300, \"validate_every\": 100}}" \
   >"$OUT/config.json"
 
