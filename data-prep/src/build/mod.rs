@@ -4,12 +4,14 @@
 //! features (`genes`), then build windows in parallel (rayon, in bounded chunks) while a writer thread
 //! streams finished windows into the store (`window`). The store appears only when complete.
 
+mod folds;
 mod genes;
 mod hic;
 mod inputs;
 mod provenance;
 mod window;
 
+pub use folds::{folds_header, FoldTable, FoldsMissing};
 pub use genes::{GeneJoin, JoinReport};
 pub use hic::{powerlaw, powerlaw_row, process_row, GAMMA};
 pub use inputs::Inputs;
@@ -33,6 +35,10 @@ pub struct BuildConfig {
     pub features: Option<PathBuf>,
     pub feature_id_col: String,
     pub blacklist: Option<PathBuf>,
+    /// EPInformer's split table, taken as given instead of the chromosome fold rule.
+    pub folds_csv: Option<PathBuf>,
+    /// What to do with store genes the folds table lacks.
+    pub folds_missing: FoldsMissing,
     pub window: u64,
     pub out: PathBuf,
     pub genome_build: String,
@@ -63,6 +69,8 @@ impl BuildConfig {
             features: None,
             feature_id_col: "gene_id".into(),
             blacklist: None,
+            folds_csv: None,
+            folds_missing: FoldsMissing::Error,
             window: 200_000,
             out,
             genome_build: String::new(),

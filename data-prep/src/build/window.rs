@@ -13,6 +13,7 @@ use seq2exp_store::{
 
 use seq2exp_formats::error::{InputError, Result};
 
+use super::folds::FoldTable;
 use super::genes::{join, GeneJoin, MRNA_FEATURES};
 use super::hic::{powerlaw_row, process_row};
 use super::inputs::Inputs;
@@ -59,11 +60,19 @@ fn validate(cfg: &BuildConfig) -> Result<()> {
 pub fn build_store(cfg: &BuildConfig) -> Result<BuildSummary> {
     let started = Instant::now();
     validate(cfg)?;
+    // The folds table is read first: it is cheap, and a bad one should stop the build before the inputs are scanned.
+    let folds = cfg.folds_csv.as_deref().map(FoldTable::read).transpose()?;
     let inputs = Inputs::open(cfg)?;
-    let joined = join(cfg, &inputs)?;
+    let mut joined = join(cfg, &inputs)?;
+    let splits: Vec<[Split; N_FOLDS]> = match &folds {
+        Some(table) => {
+            let (splits, notes) = table.assign(&joined.genes, cfg.folds_missing)?;
+            joined.report.notes.extend(notes);
+            splits
+        }
+        None => joined.genes.iter().map(|g| std::array::from_fn(|k| fold_split(&g.chrom, k + 1))).collect(),
+    };
     let meta = store_meta(cfg, &inputs, &joined)?;
-    let splits: Vec<[Split; N_FOLDS]> =
-        joined.genes.iter().map(|g| std::array::from_fn(|k| fold_split(&g.chrom, k + 1))).collect();
     let blacklist = match &cfg.blacklist {
         Some(p) => {
             seq2exp_formats::bed::read_intervals(p)?.into_iter().map(|iv| (iv.chrom, iv.start, iv.end)).collect()
@@ -148,7 +157,7 @@ fn store_meta(cfg: &BuildConfig, inputs: &Inputs, joined: &GeneJoin) -> Result<S
     if let Some(spec) = &cfg.hic {
         sources.push(source_file("hic", std::path::Path::new(spec.split("::").next().unwrap_or(spec)))?);
     }
-    for (role, p) in [("features", &cfg.features), ("blacklist", &cfg.blacklist)] {
+    for (role, p) in [("features", &cfg.features), ("blacklist", &cfg.blacklist), ("folds", &cfg.folds_csv)] {
         if let Some(p) = p {
             sources.push(source_file(role, p)?);
         }

@@ -1,13 +1,14 @@
 //! `data-prep build`: the CLI contract is
 //! `--fasta F --genes GTF|GFF3|TSV --bigwig NAME=PATH… [--hic COOL|MCOOL[::/resolutions/N]] --expression CSV
-//! --id-col COL --value-col COL [--features CSV] [--blacklist BED] [--window N] --out STORE.h5`.
+//! --id-col COL --value-col COL [--features CSV] [--blacklist BED] [--folds-csv CSV [--folds-missing error|exclude]]
+//! [--window N] --out STORE.h5`.
 
 use std::path::PathBuf;
 
 use clap::Args;
 use seq2exp_store::Compression;
 
-use crate::build::{build_store, BuildConfig};
+use crate::build::{build_store, BuildConfig, FoldsMissing};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -48,6 +49,14 @@ pub struct BuildArgs {
     /// BED of regions forced out of the mask (e.g. the ENCODE blacklist).
     #[arg(long)]
     pub blacklist: Option<PathBuf>,
+    /// EPInformer's split table (`ENSID,chrom,fold_1,…,fold_12,fold_enformer,Gene name`; cells train/valid/test),
+    /// used as given instead of the chromosome fold rule. ENSIDs join without version suffixes; fold_enformer is
+    /// checked but not stored.
+    #[arg(long, value_name = "FILE")]
+    pub folds_csv: Option<PathBuf>,
+    /// Store genes missing from --folds-csv: `error` (default) or `exclude` (no fold: excluded in all 12).
+    #[arg(long, value_enum, default_value_t = FoldsMissing::Error, requires = "folds_csv")]
+    pub folds_missing: FoldsMissing,
     /// Window length in bp, centred on the TSS.
     #[arg(long, default_value_t = 200_000)]
     pub window: u64,
@@ -97,6 +106,8 @@ pub fn run(a: BuildArgs) -> anyhow::Result<()> {
     cfg.features = a.features;
     cfg.feature_id_col = a.feature_id_col;
     cfg.blacklist = a.blacklist;
+    cfg.folds_csv = a.folds_csv;
+    cfg.folds_missing = a.folds_missing;
     cfg.window = a.window;
     cfg.genome_build = a.genome_build;
     cfg.all_biotypes = a.all_biotypes;
