@@ -18,6 +18,10 @@ test: setup
 bench: setup
 	cargo bench --workspace
 
+# Runs the benchmarks the README quotes and writes docs/benchmarks.md (SEQ2EXP_BENCH=full for all of them).
+bench-report: setup
+	@bash scripts/bench-report.sh
+
 # Compiles the CUDA scan kernel with nvcc from PyPI for sm_80 and sm_90; needs no GPU.
 cuda-check:
 	@SEQ2EXP_NVCC=1 bash scripts/setup.sh >/dev/null
