@@ -3,7 +3,7 @@
 # (atomically: a temporary file renamed into place) with the machine, the commit and, for each figure, the
 # command that produced it and what it printed in this run.
 #
-# Time on the 2-core development machine: SEQ2EXP_BENCH=quick (default) about 5-10 minutes once the
+# Time on the 2-core development machine: SEQ2EXP_BENCH=quick (default) about 6 minutes once the
 # release binaries are built; SEQ2EXP_BENCH=full about 2-3 hours (paper-preset training steps, 200 kb
 # windows, the portable flavour, the Caduceus peak-RSS bench). Entries of the other tier are listed as
 # "not run in this revision" with the README's figure, never with an invented one.
@@ -30,18 +30,18 @@ entries=(
 "full|Caduceus stack fwd+bwd at L = 200,000, B = 1: peak RSS 2.66 GB; flat RSS over 3,000 iterations|cargo bench -q -p seq2exp-trainer --bench caduceus"
 "quick|trainer bench tiny preset, B = 4 x 20,000 bp: 1.57 s/step, peak RSS 476 MB|$bin/trainer bench --preset tiny --batch 4"
 "full|trainer bench paper preset, B = 1 x 200,000 bp: 101 s/step, peak RSS 3.41 GB|$bin/trainer bench --preset paper --batch 1 --steps 1"
-"full|runtime bench fast, L = 200,000, 2 threads: 8.20 s/gene, 99.4 GFLOP/s (53% of SGEMM 186.3 GFLOP/s), peak RSS 2.94 GB|$bin/runtime bench --preset paper --threads 2"
+"quick|runtime bench fast, L = 200,000, 2 threads: 8.20 s/gene, 99.4 GFLOP/s (53% of SGEMM 186.3 GFLOP/s), peak RSS 2.94 GB|$bin/runtime bench --preset paper --threads 2"
 "full|trainer bench --forward (tch eager), L = 200,000: 29.9 s/gene, peak RSS 2.19 GB|$bin/trainer bench --preset paper --forward --steps 1"
 "full|runtime bench portable, one session, L = 200,000: 30.3 s/gene, peak RSS 5.96 GB|$bin/runtime bench --preset paper --flavour portable --threads 2"
 "quick|runtime bench L = 20,000, one session: fast 0.78-0.85 s/gene|$bin/runtime bench --preset paper --window 20000 --threads 2 --repeats 2"
 "quick|runtime bench L = 20,000, one session: portable 2.61-2.68 s/gene|$bin/runtime bench --preset paper --flavour portable --window 20000 --threads 2 --repeats 2"
 "quick|runtime bench --workers 2, L = 20,000: fast 0.74 s/gene|$bin/runtime bench --preset paper --window 20000 --threads 2 --workers 2 --batch 1 --repeats 2"
 "quick|runtime bench --workers 2, L = 20,000: portable 1.67 s/gene (2.2x)|$bin/runtime bench --preset paper --flavour portable --window 20000 --threads 2 --workers 2 --repeats 2"
-"full|runtime bench --workers 2, L = 200,000: fast 8.05 s/gene (0.124 genes/s, 101.2 GFLOP/s, peak RSS 5.75 GB)|$bin/runtime bench --preset paper --threads 2 --workers 2"
+"quick|runtime bench --workers 2, L = 200,000: fast 8.05 s/gene (0.124 genes/s, 101.2 GFLOP/s, peak RSS 5.75 GB)|$bin/runtime bench --preset paper --threads 2 --workers 2"
 "full|runtime bench --workers 2, L = 200,000: portable 20.06 s/gene (peak RSS 11.9 GB), 2.5x|$bin/runtime bench --preset paper --flavour portable --threads 2 --workers 2"
 "full|runtime bench --vep 20, batch 4, one thread, L = 200,000: 0.050 variant-gene pairs/s (18.9 s per window)|$bin/runtime bench --preset paper --batch 4 --vep 20 --threads 1"
 "quick|runtime bench --mode hard, L = 50,000, 2 threads: r = 0.07: 1.11 s/gene|$bin/runtime bench --preset paper --mode hard --mask-ratio 0.07 --window 50000 --threads 2"
-"full|runtime bench --mode hard, L = 50,000: r = 0.25: 1.28, 0.5: 1.53, 1.0: 2.10 s/gene; soft 1.96|for r in 0.25 0.5 1.0; do $bin/runtime bench --preset paper --mode hard --mask-ratio \$r --window 50000 --threads 2; done; $bin/runtime bench --preset paper --window 50000 --threads 2"
+"quick|runtime bench --mode hard, L = 50,000: r = 0.25: 1.28, 0.5: 1.53, 1.0: 2.10 s/gene; soft 1.96|for r in 0.25 0.5 1.0; do $bin/runtime bench --preset paper --mode hard --mask-ratio \$r --window 50000 --threads 2; done; $bin/runtime bench --preset paper --window 50000 --threads 2"
 )
 
 {
@@ -78,13 +78,13 @@ for e in "${entries[@]}"; do
   if [ "$t" = quick ] || [ "$tier" = full ]; then
     echo "bench-report: $cmd" >&2
     start=$(date +%s)
-    if log=$(timeout "$per_cmd_timeout" bash -c "$cmd" 2>&1); then status=ok; else status="failed (exit $?)"; fi
+    if log=$(NO_COLOR=1 RUST_LOG=warn timeout "$per_cmd_timeout" bash -c "$cmd" 2>&1); then status=ok; else status="failed (exit $?)"; fi
     secs=$(( $(date +%s) - start ))
     {
       echo "This run ($status, ${secs} s wall):"
       echo
       echo '```text'
-      printf '%s\n' "$log" | grep -v -E '^\s*$|Compiling|Finished|Running' | tail -n 25
+      printf '%s\n' "$log" | sed 's/\x1b\[[0-9;]*m//g' | grep -v -E '^\s*$|Compiling|Finished|Running| WARN ' | tail -n 25 || true
       echo '```'
       echo
     } >> "$tmp"
