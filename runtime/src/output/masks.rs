@@ -179,7 +179,27 @@ impl MaskFile {
         let (gene_ids, chroms) = (text("gene_id")?, text("chrom")?);
         let starts: Vec<i64> = f.dataset("start").and_then(|d| d.read_raw()).map_err(h5)?;
         let mask = f.dataset("mask").map_err(h5)?;
+        if mask.shape() != [gene_ids.len(), window] || chroms.len() != gene_ids.len() || starts.len() != gene_ids.len()
+        {
+            return Err(OutputError::invalid(
+                format!("{}: dataset mask", path.display()),
+                format!("shape {:?}, expected [{}, {window}] (genes × window)", mask.shape(), gene_ids.len()),
+            ));
+        }
         Ok(Self { path: path.to_path_buf(), mask, window, gene_ids, chroms, starts })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Row of each gene id (first row wins), for reading masks by gene.
+    pub fn rows_by_gene(&self) -> HashMap<String, usize> {
+        let mut rows = HashMap::with_capacity(self.len());
+        for (r, id) in self.gene_ids.iter().enumerate() {
+            rows.entry(id.clone()).or_insert(r);
+        }
+        rows
     }
 
     pub fn len(&self) -> usize {
