@@ -1,10 +1,7 @@
-//! data-prep: turns public genomics files (FASTA, bigWig, GTF/GFF3, cooler, tables) into the seq2exp
-//! window store, and simulates small genomes with planted regulatory elements in the same formats.
+//! data-prep: the command that turns public genomics files (FASTA, bigWig, GTF/GFF3, cooler, tables)
+//! into the seq2exp window store and simulates planted-truth genomes in the same formats.
 //!
-//! Layout: the file formats themselves live in `seq2exp-formats`; `build/` assembles windows into the
-//! store, `simulate/` writes a planted-truth genome, `cli/` holds one module per subcommand.
+//! The work itself lives in libraries: the formats in `seq2exp-formats`, the store builder in
+//! `seq2exp-build`, the simulator in `seq2exp-simulate`. This crate holds one module per subcommand.
 
-pub mod build;
-pub mod checksum;
 pub mod cli;
-pub mod simulate;

@@ -11,7 +11,7 @@ mod build_common;
 use std::ffi::OsString;
 
 use build_common::*;
-use seq2exp_data_prep::simulate::{generate, SimConfig};
+use seq2exp_simulate::{generate, SimConfig};
 use seq2exp_store::StoreReader;
 
 /// GTF rows as (line number, columns), comments skipped.
@@ -270,8 +270,7 @@ fn bigwig_lacking_a_fasta_chromosome_builds_with_zeros_and_a_note() {
     let mut genome = generate(&SimConfig::small(SEED)).unwrap();
     genome.chroms.retain(|ch| ch.name != "chrX");
     let bw = c.p("dnase_noX.bw");
-    seq2exp_data_prep::simulate::bigwig::write(&genome, seq2exp_data_prep::simulate::bigwig::Which::Dnase, &bw)
-        .unwrap();
+    seq2exp_simulate::bigwig::write(&genome, seq2exp_simulate::bigwig::Which::Dnase, &bw).unwrap();
     let mut args = c.args();
     let i = args.iter().position(|a| a.to_string_lossy().starts_with("dnase=")).unwrap();
     args[i] = format!("dnase={}", bw.display()).into();

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use build_common::*;
-use seq2exp_data_prep::simulate::SimConfig;
+use seq2exp_simulate::SimConfig;
 use seq2exp_store::StoreReader;
 use sha2::{Digest, Sha256};
 

@@ -17,8 +17,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use build_common::*;
-use seq2exp_data_prep::simulate::genome::{GeneType, Strand as SimStrand};
-use seq2exp_data_prep::simulate::{generate, SimConfig, SimGenome};
+use seq2exp_simulate::genome::{GeneType, Strand as SimStrand};
+use seq2exp_simulate::{generate, SimConfig, SimGenome};
 use seq2exp_store::{StoreReader, Strand, N_FOLDS};
 
 const SHORT: u64 = 20_000;
@@ -70,18 +70,13 @@ fn chrom_index(g: &SimGenome, name: &str) -> usize {
 }
 
 /// Truth gene by version-less id.
-fn truth_gene<'a>(g: &'a SimGenome, id: &str) -> &'a seq2exp_data_prep::simulate::genome::Gene {
+fn truth_gene<'a>(g: &'a SimGenome, id: &str) -> &'a seq2exp_simulate::genome::Gene {
     g.genes.iter().find(|t| t.stripped_id() == id).unwrap_or_else(|| panic!("store gene {id} is not in the truth"))
 }
 
 /// Expected track values over [start, start + len): the truth's runs, 0 where there is no run and off
 /// the chromosome.
-fn truth_track(
-    track: &seq2exp_data_prep::simulate::genome::SignalRuns,
-    chrom_len: u64,
-    start: i64,
-    len: usize,
-) -> Vec<f32> {
+fn truth_track(track: &seq2exp_simulate::genome::SignalRuns, chrom_len: u64, start: i64, len: usize) -> Vec<f32> {
     let mut out = vec![0f32; len];
     let (a, b) = (start.max(0) as u64, ((start + len as i64).max(0) as u64).min(chrom_len));
     if a < b {
@@ -215,10 +210,7 @@ fn targets_are_log10_of_the_expression_csv_and_features_the_csv_row() {
     let fid = fh.iter().position(|h| h == "gene_id").unwrap();
     let fcols: Vec<usize> =
         seq2exp_store::FEATURE_NAMES[..8].iter().map(|n| fh.iter().position(|h| h == n).unwrap()).collect();
-    let total = |pick: fn(
-        &seq2exp_data_prep::simulate::genome::Chromosome,
-    ) -> &seq2exp_data_prep::simulate::genome::SignalRuns|
-     -> f64 {
+    let total = |pick: fn(&seq2exp_simulate::genome::Chromosome) -> &seq2exp_simulate::genome::SignalRuns| -> f64 {
         b.genome
             .chroms
             .iter()
@@ -258,7 +250,7 @@ fn targets_are_log10_of_the_expression_csv_and_features_the_csv_row() {
             }
             // Promoter activity: sqrt(RPM_H3K27ac × RPM_DNase) over TSS ± 1 kb, from the truth's runs.
             let chrom = &b.genome.chroms[chrom_index(&b.genome, &g.chrom)];
-            let prom = |tr: &seq2exp_data_prep::simulate::genome::SignalRuns| -> f64 {
+            let prom = |tr: &seq2exp_simulate::genome::SignalRuns| -> f64 {
                 truth_track(tr, chrom.length, g.tss as i64 - 1000, 2000).iter().map(|&v| v as f64).sum()
             };
             let want = ((prom(&chrom.h3k27ac) / total_h3 * 1e6) * (prom(&chrom.dnase) / total_dn * 1e6)).sqrt();

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use build_common::*;
-use seq2exp_data_prep::simulate::{bigwig, generate, SimConfig};
+use seq2exp_simulate::{bigwig, generate, SimConfig};
 use seq2exp_store::StoreReader;
 
 /// A .fai for `fasta` (LF or CRLF lines), as `samtools faidx` writes it.

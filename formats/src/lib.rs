@@ -12,11 +12,14 @@
 //! | [`cooler`] | `.cool` / `.mcool` Hi-C contact matrices, raw or balanced | cooler v3 groups | hdf5 |
 //! | [`tables`] | CSV/TSV value tables (expression targets, mRNA features) keyed by gene id | — | csv |
 //!
+//! [`checksum`] streams a file's sha256 for provenance records (store sources, simulation manifests).
+//!
 //! Readers that the window builder calls from rayon workers ([`fasta::Genome`], [`bigwig::BigWig`],
 //! [`cooler::Cooler`]) take `&self` and are `Send + Sync`.
 
 pub mod bed;
 pub mod bigwig;
+pub mod checksum;
 pub mod chrom;
 pub mod cooler;
 pub mod error;

@@ -8,10 +8,10 @@ use common::{ok, run_quiet};
 
 use std::path::{Path, PathBuf};
 
-use seq2exp_data_prep::simulate::{simulate, SimConfig};
 use seq2exp_models::config::MaskMode;
 use seq2exp_runtime::links::table::read_links;
 use seq2exp_runtime::{InputBatch, LoadOptions, Model};
+use seq2exp_simulate::{simulate, SimConfig};
 use seq2exp_store::StoreReader;
 
 const W: usize = 4_000;

@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use seq2exp_data_prep::simulate::{simulate, SimConfig};
 use seq2exp_models::config::MaskMode;
 use seq2exp_runtime::onnx::{build_model, to_bytes};
 use seq2exp_runtime::Flavour;
+use seq2exp_simulate::{simulate, SimConfig};
 use seq2exp_store::StoreReader;
 
 /// predict's window: TSSs are ~41 kb apart, so windows of neighbouring genes overlap, also across shards.

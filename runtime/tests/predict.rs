@@ -10,11 +10,11 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use seq2exp_data_prep::build::{build_store, BuildConfig};
-use seq2exp_data_prep::simulate::{simulate, SimConfig};
+use seq2exp_build::{build_store, BuildConfig};
 use seq2exp_models::config::{MaskMode, Seq2ExpConfig};
 use seq2exp_runtime::onnx::{build_model, to_bytes};
 use seq2exp_runtime::Flavour;
+use seq2exp_simulate::{simulate, SimConfig};
 
 /// Window of the test store: the small simulated genome spaces TSSs ~41 kb apart, so 48 kb windows overlap.
 const W: usize = 48_000;

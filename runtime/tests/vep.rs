@@ -9,10 +9,10 @@ use common::{ok, run_quiet};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use seq2exp_data_prep::simulate::{simulate, SimConfig};
 use seq2exp_models::config::MaskMode;
 use seq2exp_runtime::vep::edit::{build_alt, realign, Edit, RefWindow};
 use seq2exp_runtime::{InputBatch, LoadOptions, Model};
+use seq2exp_simulate::{simulate, SimConfig};
 use seq2exp_store::{dna_code, StoreReader};
 
 const W: usize = 4_000;

@@ -12,8 +12,8 @@ use common::ok;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use seq2exp_data_prep::simulate::{simulate, SimConfig};
 use seq2exp_models::config::MaskMode;
+use seq2exp_simulate::{simulate, SimConfig};
 
 const W: usize = 4_000;
 

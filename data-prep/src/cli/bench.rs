@@ -11,7 +11,7 @@ use clap::Args;
 use seq2exp_store::StoreReader;
 use serde_json::Value;
 
-use crate::simulate::{simulate, SimConfig};
+use seq2exp_simulate::{simulate, SimConfig};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:

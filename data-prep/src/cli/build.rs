@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 use seq2exp_store::Compression;
 
-use crate::build::{build_store, BuildConfig, FoldsMissing};
+use seq2exp_build::{build_store, BuildConfig, FoldsMissing};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -55,7 +55,7 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FILE")]
     pub folds_csv: Option<PathBuf>,
     /// Store genes missing from --folds-csv: `error` (default) or `exclude` (no fold: excluded in all 12).
-    #[arg(long, value_enum, default_value_t = FoldsMissing::Error, requires = "folds_csv")]
+    #[arg(long, default_value = "error", requires = "folds_csv", value_parser = folds_missing_parser())]
     pub folds_missing: FoldsMissing,
     /// Window length in bp, centred on the TSS.
     #[arg(long, default_value_t = 200_000)]
@@ -132,4 +132,11 @@ pub fn run(a: BuildArgs) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), seq2exp_store::output::plain_io(&e)))?;
     }
     Ok(())
+}
+
+/// `--folds-missing` accepts exactly [`FoldsMissing::NAMES`] (listed by `--help`).
+fn folds_missing_parser() -> impl clap::builder::TypedValueParser<Value = FoldsMissing> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(FoldsMissing::NAMES)
+        .map(|s| FoldsMissing::parse(&s).expect("clap admits only FoldsMissing::NAMES"))
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::simulate::{simulate, SimConfig};
+use seq2exp_simulate::{simulate, SimConfig};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use seq2exp_data_prep::simulate::{simulate, SimConfig};
+use seq2exp_simulate::{simulate, SimConfig};
 
 /// Seed of the small genome the tests share.
 pub const SEED: u64 = 4242;

@@ -7,11 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use seq2exp_data_prep::simulate::{simulate, SimConfig};
 use seq2exp_runtime::links::table::{write_links, LinkRow};
 use seq2exp_runtime::output::elements::{call_elements, write_bed, ElementParams};
 use seq2exp_runtime::output::masks::{MaskFile, MaskParts};
 use seq2exp_runtime::output::predictions::PredictionLog;
+use seq2exp_simulate::{simulate, SimConfig};
 use seq2exp_store::{Selection, Split, StoreReader};
 
 pub const W: usize = 20_000;
@@ -79,7 +79,7 @@ fn build() -> Fixture {
 }
 
 fn sim_store(sim: &Path, out: &Path) -> PathBuf {
-    use seq2exp_data_prep::build::{build_store, BuildConfig};
+    use seq2exp_build::{build_store, BuildConfig};
     let mut b =
         BuildConfig::new(sim.join("genome.fa"), sim.join("genes.gtf"), sim.join("expression.csv"), out.to_path_buf());
     b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];

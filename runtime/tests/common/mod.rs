@@ -176,7 +176,7 @@ pub fn sim_store(
     window: usize,
     blacklist: bool,
 ) -> std::path::PathBuf {
-    use seq2exp_data_prep::build::{build_store, BuildConfig};
+    use seq2exp_build::{build_store, BuildConfig};
     let mut b =
         BuildConfig::new(fasta.to_path_buf(), sim.join("genes.gtf"), sim.join("expression.csv"), out.to_path_buf());
     b.bigwigs = vec![("h3k27ac".into(), sim.join("h3k27ac.bw")), ("dnase".into(), sim.join("dnase.bw"))];

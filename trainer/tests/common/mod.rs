@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use seq2exp_data_prep::build::{build_store, BuildConfig};
-use seq2exp_data_prep::simulate::{simulate, SimConfig};
+use seq2exp_build::{build_store, BuildConfig};
+use seq2exp_simulate::{simulate, SimConfig};
 
 pub const WINDOW: u64 = 4_000;
 

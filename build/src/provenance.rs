@@ -4,7 +4,7 @@ use std::path::Path;
 
 use seq2exp_store::SourceFile;
 
-use crate::checksum::sha256_file;
+use seq2exp_formats::checksum::sha256_file;
 use seq2exp_formats::error::Result;
 
 /// Describes `path` (size + sha256 of its bytes) for the store's `sources` list.

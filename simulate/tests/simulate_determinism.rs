@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-use seq2exp_data_prep::simulate::{simulate, SimConfig};
+use seq2exp_simulate::{simulate, SimConfig};
 use sha2::{Digest, Sha256};
 
 fn digests(dir: &Path) -> BTreeMap<String, String> {

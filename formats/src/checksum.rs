@@ -5,7 +5,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use seq2exp_formats::error::{IoContext, Result};
+use crate::error::{IoContext, Result};
 
 /// Size in bytes and hex sha256 of a file, streamed in 1 MiB reads.
 pub fn sha256_file(path: &Path) -> Result<(u64, String)> {

@@ -67,7 +67,7 @@ pub fn write(genome: &SimGenome, summary: &SimSummary, dir: &Path) -> Result<()>
     let files = FILES
         .iter()
         .map(|spec| {
-            let (bytes, sha256) = crate::checksum::sha256_file(&dir.join(spec.name))?;
+            let (bytes, sha256) = seq2exp_formats::checksum::sha256_file(&dir.join(spec.name))?;
             Ok(FileEntry { path: spec.name.into(), role: spec.role.into(), bytes, sha256 })
         })
         .collect::<Result<Vec<_>>>()?;

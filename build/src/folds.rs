@@ -14,13 +14,26 @@ use seq2exp_formats::tables::strip_version;
 use seq2exp_store::{fold_split, GeneInfo, Split, N_FOLDS};
 
 /// What to do with a store gene the table lacks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum FoldsMissing {
     /// Stop with an error naming the gene.
     #[default]
     Error,
     /// Give the gene no fold (stored as excluded in all 12).
     Exclude,
+}
+
+impl FoldsMissing {
+    /// The command-line spellings, in the order `--help` lists them.
+    pub const NAMES: [&'static str; 2] = ["error", "exclude"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "error" => Some(Self::Error),
+            "exclude" => Some(Self::Exclude),
+            _ => None,
+        }
+    }
 }
 
 /// The header of EPInformer's `leave_chrom_out_crossvalidation_split_18377genes.csv`.

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use hdf5::types::{FixedAscii, VarLenUnicode};
-use seq2exp_data_prep::simulate::{generate, simulate, SimConfig, SimGenome};
+use seq2exp_simulate::{generate, simulate, SimConfig, SimGenome};
 
 fn attr_i64(loc: &hdf5::Location, name: &str) -> i64 {
     loc.attr(name).unwrap().read_scalar::<i64>().unwrap()

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use rand::{Rng, SeedableRng};
-use seq2exp_data_prep::simulate::genome::{GeneType, Strand};
-use seq2exp_data_prep::simulate::sequence::motif_occurrences;
-use seq2exp_data_prep::simulate::{generate, simulate, ElementKind, SimConfig, SimGenome};
+use seq2exp_simulate::genome::{GeneType, Strand};
+use seq2exp_simulate::sequence::motif_occurrences;
+use seq2exp_simulate::{generate, simulate, ElementKind, SimConfig, SimGenome};
 
 struct Sim {
     _tmp: tempfile::TempDir,
@@ -213,7 +213,7 @@ fn expression_is_recomputable_from_the_truth() {
             None => assert_eq!(r[col("in_expression")], "false", "{id} missing from expression.csv"),
         }
     }
-    let r = seq2exp_data_prep::simulate::expression::correlation(&observed, &noise_free);
+    let r = seq2exp_simulate::expression::correlation(&observed, &noise_free);
     assert!(r > 0.9, "correlation of log10(CAGE+1) with the noise-free part: {r}");
     // Decoys never appear in the truth.
     let causal_spans: std::collections::HashSet<(String, u64)> = s

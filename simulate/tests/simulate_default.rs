@@ -1,11 +1,11 @@
 //! The default configuration: the signal-to-noise it promises, and (ignored, for timing) a full run.
 //!
-//! `cargo test --release -p seq2exp-data-prep --test simulate_default -- --ignored --nocapture`
+//! `cargo test --release -p seq2exp-simulate --test simulate_default -- --ignored --nocapture`
 //! writes the default genome to $SEQ2EXP_SIM_OUT (or a temp dir) and prints the time and size.
 
 use std::time::Instant;
 
-use seq2exp_data_prep::simulate::{generate, simulate, ElementKind, SimConfig};
+use seq2exp_simulate::{generate, simulate, ElementKind, SimConfig};
 
 #[test]
 fn default_config_signal_dominates_and_all_folds_have_genes() {
