@@ -6,7 +6,7 @@
 #     and chromium (headless, for the report's browser test; no browser is ever downloaded).
 #   - A Python venv with torch==2.13.0 (the libtorch tch 0.26 expects; slim CPU install unless a GPU is
 #     present) and onnxruntime==1.31.1 (its libonnxruntime.so.1.31.1 is loaded by ort's `load-dynamic`),
-#     plus the independent readers our tests compare against (h5py, pyBigWig, pyfaidx, onnx).
+#     plus the independent readers our tests compare against (h5py, pyBigWig, pyfaidx, onnx, pyarrow).
 #   - With a GPU, or SEQ2EXP_NVCC=1: nvcc 13.0 from PyPI (nvidia-cuda-nvcc and the wheels it splits into),
 #     for the trainer's `cuda` feature; no GPU is needed to compile (see `make cuda-check`).
 #   - A git-ignored .cargo/config.toml whose [env] points cargo at both libraries, so plain
@@ -22,8 +22,8 @@ ORT_VERSION=1.31.1
 # nvcc wheel's own requirements are unpinned and would pull the newest release of each.
 NVCC_WHEELS=(nvidia-cuda-nvcc==13.0.88 nvidia-cuda-crt==13.0.88 nvidia-nvvm==13.0.88 nvidia-cuda-cccl==13.0.85
   nvidia-cuda-runtime==13.0.96)
-# snakemake runs the scale-out workflow (workflow/Snakefile) and its test.
-PY_TOOLS=(numpy h5py pyBigWig==0.3.24 pyfaidx onnx snakemake==9.27.1)
+# snakemake runs the scale-out workflow (workflow/Snakefile) and its test; pyarrow reads vep.parquet in its test.
+PY_TOOLS=(numpy h5py pyBigWig==0.3.24 pyfaidx onnx snakemake==9.27.1 pyarrow==26.0.1)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -34,7 +34,7 @@ else
 fi
 FLAVOUR=${SEQ2EXP_TORCH_FLAVOUR:-$FLAVOUR}
 VENV=$CACHE/venv-$FLAVOUR
-STAMP=$VENV/.seq2exp-setup-v2
+STAMP=$VENV/.seq2exp-setup-v3
 
 # --- Debian packages -------------------------------------------------------------------------
 need_apt=()
@@ -57,7 +57,8 @@ if [ ! -f "$STAMP" ]; then
   if [ "$FLAVOUR" = cuda ]; then
     "${PIP[@]}" "torch==$TORCH_VERSION"
   else
-    # Slim CPU install: libtorch + the two CUDA libraries its binaries link against (ENVIRONMENT.md).
+    # Slim CPU install: libtorch without its CUDA dependency tree, plus the two CUDA libraries (runtime,
+    # CUPTI) that the CPU wheel's shared objects still link against; nothing else of CUDA is loaded.
     "${PIP[@]}" --no-deps "torch==$TORCH_VERSION" nvidia-cuda-runtime==13.0.96 nvidia-cuda-cupti==13.0.85
   fi
   "${PIP[@]}" "onnxruntime==$ORT_VERSION" "${PY_TOOLS[@]}"

@@ -189,7 +189,7 @@ fn merged_vep_shards_are_the_single_run() {
     let args = ["vep", "--threads", "1", "--allow-missing-chroms", "--quiet"];
     let job =
         sharded("vep", &args, &[("--model", &f.model), ("--store", &f.store), ("--vcf", &f.vcf), ("--fasta", &fasta)]);
-    for name in ["vep.tsv", "vep.warnings.tsv", "run.json"] {
+    for name in ["vep.tsv", "vep.parquet", "vep.warnings.tsv", "run.json"] {
         same_bytes(&job, name);
     }
     let (a, b) =

@@ -333,3 +333,38 @@ fn deletions_use_the_fasta_and_bad_input_fails_clearly() {
     bad(&[records[2].clone(), format!("{}\tnotanumber\t.\tA\tC\t.\t.\t.", gene.chrom)], "line 4", &[]);
     bad(&["chr9\t100\t.\tA\tC\t.\t.\t.".to_string()], "chr9", &[]);
 }
+
+/// `vep.parquet` read by pyarrow (an independent reader) holds exactly `vep.tsv`'s rows, typed, with
+/// the mask columns null for a model without a mask.
+#[test]
+fn vep_parquet_holds_the_tsv_rows_typed_as_pyarrow_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sim = d.join("sim");
+    simulate(&SimConfig::small(7), &sim).unwrap();
+    let store = build(&sim, &sim.join("genome.fa"), &d.join("store.h5"));
+    let genome = read_fasta(&sim.join("genome.fa"));
+    let reader = StoreReader::open(&store).unwrap();
+    let mut records = Vec::new();
+    for (g, offset) in [(0usize, -700i64), (1, 15), (2, 900), (3, -1800)] {
+        let gene = &reader.genes()[g];
+        let p = (gene.tss as i64 + offset) as usize;
+        let base = genome.iter().find(|(n, _)| *n == gene.chrom).unwrap().1[p];
+        records.push(format!("{}\t{}\t.\t{}\t{}\t.\t.\t.", gene.chrom, p + 1, base as char, other(base) as char));
+    }
+    let vcf = d.join("snv.vcf");
+    write_vcf(&vcf, &records);
+    let python = common::venv_python();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/check_vep_parquet.py");
+    for (mode, nulls_per_row) in [(MaskMode::Soft, 0), (MaskMode::Nomask, 3)] {
+        let m = model(d, mode);
+        let out = d.join(format!("vep-{mode:?}"));
+        ok(&run_quiet(&["vep"], &[("--model", &m), ("--store", &store), ("--vcf", &vcf), ("--out", &out)]));
+        let rows = read_vep(&out.join("vep.tsv")).len();
+        assert!(rows >= records.len(), "{mode:?}: every SNV lies in its gene's window");
+        let o = std::process::Command::new(&python).arg(&script).arg(&out).output().unwrap();
+        assert!(o.status.success(), "{mode:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let said = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(said.trim(), format!("rows {rows} nulls {}", rows * nulls_per_row), "{mode:?}");
+    }
+}

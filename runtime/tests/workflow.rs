@@ -112,7 +112,7 @@ fn assert_merged_equal(single: &Path, out: &Path) {
     let masks = |dir: PathBuf| shards::masks_h5(&dir.join("masks.h5"));
     assert_eq!(masks(a("predict")), masks(b("predict")), "masks.h5");
     shards::assert_same_bigwig(&a("predict").join("mask.bw"), &b("predict").join("mask.bw"));
-    for name in ["vep.tsv", "vep.warnings.tsv", "run.json"] {
+    for name in ["vep.tsv", "vep.parquet", "vep.warnings.tsv", "run.json"] {
         shards::assert_same_bytes(&a("vep"), &b("vep"), name);
     }
     for name in ["links.tsv", "run.json"] {

@@ -256,7 +256,10 @@ fn outputs(kind: Kind, run: &Value) -> Vec<&'static str> {
             vec![MASKS_NAME, BIGWIG_NAME, BED_NAME, TSV_NAME]
         }
         Kind::Predict => vec![TSV_NAME],
-        Kind::Vep => vec![crate::vep::TSV_NAME, crate::vep::WARNINGS_NAME, crate::vep::SUMMARY_NAME],
+        Kind::Vep => {
+            use crate::vep::{parquet::PARQUET_NAME, SUMMARY_NAME, TSV_NAME, WARNINGS_NAME};
+            vec![TSV_NAME, WARNINGS_NAME, SUMMARY_NAME, PARQUET_NAME]
+        }
         Kind::Links => vec![crate::links::delete::LINKS_NAME, crate::links::delete::SUMMARY_NAME],
     }
 }

@@ -11,6 +11,7 @@ use seq2exp_store::StoreReader;
 use super::{check_block_sizes, claim_out, invalid, unsharded_run, Kind, MergeError, MergeSummary, ShardDir};
 use crate::links::delete::{LinksSummary, LINKS_NAME, SUMMARY_NAME as LINKS_SUMMARY};
 use crate::output::{write_bytes, OutputError};
+use crate::vep::parquet::{write_parquet, PARQUET_NAME};
 use crate::vep::{VepSummary, SUMMARY_NAME, TSV_NAME, WARNINGS_NAME};
 
 /// The shards' rows of one table, concatenated.
@@ -214,7 +215,8 @@ pub(crate) fn merge_vep(reader: &StoreReader, shards: &[ShardDir], out: &Path) -
         *skipped.entry(reason).or_default() += n;
     }
     let _lock = claim_out(Kind::Vep, out, &unsharded_run(&shards[0]))?;
-    let files: Vec<PathBuf> = [TSV_NAME, WARNINGS_NAME, SUMMARY_NAME].iter().map(|f| out.join(f)).collect();
+    let files: Vec<PathBuf> =
+        [TSV_NAME, WARNINGS_NAME, SUMMARY_NAME, PARQUET_NAME].iter().map(|f| out.join(f)).collect();
     let summary = VepSummary {
         alleles: summaries[0].alleles,
         genes: sizes.iter().sum(),
@@ -225,6 +227,9 @@ pub(crate) fn merge_vep(reader: &StoreReader, shards: &[ShardDir], out: &Path) -
     };
     write_bytes(&files[1], &warning_text)?;
     write_json(&files[2], &summary)?;
+    // From the merged rows, as `vep` writes it from its own (the header line is not a row).
+    let rows: Vec<&str> = table.text.lines().skip(1).collect();
+    write_parquet(&files[3], &rows, &files[0])?;
     write_bytes(&files[0], &table.text)?;
     Ok(MergeSummary { kind: "vep", shards: shards.len(), genes: summary.genes, files })
 }

@@ -3,9 +3,11 @@
 //!
 //! Per gene the REF window is predicted once; its ALT windows ([`edit`]) are predicted in batches of a
 //! fixed composition (the gene's alleles in VCF order), so results do not depend on thread counts. A job
-//! resumes from its log ([`crate::output::gene_log`]); `vep.tsv` is written last, atomically.
+//! resumes from its log ([`crate::output::gene_log`]); `vep.tsv` is written last, atomically, after the
+//! same rows as `vep.parquet` ([`parquet`]).
 
 pub mod edit;
+pub mod parquet;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -239,7 +241,7 @@ pub fn run_vep(model: &Model, o: &VepOptions, flanks: Option<&dyn Flanks>) -> Re
         }
         std::fs::write(tmp, s).map_err(|e| OutputError::io(tmp, e))
     })?;
-    let files = vec![tsv.clone(), warn_path, o.out.join(SUMMARY_NAME)];
+    let files = vec![tsv.clone(), warn_path, o.out.join(SUMMARY_NAME), o.out.join(parquet::PARQUET_NAME)];
     let summary = VepSummary {
         alleles: variants.len(),
         genes: order.len(),
@@ -251,6 +253,8 @@ pub fn run_vep(model: &Model, o: &VepOptions, flanks: Option<&dyn Flanks>) -> Re
     write_atomic(&files[2], |tmp| {
         std::fs::write(tmp, serde_json::to_string_pretty(&summary).expect("json")).map_err(|e| OutputError::io(tmp, e))
     })?;
+    let row_refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    parquet::write_parquet(&files[3], &row_refs, &tsv)?;
     write_atomic(&tsv, |tmp| {
         let mut s = COLUMNS.join("\t");
         s.push('\n');
