@@ -88,3 +88,28 @@ fn every_mode_round_trips_through_json_exactly() {
         }
     }
 }
+
+/// The discovery options: a run directory written before they existed reads back with the defaults (the
+/// hidden readout, a generator that reads the signals), and the alternatives round-trip by name.
+#[test]
+fn discovery_options_default_and_round_trip() {
+    let old: DiscoveryConfig = serde_json::from_str(r#"{"smooth": 201, "sum_scale": 1000.0}"#).unwrap();
+    assert_eq!(old.readout, Readout::Hidden);
+    assert!(old.generator_signals);
+    assert_eq!(old, MaskConfig::discovery().discovery.unwrap());
+    let new: DiscoveryConfig = serde_json::from_str(
+        r#"{"smooth": 201, "sum_scale": 1000.0, "readout": "signals", "generator_signals": false}"#,
+    )
+    .unwrap();
+    assert_eq!(new.readout, Readout::Signals);
+    let mut cfg = Seq2ExpConfig::preset(Preset::Tiny);
+    cfg.mask = MaskConfig::discovery();
+    cfg.mask.discovery = Some(new.clone());
+    assert!(!cfg.mask.generator_reads_signals());
+    assert!(cfg.signal_readout());
+    assert_eq!(cfg.pooled_width(), cfg.signals.len());
+    let back: Seq2ExpConfig = serde_json::from_str(&serde_json::to_string(&cfg).unwrap()).unwrap();
+    assert_eq!(back, cfg);
+    let bad = serde_json::from_str::<DiscoveryConfig>(r#"{"smooth": 201, "sum_scale": 1.0, "readout": "pool"}"#);
+    assert!(bad.unwrap_err().to_string().contains("unknown variant"));
+}

@@ -27,6 +27,8 @@ fn main() -> anyhow::Result<()> {
     let order: Vec<usize> = genes.iter().copied().take(batches * bs).collect();
     let window = reader.window();
     let mut per_kind: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    // Per parameter group: Σ grad², number of entries, tensors seen (what Adam's second moment sees).
+    let mut grads: BTreeMap<String, (f64, f64, usize)> = BTreeMap::new();
     tch::manual_seed(1);
     for batch in BatchStream::spawn(Path::new(&store), order, bs, cfg.model.signals.clone(), 2)? {
         let batch = batch?;
@@ -36,7 +38,25 @@ fn main() -> anyhow::Result<()> {
         let out = model.forward(&input, Pass::Train);
         let mask = out.mask.as_ref().expect("a masked model");
         let parts = loss(&cfg.model, &out, &Tensor::from_slice(&t));
-        let g = Tensor::run_backward(&[&parts.regression], &[mask], false, false).remove(0);
+        let g = Tensor::run_backward(&[&parts.regression], &[mask], true, false).remove(0);
+        for v in model.vs.trainable_variables() {
+            let mut g = v.grad();
+            if g.defined() {
+                let _ = g.zero_();
+            }
+        }
+        parts.total.backward();
+        for (name, v) in model.vs.variables() {
+            let gr = v.grad();
+            if !gr.defined() {
+                continue;
+            }
+            let group = name.split('.').next().unwrap_or("").to_string();
+            let e = grads.entry(group).or_insert((0.0, 0.0, 0usize));
+            e.0 += gr.square().sum(Kind::Double).double_value(&[]);
+            e.1 += gr.numel() as f64;
+            e.2 += 1;
+        }
         for (k, &i) in batch.indices.iter().enumerate() {
             let gene = &reader.genes()[i];
             let start = gene.window_start(window as u64);
@@ -59,6 +79,10 @@ fn main() -> anyhow::Result<()> {
         let mean = v.iter().sum::<f64>() / n;
         let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
         println!("{kind:<13} {:>8} {mean:>+18.3e} {sd:>10.3e}", v.len());
+    }
+    println!("group          RMS ∂loss/∂parameter (per batch; Adam eps is {:e})", cfg.train.adam_eps);
+    for (group, (sq, n, _)) in &grads {
+        println!("{group:<13} {:>12.3e}", (sq / n).sqrt());
     }
     Ok(())
 }

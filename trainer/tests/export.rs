@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{config, export_cli, no_temporary_file, store, train_cmd};
-use seq2exp_models::config::{MaskConfig, MaskMode};
+use seq2exp_models::config::{MaskConfig, MaskMode, Readout};
 use seq2exp_runtime::{Flavour, InputBatch, LoadOptions, Model, Prediction};
 use seq2exp_store::{Batch, BatchStream};
 use seq2exp_trainer::export::{export, ExportOptions};
@@ -122,15 +122,20 @@ fn trained_run_exports_in_both_flavours_and_matches_the_trainer() {
 
 /// A run directory holding a freshly initialised model of `mode` (no training needed for parity).
 fn init_run(dir: &Path, mode: MaskMode, store: &Path) -> PathBuf {
+    init_run_with(dir, MaskConfig::for_mode(mode), &format!("{mode:?}"), store)
+}
+
+/// As [`init_run`], for any mask configuration; the run directory is `run-NAME`.
+fn init_run_with(dir: &Path, mask: MaskConfig, name: &str, store: &Path) -> PathBuf {
     let cfg_path = config(dir);
     let mut text: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(cfg_path).unwrap()).unwrap();
     text["model"]["mask"]["mode"] = serde_json::json!("soft");
     let mut rc: RunConfig =
         serde_json::from_value(serde_json::json!({ "model": text["model"], "train": text["train"] })).unwrap();
     let hw = rc.model.mask.promoter_half_width;
-    rc.model.mask = MaskConfig::for_mode(mode);
+    rc.model.mask = mask;
     rc.model.mask.promoter_half_width = hw;
-    let run = dir.join(format!("run-{mode:?}"));
+    let run = dir.join(format!("run-{name}"));
     RunDir::new(&run).init(&rc).unwrap();
     tch::manual_seed(3);
     let model = Seq2Exp::new(&rc.model, Device::Cpu);
@@ -150,6 +155,13 @@ fn init_run(dir: &Path, mode: MaskMode, store: &Path) -> PathBuf {
         tch::no_grad(|| {
             let pos = &model.vs.variables()["pos_emb"];
             pos.shallow_clone().copy_(&(tch::Tensor::randn_like(pos) * 0.3));
+        });
+    }
+    if rc.model.signal_readout() {
+        // The distal term starts at zero; give it weights so the parity check reads it.
+        tch::no_grad(|| {
+            let w = &model.vs.variables()["head.distal.weight"];
+            w.shallow_clone().copy_(&(tch::Tensor::randn_like(w) * 0.5));
         });
     }
     save(&RunDir::new(&run).best(), &model, vec![], &rc, &TrainState::default()).unwrap();
@@ -232,6 +244,58 @@ fn hard_discovery_nomask_and_signal_export_and_peakmask_is_refused() {
     let e = format!("{:#}", export(&opts).unwrap_err());
     assert!(e.contains("does not reproduce the trainer"), "{e}");
     assert!(!out.exists() && no_temporary_file(&out));
+}
+
+/// Discovery with the signal readout (no predictor; a mask-weighted sum of per-base signal terms), its
+/// generator reading the signals or DNA alone, exports in both flavours and matches the trainer's forward,
+/// mask included.
+#[test]
+fn discovery_signal_readout_exports_in_both_flavours() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let mut last = None;
+    for generator_signals in [true, false] {
+        let mut mask = MaskConfig::discovery();
+        let d = mask.discovery.as_mut().unwrap();
+        d.readout = Readout::Signals;
+        d.generator_signals = generator_signals;
+        let run = init_run_with(dir.path(), mask, &format!("signal-readout-{generator_signals}"), &store);
+        for flavour in [Flavour::Portable, Flavour::Fast] {
+            let out = dir.path().join(format!("readout-{generator_signals}-{flavour}.onnx"));
+            let opts = ExportOptions {
+                run: run.clone(),
+                out: out.clone(),
+                flavour,
+                store: Some(store.clone()),
+                genes: 2,
+                tolerance: TOL,
+                threads: Some(2),
+            };
+            let r = export(&opts).unwrap();
+            assert!(r.parity.max_abs_expression <= TOL);
+            assert!(r.parity.max_abs_mask.is_some_and(|m| m <= TOL));
+            let m = Model::load(&out, &LoadOptions { threads: Some(2), ..Default::default() }).unwrap();
+            let b = batch(&store, 2, &m.info().signal_names);
+            let pred = m.predict(&InputBatch::from_store_batch(&b)).unwrap();
+            assert_close(
+                &format!("signal readout (generator signals {generator_signals}) {flavour}"),
+                &tch_forward(&run, &b),
+                &pred,
+            );
+        }
+        last = Some(run);
+    }
+    // The parity covers the distal term: without it the trainer's own prediction moves.
+    let run = last.unwrap();
+    let b = batch(&store, 2, &RunDir::new(&run).read_config().unwrap().model.signals);
+    let full = tch_forward(&run, &b);
+    let (net, _) = seq2exp_trainer::eval::load_run(&run, Device::Cpu).unwrap();
+    tch::no_grad(|| {
+        let _ = net.vs.variables()["head.distal.weight"].shallow_clone().zero_();
+    });
+    let o = tch::no_grad(|| net.forward(&ModelInput::from_batch(&b, Device::Cpu), Pass::Eval));
+    let without: Vec<f32> = Vec::try_from(o.pred).unwrap();
+    assert!(max_abs(&full.expression, &without) > 1e-3, "the distal term does not reach the prediction");
 }
 
 /// `runtime predict` (the library driver) on the store gives, gene by gene, the tch forward (Pass::Eval)

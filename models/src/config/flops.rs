@@ -63,6 +63,8 @@ pub fn inference_flops_at(cfg: &Seq2ExpConfig, mask_ratio: Option<f64>) -> Infer
     }
     let learned = cfg.mask.learned();
     let ratio = match (cfg.mask.mode, mask_ratio) {
+        // Discovery's signal readout has no predictor; its per-base terms are counted below.
+        _ if cfg.signal_readout() => 0.0,
         (MaskMode::Hard, Some(r)) => r.clamp(0.0, 1.0),
         _ => 1.0,
     };
@@ -76,6 +78,11 @@ pub fn inference_flops_at(cfg: &Seq2ExpConfig, mask_ratio: Option<f64>) -> Infer
         full.matmul += g.matmul + 2.0 * dm * 2.0; // + mask head
         full.scan += g.scan;
         full.elementwise += g.elementwise + 2.0 * c + 10.0; // signal prior, softplus, Beta mean, overrides
+    }
+    if cfg.signal_readout() {
+        // The pairwise products, then one multiply-add per term for the mask-weighted sum.
+        let terms = super::Readout::signal_terms(cfg.signals.len()) as f64;
+        full.elementwise += (terms - c) + 2.0 * terms;
     }
     let lp = l * ratio;
     InferenceFlops {

@@ -9,7 +9,9 @@ mod train;
 
 pub use caduceus::{CaduceusConfig, MambaConfig};
 pub use flops::{inference_flops, inference_flops_at, InferenceFlops};
-pub use seq2exp::{DiscoveryConfig, HeadConfig, Loss, MaskConfig, MaskMode, Posterior, RetrainConfig, Seq2ExpConfig};
+pub use seq2exp::{
+    DiscoveryConfig, HeadConfig, Loss, MaskConfig, MaskMode, Posterior, Readout, RetrainConfig, Seq2ExpConfig,
+};
 pub use train::TrainConfig;
 
 /// A configuration that cannot describe a working model.

@@ -106,6 +106,40 @@ pub struct DiscoveryConfig {
     /// Divisor of the mask-weighted sum of predictor outputs (a fixed count of bases, like ABC's sums,
     /// not Σ m: a mean would hide how many elements are selected).
     pub sum_scale: f64,
+    /// What the head reads besides the features (see [`Readout`]).
+    #[serde(default)]
+    pub readout: Readout,
+    /// Whether the generator reads the signal embedding beside the DNA (as hard's does). With it the
+    /// generator can copy accessibility into the mask; without it the signals reach the mask only through
+    /// the prior, and the generator sees the DNA undiluted (see [`MaskConfig::generator_reads_signals`]).
+    #[serde(default = "reads_signals")]
+    pub generator_signals: bool,
+}
+
+fn reads_signals() -> bool {
+    true
+}
+
+/// The discovery head's inputs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Readout {
+    /// The predictor's centre pool and Σ_l m_l·h_l / `sum_scale` over the whole window.
+    #[default]
+    Hidden,
+    /// No predictor: the head's MLP reads log(1 + mean signal) over the central pool and the features,
+    /// and a linear term adds Σ_l m_l·φ_l / `sum_scale` over the bases outside the promoter, with φ_l each
+    /// signal and each product of two signals at base l (ABC's activity × contact among them). Only the
+    /// mask can tell two equally accessible elements apart, and the centre path sees no sequence it could
+    /// memorise.
+    Signals,
+}
+
+impl Readout {
+    /// Per-base terms φ of the signal readout for `channels` signals: each signal, each pair's product.
+    pub fn signal_terms(channels: usize) -> usize {
+        channels + channels * (channels - 1) / 2
+    }
 }
 
 impl MaskConfig {
@@ -135,7 +169,12 @@ impl MaskConfig {
         Self {
             mode: MaskMode::Discovery,
             prior_scale: 1.0,
-            discovery: Some(DiscoveryConfig { smooth: 201, sum_scale: 1000.0 }),
+            discovery: Some(DiscoveryConfig {
+                smooth: 201,
+                sum_scale: 1000.0,
+                readout: Readout::Hidden,
+                generator_signals: true,
+            }),
             ..Self::soft()
         }
     }
@@ -162,6 +201,19 @@ impl MaskConfig {
     /// Whether a generator learns this mask (soft, hard, discovery).
     pub fn learned(&self) -> bool {
         matches!(self.mode, MaskMode::Soft | MaskMode::Hard | MaskMode::Discovery)
+    }
+
+    /// Whether the generator reads the signal embedding beside the DNA: hard's always does (its generator
+    /// is also its predictor), the soft generator never does (the reference's), discovery's by default
+    /// (`discovery.generator_signals`). Raw signal values sit an order of magnitude above the one-hot DNA
+    /// embedding, so inside accessible elements they dominate the normalised residual exactly where the
+    /// generator would have to read a motif (docs/model.md, "What the generator can learn").
+    pub fn generator_reads_signals(&self) -> bool {
+        match self.mode {
+            MaskMode::Hard => true,
+            MaskMode::Discovery => self.discovery.as_ref().is_none_or(|d| d.generator_signals),
+            _ => false,
+        }
     }
 
     /// The reference hard variant's constants: prior s = 1, m = 0, generator offset 0, and the KL target
@@ -346,7 +398,7 @@ impl Seq2ExpConfig {
                     .map(|(n, s)| (format!("mask_model.{n}"), s)),
             );
         }
-        if sequence_model && !self.shares_stack() {
+        if sequence_model && !self.shares_stack() && !self.signal_readout() {
             out.extend(self.predictor.parameter_shapes().into_iter().map(|(n, s)| (format!("predictor.{n}"), s)));
         }
         let pooled = self.pooled_width();
@@ -356,8 +408,17 @@ impl Seq2ExpConfig {
                 (format!("head.mlp.{}.bias", 2 * i), vec![o]),
             ]);
         }
+        if self.signal_readout() {
+            let terms = Readout::signal_terms(c);
+            out.extend([("head.distal.weight".into(), vec![1, terms]), ("head.distal.bias".into(), vec![1])]);
+        }
         out.extend([("head.feature_mean".into(), vec![nf]), ("head.feature_std".into(), vec![nf])]);
         out
+    }
+
+    /// Whether this is a discovery model with the signal readout (no predictor stack).
+    pub fn signal_readout(&self) -> bool {
+        self.mask.discovery.as_ref().is_some_and(|d| d.readout == Readout::Signals)
     }
 
     /// Whether the predictor pass runs the generator's stack (the hard variant: one set of Caduceus
@@ -371,6 +432,7 @@ impl Seq2ExpConfig {
     pub fn pooled_width(&self) -> usize {
         match self.mask.mode {
             MaskMode::Signal => 2 * self.signals.len(),
+            MaskMode::Discovery if self.signal_readout() => self.signals.len(),
             MaskMode::Discovery => 2 * self.d_model(),
             _ => self.d_model(),
         }

@@ -112,3 +112,55 @@ pub fn head(
     let ax1 = g.i64s(&[1]);
     Ok(g.op("Squeeze", &[&x, &ax1], vec![]))
 }
+
+/// The discovery signal readout (as the trainer's): log(1 + max(centre mean signal, 0)) `[B, C]` for the
+/// head's MLP, and the linear distal term `[B]`: distal(Σ_l m_l·φ_l / `sum_scale`) over the bases outside
+/// the promoter, φ_l = each signal, then each pair's product (i < j).
+pub fn signal_readout(
+    g: &mut Graph,
+    w: &Weights,
+    cfg: &Seq2ExpConfig,
+    signals: &str,
+    mask: &str,
+) -> Result<(String, String), GraphError> {
+    let c = cfg.signals.len();
+    let (start, pw) = pool_range(cfg);
+    let (s, e, ax) = (g.i64s(&[start as i64]), g.i64s(&[(start + pw) as i64]), g.i64s(&[1]));
+    let centre = g.op("Slice", &[signals, &s, &e, &ax], vec![]);
+    let centre = g.op("ReduceMean", &[&centre], vec![attr_ints("axes", &[1]), attr_int("keepdims", 0)]);
+    let centre = g.op("Relu", &[&centre], vec![]);
+    let one = g.scalar(1.0);
+    let centre = g.op("Add", &[&centre, &one], vec![]);
+    let centre = g.op("Log", &[&centre], vec![]);
+
+    let mut terms = vec![signals.to_string()];
+    let ax2 = g.i64s(&[2]);
+    let channel = |g: &mut Graph, i: usize| {
+        let (s, e) = (g.i64s(&[i as i64]), g.i64s(&[i as i64 + 1]));
+        g.op("Slice", &[signals, &s, &e, &ax2], vec![])
+    };
+    for i in 0..c {
+        for j in i + 1..c {
+            let (a, b) = (channel(g, i), channel(g, j));
+            terms.push(g.op("Mul", &[&a, &b], vec![]));
+        }
+    }
+    let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
+    let phi = g.op("Concat", &refs, vec![attr_int("axis", 2)]); // [B, L, T]
+
+    let (len, hw) = (cfg.window, cfg.mask.promoter_half_width);
+    let p0 = (len / 2).saturating_sub(hw);
+    let p1 = (p0 + 2 * hw).min(len);
+    let scale = cfg.mask.discovery.as_ref().map_or(1.0, |d| d.sum_scale);
+    let distal: Vec<f32> = (0..len).map(|i| if (p0..p1).contains(&i) { 0.0 } else { (1.0 / scale) as f32 }).collect();
+    let distal = g.init_f32("readout.distal_weights", &[len], || distal);
+    let weights = g.op("Mul", &[mask, &distal], vec![]);
+    let weights = g.op("Unsqueeze", &[&weights, &ax], vec![]); // [B, 1, L]
+    let summed = g.op("MatMul", &[&weights, &phi], vec![]);
+    let summed = g.op("Squeeze", &[&summed, &ax], vec![]); // [B, T]
+    let t = seq2exp_models::config::Readout::signal_terms(c);
+    let wt = weight(g, w, "head.distal.weight", &[1, t])?;
+    let b = weight(g, w, "head.distal.bias", &[1])?;
+    let term = g.op("Gemm", &[&summed, &wt, &b], vec![attr_int("transB", 1)]);
+    Ok((centre, g.op("Squeeze", &[&term, &ax], vec![])))
+}

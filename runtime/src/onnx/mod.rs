@@ -81,13 +81,27 @@ pub fn build_model(
     g.input("signals", DataType::FLOAT, &[batch.clone(), Dim::Fixed(l), Dim::Fixed(c)]);
     g.input("features", DataType::FLOAT, &[batch.clone(), Dim::Fixed(nf)]);
     g.input("blacklist", DataType::UINT8, &[batch.clone(), Dim::Fixed(l)]);
-    let (pooled, mask) = match mode {
+    let (pooled, mask, distal) = match mode {
         // The signal-only baseline: no sequence model, the head reads per-channel means of the signals;
         // `dna` and `blacklist` stay declared (every seq2exp file takes the same four inputs) but unused.
-        MaskMode::Signal => (head::signal_pool(&mut g, cfg, "signals"), None),
-        _ => sequence_model(&mut g, weights, cfg, flavour)?,
+        MaskMode::Signal => (head::signal_pool(&mut g, cfg, "signals"), None, None),
+        // Discovery with the signal readout: the generator's mask weighs per-base signal terms; no predictor.
+        _ if cfg.signal_readout() => {
+            let (emb, seq) = embeddings(&mut g, weights, cfg)?;
+            let bl = g.op("Cast", &["blacklist"], vec![attr_int("to", DataType::FLOAT as i64)]);
+            let mask = learned_mask(&mut g, weights, cfg, &emb, &seq, &bl, flavour)?;
+            let (centre, distal) = head::signal_readout(&mut g, weights, cfg, "signals", &mask)?;
+            (centre, Some(mask), Some(distal))
+        }
+        _ => {
+            let (pooled, mask) = sequence_model(&mut g, weights, cfg, flavour)?;
+            (pooled, mask, None)
+        }
     };
-    let expr = head::head(&mut g, weights, cfg, &pooled, "features")?;
+    let mut expr = head::head(&mut g, weights, cfg, &pooled, "features")?;
+    if let Some(d) = distal {
+        expr = g.op("Add", &[&expr, &d], vec![]);
+    }
     g.output(&expr, "expression", DataType::FLOAT, Some(std::slice::from_ref(&batch)));
     if let Some(m) = &mask {
         g.output(m, "mask", DataType::FLOAT, Some(&[batch, Dim::Fixed(l)]));
@@ -169,8 +183,8 @@ fn learned_mask(
     blacklist: &str,
     flavour: Flavour,
 ) -> Result<String, GraphError> {
-    // Soft: the generator reads the sequence embedding only; hard and discovery: sequence + signals.
-    let gen_in = if cfg.mask.mode == MaskMode::Soft { seq } else { emb };
+    // Hard's generator reads sequence + signals (it is also the predictor); soft and discovery: DNA only.
+    let gen_in = if cfg.mask.generator_reads_signals() { emb } else { seq };
     let generated = blocks::stack(g, weights, &cfg.generator, "generator", gen_in, flavour)?;
     let x = mask::MaskInputs { generated: &generated, signals: "signals", blacklist };
     mask::mask(g, weights, cfg, &x)

@@ -33,8 +33,8 @@ impl Embeddings {
         Self { seq, sig, pos }
     }
 
-    /// (seq + pos + sig, seq + pos), each `[B, L, d]`: what the predictor (and the hard and discovery
-    /// generators) read, and what the soft generator reads.
+    /// (seq + pos + sig, seq + pos), each `[B, L, d]`: what the predictor (and a generator that reads the
+    /// signals) reads, and what the other generators read.
     pub fn forward(&self, x: &ModelInput) -> (Tensor, Tensor) {
         let onehot = x.dna.one_hot(5).narrow(-1, 0, 4).to_kind(Kind::Float);
         let mut seq = onehot.linear(&self.seq.0, Some(&self.seq.1));

@@ -15,6 +15,8 @@ pub struct Head {
     /// set from the training split by the trainer and saved with the weights).
     pub feature_mean: Tensor,
     pub feature_std: Tensor,
+    /// The discovery signal readout's linear term (`distal.weight: [1, terms]`, `distal.bias: [1]`).
+    distal: Option<(Tensor, Tensor)>,
 }
 
 impl Head {
@@ -32,7 +34,7 @@ impl Head {
         let n = cfg.n_features as i64;
         let feature_mean = p.add("feature_mean", Tensor::zeros([n], (Kind::Float, p.device())), false);
         let feature_std = p.add("feature_std", Tensor::ones([n], (Kind::Float, p.device())), false);
-        Self { cfg: cfg.clone(), layers, feature_mean, feature_std }
+        Self { cfg: cfg.clone(), layers, feature_mean, feature_std, distal: None }
     }
 
     /// The pooled window of a sequence of `len` positions: (start, width), centred.
@@ -51,6 +53,22 @@ impl Head {
     /// `hidden: [B, L, d]`, `mask: [B, L]` → `[B, d]`.
     pub fn mask_sum(&self, hidden: &Tensor, mask: &Tensor, scale: f64) -> Tensor {
         (hidden * mask.unsqueeze(-1)).sum_dim_intlist([1].as_slice(), false, Kind::Float) / scale
+    }
+
+    /// Adds the linear term of the discovery signal readout, reading `terms` summed per-base terms.
+    pub fn with_distal(mut self, p: &Path, terms: usize) -> Self {
+        // Zeros: the readout starts as the centre path alone, and the first steps set its scale.
+        let q = p / "distal";
+        let w = q.var("weight", &[1, terms as i64], tch::nn::Init::Const(0.0));
+        let b = q.var("bias", &[1], tch::nn::Init::Const(0.0));
+        self.distal = Some((w, b));
+        self
+    }
+
+    /// The linear term of the discovery signal readout: `summed: [B, terms]` → `[B]`.
+    pub fn distal(&self, summed: &Tensor) -> Tensor {
+        let (w, b) = self.distal.as_ref().expect("a discovery head with the signal readout");
+        summed.linear(w, Some(b)).squeeze_dim(1)
     }
 
     /// `pooled: [B, d]`, `features: [B, n_features]` → `[B]`.

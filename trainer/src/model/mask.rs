@@ -65,9 +65,8 @@ impl Generator {
         Self { stack: CaduceusStack::new(&(p / "generator"), &cfg.generator), head: MaskHead::new(p, cfg.d_model()) }
     }
 
-    /// The mask after the overrides and the posterior's KL. `emb`, `seq`: the embeddings (the soft
-    /// generator reads the DNA only; hard and discovery read DNA and signals, so the generator itself can
-    /// require both a motif and open chromatin).
+    /// The mask after the overrides and the posterior's KL. `emb`, `seq`: the embeddings with and without
+    /// the signals; which one the generator reads is [`MaskConfig::generator_reads_signals`].
     pub fn mask(
         &self,
         cfg: &Seq2ExpConfig,
@@ -77,7 +76,7 @@ impl Generator {
         pass: Pass,
     ) -> (Tensor, Tensor) {
         let m = &cfg.mask;
-        let generated = self.stack.forward(if m.mode == MaskMode::Soft { seq } else { emb });
+        let generated = self.stack.forward(if m.generator_reads_signals() { emb } else { seq });
         let post = self.head.posterior(m, &generated, &x.signals);
         let raw = draw(m, &post, pass);
         (apply_overrides(&raw, x.blacklist.as_ref(), m.promoter_half_width), post.kl)

@@ -18,4 +18,4 @@ pub use head::Head;
 pub use loss::{loss, LossParts};
 pub use mask::{apply_overrides, signal_prior, Generator, Pass};
 pub use retrain::FrozenMask;
-pub use seq2exp::{ModelInput, ModelOutput, Seq2Exp};
+pub use seq2exp::{signal_terms, ModelInput, ModelOutput, Seq2Exp};

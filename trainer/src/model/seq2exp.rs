@@ -4,7 +4,7 @@
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
-use seq2exp_models::config::{MaskMode, Seq2ExpConfig};
+use seq2exp_models::config::{MaskMode, Readout, Seq2ExpConfig};
 
 use super::compact::compacted_pool;
 use super::embed::Embeddings;
@@ -70,12 +70,15 @@ impl Seq2Exp {
     pub fn new(cfg: &Seq2ExpConfig, device: Device) -> Self {
         let vs = VarStore::new(device);
         let root = vs.root();
-        let own_predictor = cfg.mask.mode != MaskMode::Signal && !cfg.shares_stack();
+        let own_predictor = cfg.mask.mode != MaskMode::Signal && !cfg.shares_stack() && !cfg.signal_readout();
         let embed = Embeddings::new(&root, cfg);
         let generator = cfg.mask.learned().then(|| Generator::new(&root, cfg));
         let frozen = cfg.mask.retrain.as_ref().map(|r| FrozenMask::new(&vs, &r.source).with_kept(r.kept(cfg.window)));
         let predictor = own_predictor.then(|| CaduceusStack::new(&(&root / "predictor"), &cfg.predictor));
-        let head = Head::new(&(&root / "head"), &cfg.head, cfg.pooled_width());
+        let mut head = Head::new(&(&root / "head"), &cfg.head, cfg.pooled_width());
+        if cfg.signal_readout() {
+            head = head.with_distal(&(&root / "head"), Readout::signal_terms(cfg.signals.len()));
+        }
         Self { cfg: cfg.clone(), vs, embed, generator, frozen, predictor, head }
     }
 
@@ -124,7 +127,10 @@ impl Seq2Exp {
             (_, _, Some(f)) => (Some(f.top_mask(x)), zero),
             _ => (None, zero),
         };
-        let pred = self.predict_from(&emb, mask.as_ref(), &x.features);
+        let pred = match &mask {
+            Some(mk) if self.cfg.signal_readout() => self.read_signals(x, mk),
+            _ => self.predict_from(&emb, mask.as_ref(), &x.features),
+        };
         ModelOutput { pred, mask, kl }
     }
 
@@ -155,10 +161,41 @@ impl Seq2Exp {
         self.predictor.as_ref().or(self.generator.as_ref().filter(|_| self.cfg.shares_stack()).map(|g| &g.stack))
     }
 
+    /// The discovery signal readout for `mask: [B, L]` (after the overrides): an MLP on log(1 + centre
+    /// mean signal) and the features, plus a linear term in Σ_l m_l·φ_l / `sum_scale` over the bases
+    /// outside the promoter (see [`Readout::Signals`]).
+    fn read_signals(&self, x: &ModelInput, mask: &Tensor) -> Tensor {
+        let m = &self.cfg.mask;
+        let s = x.signals.to_kind(Kind::Float);
+        let centre = (self.head.pool(&s).clamp_min(0.0) + 1.0).log();
+        let len = s.size()[1];
+        let hw = m.promoter_half_width as i64;
+        let distal = Tensor::ones([len], (Kind::Float, s.device()));
+        let _ = distal.narrow(0, (len / 2 - hw).max(0), (2 * hw).min(len)).fill_(0.0);
+        let scale = m.discovery.as_ref().expect("validated").sum_scale;
+        let terms = signal_terms(&s);
+        let weighted = (mask * distal).unsqueeze(-1) * terms;
+        let summed = weighted.sum_dim_intlist([1].as_slice(), false, Kind::Float) / scale;
+        self.head.forward(&centre, &x.features) + self.head.distal(&summed)
+    }
+
     /// Signal-only baseline: per channel, the mean over the pooled centre and over the whole window.
     fn signal_only(&self, x: &ModelInput) -> Tensor {
         let s = x.signals.to_kind(Kind::Float);
         let pooled = Tensor::cat(&[self.head.pool(&s), s.mean_dim([1].as_slice(), false, Kind::Float)], 1);
         self.head.forward(&pooled, &x.features)
     }
+}
+
+/// The per-base terms φ of the signal readout, `signals: [B, L, C]` → `[B, L, C + C(C−1)/2]`: each signal,
+/// then the product of each pair (i < j) in channel order.
+pub fn signal_terms(signals: &Tensor) -> Tensor {
+    let c = signals.size()[2];
+    let mut terms = vec![signals.shallow_clone()];
+    for i in 0..c {
+        for j in i + 1..c {
+            terms.push((signals.narrow(2, i, 1) * signals.narrow(2, j, 1)).shallow_clone());
+        }
+    }
+    Tensor::cat(&terms, 2)
 }
