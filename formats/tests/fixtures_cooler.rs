@@ -134,3 +134,31 @@ fn hic2cool_kr_column_as_weights() {
     assert!(finite > 0);
     assert!(Cooler::open(&uri).unwrap().with_weight_column("nope", false).is_err());
 }
+
+/// A cooler opens while another process holds an exclusive lock on it (what a process spawned while the
+/// file's writer was open inherits, since HDF5 opens files without O_CLOEXEC; or a lock NFS cannot take):
+/// reading takes no lock. Holds the lock with util-linux's `flock`.
+#[test]
+fn a_cooler_opens_while_another_process_holds_its_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("locked.cool");
+    std::fs::copy(fixture(COOL), &path).unwrap();
+    let mut holder = std::process::Command::new("flock")
+        .arg("-x")
+        .arg(&path)
+        .args(["sleep", "60"])
+        .spawn()
+        .expect("util-linux `flock` is needed to hold the lock");
+    // Wait until the lock is held: a non-blocking shared lock then fails.
+    let held = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        let probe = std::process::Command::new("flock").args(["-n", "-s"]).arg(&path).arg("true").status();
+        probe.is_ok_and(|s| !s.success())
+    });
+    let opened = Cooler::open(&path);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(held, "the lock holder never took its lock");
+    let c = opened.unwrap();
+    assert_eq!(c.binsize(), as_u64(&expected(COOL)["binsize"]));
+}

@@ -62,7 +62,12 @@ fn open_file(path: &Path) -> Result<hdf5::File> {
     if !path.exists() {
         return Err(InputError::new(path, "file not found"));
     }
-    hdf5::File::open(path).map_err(|e| InputError::new(path, format!("not a readable HDF5/cooler file: {e}")))
+    // Read-only, so no file lock (as the store reader): HDF5's lock fails on NFS and Lustre, and HDF5 opens
+    // files without O_CLOEXEC, so a process spawned while a writer had the file open keeps its lock alive.
+    hdf5::File::with_options()
+        .with_fapl(|p| p.file_locking(false))
+        .open(path)
+        .map_err(|e| InputError::new(path, format!("not a readable HDF5/cooler file: {e}")))
 }
 
 /// The bin sizes of a multi-resolution cooler, ascending (empty for a single-resolution `.cool`).
