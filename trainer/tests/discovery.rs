@@ -3,6 +3,8 @@
 //! stack, a linear term over the mask-weighted per-base signal terms, a task gradient on every distal
 //! base's mask.
 
+mod common;
+
 use seq2exp_models::config::{MaskConfig, Preset, Readout, Seq2ExpConfig};
 use seq2exp_trainer::model::{ModelInput, Pass, Seq2Exp};
 use tch::{Device, Kind, Tensor};
@@ -30,17 +32,7 @@ fn signal_readout() -> Seq2ExpConfig {
 }
 
 fn input(signal_seed: usize) -> ModelInput {
-    let dna: Vec<i64> = (0..B * L).map(|i| ((i * 7 + i / 11) % 5) as i64).collect();
-    let signals: Vec<f32> =
-        (0..B * L * 3).map(|i| if (i / 3 + 13 * (i / (3 * L)) + signal_seed) % 19 < 7 { 4.0 } else { 0.1 }).collect();
-    let features: Vec<f32> = (0..B * 9).map(|i| 0.1 * (i % 7) as f32 - 0.3).collect();
-    ModelInput {
-        dna: Tensor::from_slice(&dna).reshape([B as i64, L as i64]),
-        signals: Tensor::from_slice(&signals).reshape([B as i64, L as i64, 3]),
-        features: Tensor::from_slice(&features).reshape([B as i64, 9]),
-        blacklist: None,
-        peaks: None,
-    }
+    common::toy_input(B, L, 0, signal_seed)
 }
 
 fn max_abs(a: &Tensor, b: &Tensor) -> f64 {

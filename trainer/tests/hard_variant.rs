@@ -3,6 +3,8 @@
 //! fixed mask the predictor pass reads no unselected base, and no task gradient reaches the mask head),
 //! and the KL target Beta(0.1, 0.1222…).
 
+mod common;
+
 use seq2exp_models::config::{MaskConfig, MaskMode, Preset, Seq2ExpConfig, TrainConfig};
 use seq2exp_trainer::model::{ModelInput, Pass, Seq2Exp};
 use seq2exp_trainer::train::{optimise, trainable, AdamW, RunConfig};
@@ -21,17 +23,7 @@ fn config() -> Seq2ExpConfig {
 }
 
 fn input(seed: i64) -> ModelInput {
-    let dna: Vec<i64> = (0..B * L).map(|i| (i as i64 * 7 + seed + i as i64 / 11) % 5).collect();
-    let signals: Vec<f32> =
-        (0..B * L * 3).map(|i| if (i / 3 + 13 * (i / (3 * L))) % 19 < 7 { 4.0 } else { 0.1 }).collect();
-    let features: Vec<f32> = (0..B * 9).map(|i| 0.1 * (i % 7) as f32 - 0.3).collect();
-    ModelInput {
-        dna: Tensor::from_slice(&dna).reshape([B as i64, L as i64]),
-        signals: Tensor::from_slice(&signals).reshape([B as i64, L as i64, 3]),
-        features: Tensor::from_slice(&features).reshape([B as i64, 9]),
-        blacklist: None,
-        peaks: None,
-    }
+    common::toy_input(B, L, seed, 0)
 }
 
 /// A binary mask selecting about a third of the bases of each gene, the promoter included.

@@ -118,3 +118,20 @@ pub fn benchmark_store(dir: &Path) -> PathBuf {
     b.window = BENCHMARK_WINDOW;
     build_store(&b).unwrap().out
 }
+
+/// A synthetic model input of `b` genes × `l` bases, 3 signals and 9 features: DNA codes 0..4 shifted by
+/// `dna_seed`, and signals in blocks of 4.0 and 0.1 whose pattern shifts with `signal_seed`.
+pub fn toy_input(b: usize, l: usize, dna_seed: i64, signal_seed: usize) -> seq2exp_trainer::model::ModelInput {
+    use tch::Tensor;
+    let dna: Vec<i64> = (0..b * l).map(|i| (i as i64 * 7 + dna_seed + i as i64 / 11) % 5).collect();
+    let signals: Vec<f32> =
+        (0..b * l * 3).map(|i| if (i / 3 + 13 * (i / (3 * l)) + signal_seed) % 19 < 7 { 4.0 } else { 0.1 }).collect();
+    let features: Vec<f32> = (0..b * 9).map(|i| 0.1 * (i % 7) as f32 - 0.3).collect();
+    seq2exp_trainer::model::ModelInput {
+        dna: Tensor::from_slice(&dna).reshape([b as i64, l as i64]),
+        signals: Tensor::from_slice(&signals).reshape([b as i64, l as i64, 3]),
+        features: Tensor::from_slice(&features).reshape([b as i64, 9]),
+        blacklist: None,
+        peaks: None,
+    }
+}
