@@ -216,6 +216,13 @@ impl MaskConfig {
         }
     }
 
+    /// The forced promoter's bases in a window of `window`: TSS ± `promoter_half_width` around the centre,
+    /// clipped to the window (the one definition the trainer's overrides and the ONNX graphs share).
+    pub fn promoter_range(&self, window: usize) -> std::ops::Range<usize> {
+        let start = (window / 2).saturating_sub(self.promoter_half_width);
+        start..(start + 2 * self.promoter_half_width).min(window)
+    }
+
     /// The reference hard variant's constants: prior s = 1, m = 0, generator offset 0, and the KL target
     /// Beta(0.1, 0.1222…) (marginal mean 0.45 at scale 0.1: α = 0.1, β = 0.1 · 0.55 / 0.45).
     pub fn hard() -> Self {

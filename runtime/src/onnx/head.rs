@@ -148,11 +148,9 @@ pub fn signal_readout(
     let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
     let phi = g.op("Concat", &refs, vec![attr_int("axis", 2)]); // [B, L, T]
 
-    let (len, hw) = (cfg.window, cfg.mask.promoter_half_width);
-    let p0 = (len / 2).saturating_sub(hw);
-    let p1 = (p0 + 2 * hw).min(len);
+    let (len, promoter) = (cfg.window, cfg.mask.promoter_range(cfg.window));
     let scale = cfg.mask.discovery.as_ref().map_or(1.0, |d| d.sum_scale);
-    let distal: Vec<f32> = (0..len).map(|i| if (p0..p1).contains(&i) { 0.0 } else { (1.0 / scale) as f32 }).collect();
+    let distal: Vec<f32> = (0..len).map(|i| if promoter.contains(&i) { 0.0 } else { (1.0 / scale) as f32 }).collect();
     let distal = g.init_f32("readout.distal_weights", &[len], || distal);
     let weights = g.op("Mul", &[mask, &distal], vec![]);
     let weights = g.op("Unsqueeze", &[&weights, &ax], vec![]); // [B, 1, L]

@@ -84,10 +84,8 @@ pub fn overrides(g: &mut Graph, cfg: &Seq2ExpConfig, m: &str, blacklist: &str) -
     let keep = g.op("Sub", &[&one, blacklist], vec![]);
     let m = g.op("Mul", &[m, &keep], vec![]);
     let len = cfg.window;
-    let hw = cfg.mask.promoter_half_width;
-    let start = (len / 2).saturating_sub(hw);
-    let end = (start + 2 * hw).min(len);
-    let p: Vec<f32> = (0..len).map(|i| if (start..end).contains(&i) { 1.0 } else { 0.0 }).collect();
+    let promoter = cfg.mask.promoter_range(len);
+    let p: Vec<f32> = (0..len).map(|i| if promoter.contains(&i) { 1.0 } else { 0.0 }).collect();
     let not_p: Vec<f32> = p.iter().map(|v| 1.0 - v).collect();
     let p = g.init_f32("mask.promoter", &[len], || p);
     let not_p = g.init_f32("mask.not_promoter", &[len], || not_p);

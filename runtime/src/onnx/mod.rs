@@ -183,7 +183,8 @@ fn learned_mask(
     blacklist: &str,
     flavour: Flavour,
 ) -> Result<String, GraphError> {
-    // Hard's generator reads sequence + signals (it is also the predictor); soft and discovery: DNA only.
+    // Hard's generator reads sequence + signals (it is also the predictor), soft's DNA only, discovery's
+    // either (`discovery.generator_signals`).
     let gen_in = if cfg.mask.generator_reads_signals() { emb } else { seq };
     let generated = blocks::stack(g, weights, &cfg.generator, "generator", gen_in, flavour)?;
     let x = mask::MaskInputs { generated: &generated, signals: "signals", blacklist };

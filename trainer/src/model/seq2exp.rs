@@ -168,10 +168,9 @@ impl Seq2Exp {
         let m = &self.cfg.mask;
         let s = x.signals.to_kind(Kind::Float);
         let centre = (self.head.pool(&s).clamp_min(0.0) + 1.0).log();
-        let len = s.size()[1];
-        let hw = m.promoter_half_width as i64;
-        let distal = Tensor::ones([len], (Kind::Float, s.device()));
-        let _ = distal.narrow(0, (len / 2 - hw).max(0), (2 * hw).min(len)).fill_(0.0);
+        let promoter = m.promoter_range(s.size()[1] as usize);
+        let distal = Tensor::ones([s.size()[1]], (Kind::Float, s.device()));
+        let _ = distal.narrow(0, promoter.start as i64, promoter.len() as i64).fill_(0.0);
         let scale = m.discovery.as_ref().expect("validated").sum_scale;
         let terms = signal_terms(&s);
         let weighted = (mask * distal).unsqueeze(-1) * terms;
@@ -194,7 +193,7 @@ pub fn signal_terms(signals: &Tensor) -> Tensor {
     let mut terms = vec![signals.shallow_clone()];
     for i in 0..c {
         for j in i + 1..c {
-            terms.push((signals.narrow(2, i, 1) * signals.narrow(2, j, 1)).shallow_clone());
+            terms.push(signals.narrow(2, i, 1) * signals.narrow(2, j, 1));
         }
     }
     Tensor::cat(&terms, 2)
