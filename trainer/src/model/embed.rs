@@ -36,12 +36,18 @@ impl Embeddings {
     /// (seq + pos + sig, seq + pos), each `[B, L, d]`: what the predictor (and a generator that reads the
     /// signals) reads, and what the other generators read.
     pub fn forward(&self, x: &ModelInput) -> (Tensor, Tensor) {
-        let onehot = x.dna.one_hot(5).narrow(-1, 0, 4).to_kind(Kind::Float);
-        let mut seq = onehot.linear(&self.seq.0, Some(&self.seq.1));
-        if let Some(pos) = &self.pos {
-            seq += pos;
-        }
+        let seq = self.sequence(&x.dna);
         let sig = x.signals.to_kind(Kind::Float).linear(&self.sig.0, Some(&self.sig.1));
         (&seq + &sig, seq)
+    }
+
+    /// seq + pos for DNA codes `dna: [B, L]` (0–3 = A, C, G, T; 4 = N, which embeds as the bias alone).
+    pub fn sequence(&self, dna: &Tensor) -> Tensor {
+        let onehot = dna.one_hot(5).narrow(-1, 0, 4).to_kind(Kind::Float);
+        let seq = onehot.linear(&self.seq.0, Some(&self.seq.1));
+        match &self.pos {
+            Some(pos) => seq + pos,
+            None => seq,
+        }
     }
 }

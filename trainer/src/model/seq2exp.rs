@@ -103,6 +103,12 @@ impl Seq2Exp {
         self.embed.forward(x)
     }
 
+    /// The generator stack's output `[B, L, d]` for DNA codes alone, `dna: [B, L]` (None without a
+    /// generator): what a generator that does not read the signals sees, for pretraining it.
+    pub fn generator_hidden(&self, dna: &Tensor) -> Option<Tensor> {
+        self.generator.as_ref().map(|g| g.stack.forward(&self.embed.sequence(dna)))
+    }
+
     /// The retrain variant's frozen mask model.
     pub fn frozen_mask(&self) -> Option<&FrozenMask> {
         self.frozen.as_ref()
