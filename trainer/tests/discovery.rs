@@ -126,3 +126,18 @@ fn the_signal_readout_reaches_every_distal_mask() {
     let distal = grad.narrow(1, 0, (L / 2 - 8) as i64);
     assert!(distal.abs().min().double_value(&[]) > 0.0, "a distal base without a task gradient");
 }
+
+/// `generator_hidden` (what masked-base pretraining trains) is the generator's output for DNA alone:
+/// `[B, L, d]`, moved by the DNA, absent without a generator.
+#[test]
+fn generator_hidden_reads_the_dna() {
+    tch::manual_seed(3);
+    let model = Seq2Exp::new(&config(dna_only()), Device::Cpu);
+    let (a, b) = (common::toy_input(B, L, 0, 0), common::toy_input(B, L, 1, 0));
+    let ha = model.generator_hidden(&a.dna).unwrap();
+    assert_eq!(ha.size(), [B as i64, L as i64, model.cfg.d_model() as i64]);
+    assert!(max_abs(&ha, &model.generator_hidden(&b.dna).unwrap()) > 1e-3);
+    let mut nomask = config(MaskConfig::soft());
+    nomask.mask.mode = seq2exp_models::config::MaskMode::Nomask;
+    assert!(Seq2Exp::new(&nomask, Device::Cpu).generator_hidden(&a.dna).is_none());
+}
