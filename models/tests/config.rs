@@ -113,3 +113,31 @@ fn discovery_options_default_and_round_trip() {
     let bad = serde_json::from_str::<DiscoveryConfig>(r#"{"smooth": 201, "sum_scale": 1.0, "readout": "pool"}"#);
     assert!(bad.unwrap_err().to_string().contains("unknown variant"));
 }
+
+/// A training configuration written before the mask's schedule options existed loads with them off; each
+/// out-of-range value is refused with its key named; a pretraining section round-trips.
+#[test]
+fn mask_schedule_options_default_off_and_are_checked() {
+    let mut json = serde_json::to_value(TrainConfig::preset(Preset::Tiny)).unwrap();
+    let obj = json.as_object_mut().unwrap();
+    assert!(!obj.contains_key("pretrain"), "no pretraining section unless one is configured");
+    obj.remove("mask_warmup_steps");
+    obj.remove("mask_lr_scale");
+    let old: TrainConfig = serde_json::from_value(json).unwrap();
+    assert_eq!((old.pretrain.clone(), old.mask_warmup_steps, old.mask_lr_scale), (None, 0, 1.0));
+
+    let pre: PretrainConfig = serde_json::from_value(serde_json::json!({ "steps": 100, "lr": 0.01 })).unwrap();
+    assert_eq!(pre.mask_rate, 0.15);
+    let with = TrainConfig { pretrain: Some(pre.clone()), ..old.clone() };
+    let back: TrainConfig = serde_json::from_str(&serde_json::to_string(&with).unwrap()).unwrap();
+    assert_eq!(back, with);
+    with.validate().unwrap();
+
+    let field = |c: TrainConfig| c.validate().unwrap_err().field;
+    assert_eq!(field(TrainConfig { mask_lr_scale: -0.5, ..old.clone() }), "train.mask_lr_scale");
+    assert_eq!(field(TrainConfig { mask_lr_scale: f64::NAN, ..old.clone() }), "train.mask_lr_scale");
+    let bad = |p: PretrainConfig| field(TrainConfig { pretrain: Some(p), ..old.clone() });
+    assert_eq!(bad(PretrainConfig { steps: 0, ..pre.clone() }), "train.pretrain.steps");
+    assert_eq!(bad(PretrainConfig { lr: 0.0, ..pre.clone() }), "train.pretrain.lr");
+    assert_eq!(bad(PretrainConfig { mask_rate: 1.0, ..pre }), "train.pretrain.mask_rate");
+}

@@ -73,7 +73,7 @@ fn the_position_embedding_is_a_trained_parameter() {
     let mut opt = AdamW::new(params, (0.9, 0.95), 1e-8, 1e-6);
     let y = Tensor::from_slice(&[1.0f32, 2.0]);
     tch::manual_seed(2);
-    optimise(&rc, &net, &mut opt, &input(0), &y, 1e-3, false);
+    optimise(&rc, &net, &mut opt, &input(0), &y, 1e-3, 0);
     assert!(pos.abs().sum(Kind::Float).double_value(&[]) > 0.0, "one step left pos_emb at zero");
 }
 

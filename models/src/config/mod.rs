@@ -12,7 +12,7 @@ pub use flops::{inference_flops, inference_flops_at, InferenceFlops};
 pub use seq2exp::{
     DiscoveryConfig, HeadConfig, Loss, MaskConfig, MaskMode, Posterior, Readout, RetrainConfig, Seq2ExpConfig,
 };
-pub use train::TrainConfig;
+pub use train::{PretrainConfig, TrainConfig};
 
 /// A configuration that cannot describe a working model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -27,6 +27,35 @@ pub struct TrainConfig {
     pub bf16: bool,
     /// Leave-chromosome-out fold (1..=12); 11 is the paper's.
     pub fold: usize,
+    /// Masked-base pretraining of a DNA-only generator before the task (ours; docs/model.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretrain: Option<PretrainConfig>,
+    /// Task steps at the start in which the mask's own parameters (generator, mask head) are frozen and
+    /// only the rest learns, so the first, large residuals do not move every mask together.
+    #[serde(default)]
+    pub mask_warmup_steps: usize,
+    /// The learning rate of the mask's own parameters as a multiple of the schedule's.
+    #[serde(default = "one")]
+    pub mask_lr_scale: f64,
+}
+
+/// The generator trained as a masked-base language model: `mask_rate` of the real bases of each training
+/// window are replaced by N and predicted from the generator's output by a linear layer (dropped after).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PretrainConfig {
+    pub steps: usize,
+    pub lr: f64,
+    #[serde(default = "default_mask_rate")]
+    pub mask_rate: f64,
+}
+
+fn default_mask_rate() -> f64 {
+    0.15
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 fn default_adam_eps() -> f64 {
@@ -51,6 +80,9 @@ impl TrainConfig {
                 validate_every: 1_000,
                 bf16: true,
                 fold: 11,
+                pretrain: None,
+                mask_warmup_steps: 0,
+                mask_lr_scale: 1.0,
             },
             Preset::Tiny => Self {
                 lr: 2e-3,
@@ -91,6 +123,16 @@ impl TrainConfig {
         }
         if !(1..=12).contains(&self.fold) {
             return Err(ConfigError::new("train.fold", format!("{} is not a fold (1..=12)", self.fold)));
+        }
+        if !(self.mask_lr_scale >= 0.0 && self.mask_lr_scale.is_finite()) {
+            return Err(ConfigError::new("train.mask_lr_scale", "must be a finite number ≥ 0"));
+        }
+        if let Some(p) = &self.pretrain {
+            positive("train.pretrain.steps", p.steps)?;
+            positive_f("train.pretrain.lr", p.lr)?;
+            if !(p.mask_rate > 0.0 && p.mask_rate < 1.0) {
+                return Err(ConfigError::new("train.pretrain.mask_rate", "must be in (0, 1)"));
+            }
         }
         Ok(())
     }

@@ -109,6 +109,14 @@ impl Seq2Exp {
         self.generator.as_ref().map(|g| g.stack.forward(&self.embed.sequence(dna)))
     }
 
+    /// Whether parameter `name` belongs to the mask alone (`train.mask_warmup_steps`, `mask_lr_scale`): the
+    /// generator stack and mask head, and with the signal readout, which has no predictor, the embeddings.
+    pub fn is_mask_parameter(&self, name: &str) -> bool {
+        name.starts_with("generator.")
+            || name.starts_with("mask_head.")
+            || (self.cfg.signal_readout() && (name.starts_with("seq_embed.") || name.starts_with("sig_embed.")))
+    }
+
     /// The retrain variant's frozen mask model.
     pub fn frozen_mask(&self) -> Option<&FrozenMask> {
         self.frozen.as_ref()

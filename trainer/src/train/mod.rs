@@ -7,6 +7,7 @@ mod autocast;
 pub mod data;
 pub mod evaluate;
 pub mod optim;
+pub mod pretrain;
 pub mod run_dir;
 mod step;
 
@@ -68,10 +69,25 @@ pub fn check_store(reader: &StoreReader, cfg: &RunConfig) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The mask's training options need a mask with parameters of its own, and pretraining a generator that
+/// reads DNA alone (its embedding is what pretraining learns).
+pub fn check_schedule(cfg: &RunConfig) -> anyhow::Result<()> {
+    let (t, m) = (&cfg.train, &cfg.model.mask);
+    let own = m.learned() && m.mode != seq2exp_models::config::MaskMode::Hard;
+    if (t.mask_warmup_steps > 0 || t.mask_lr_scale != 1.0) && !own {
+        bail!("train.mask_warmup_steps and train.mask_lr_scale need a soft or discovery mask (a {:?} model has no mask parameters of its own)", m.mode);
+    }
+    if t.pretrain.is_some() && (!own || m.generator_reads_signals()) {
+        bail!("train.pretrain needs a generator that reads DNA alone: soft, or discovery with mask.discovery.generator_signals false");
+    }
+    Ok(())
+}
+
 /// Trains (or resumes) the run in `opts.out` with `cfg`.
 pub fn train(cfg: &RunConfig, opts: &TrainOptions) -> anyhow::Result<TrainState> {
     cfg.model.validate()?;
     cfg.train.validate()?;
+    check_schedule(cfg)?;
     let reader = StoreReader::open(&opts.store)?;
     check_store(&reader, cfg)?;
     let run = RunDir::new(&opts.out);

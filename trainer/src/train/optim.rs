@@ -65,14 +65,21 @@ impl AdamW {
 
     /// One AdamW update at learning rate `lr`.
     pub fn step(&mut self, lr: f64) {
+        self.step_scaled(lr, |_| 1.0);
+    }
+
+    /// One AdamW update, parameter `name` at `lr · scale(name)`; a parameter whose scale is 0 is left as
+    /// it is, moments included (frozen).
+    pub fn step_scaled(&mut self, lr: f64, scale: impl Fn(&str) -> f64) {
         self.t += 1;
         let (b1, b2) = self.betas;
         let bc1 = 1.0 - b1.powi(self.t as i32);
         let bc2 = 1.0 - b2.powi(self.t as i32);
         tch::no_grad(|| {
-            for (i, (_, p, decay)) in self.params.iter().enumerate() {
+            for (i, (name, p, decay)) in self.params.iter().enumerate() {
                 let g = p.grad();
-                if !g.defined() {
+                let lr = lr * scale(name);
+                if !g.defined() || lr == 0.0 {
                     continue;
                 }
                 let mut p = p.shallow_clone();

@@ -1,6 +1,6 @@
 //! A run directory: `config.json` (model + training configuration), `last.safetensors` (weights, AdamW
 //! moments and the training state, for resuming), `best.safetensors` (best validation MSE, for eval and
-//! export), `metrics.jsonl`. Every file is replaced atomically, so a kill leaves the previous one intact.
+//! export), `metrics.jsonl`, and with `train.pretrain`, `pretrained.safetensors` and `pretrain.jsonl`. Every file is replaced atomically, so a kill leaves the previous one intact.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -55,6 +55,13 @@ impl RunDir {
     }
     pub fn metrics(&self) -> PathBuf {
         self.path.join("metrics.jsonl")
+    }
+    /// The pretrained generator (`train.pretrain`) and its loss per step.
+    pub fn pretrained(&self) -> PathBuf {
+        self.path.join("pretrained.safetensors")
+    }
+    pub fn pretrain_log(&self) -> PathBuf {
+        self.path.join("pretrain.jsonl")
     }
 
     pub fn read_config(&self) -> anyhow::Result<RunConfig> {

@@ -41,8 +41,10 @@ fn set_feature_scaling(model: &Seq2Exp, reader: &StoreReader, train: &[usize]) {
     });
 }
 
-/// One optimisation step on one batch: forward (sampled mask), loss, backward, clip, AdamW; `amp` runs
-/// forward and loss under bf16 autocast (CUDA; backward outside it, as torch.autocast advises).
+/// One optimisation step on one batch: forward (sampled mask), loss, backward, clip, AdamW; with
+/// `train.bf16` on CUDA, forward and loss run under bf16 autocast (backward outside it, as torch.autocast
+/// advises). `step`
+/// (0-based) decides the mask's parameters' learning rate (`mask_warmup_steps`, `mask_lr_scale`).
 /// Returns the forward's output, the loss parts and the gradient norm before clipping.
 pub fn optimise(
     cfg: &RunConfig,
@@ -51,8 +53,9 @@ pub fn optimise(
     input: &ModelInput,
     y: &Tensor,
     lr: f64,
-    amp: bool,
+    step: usize,
 ) -> (ModelOutput, LossParts, f64) {
+    let amp = cfg.train.bf16 && model.vs.device().is_cuda();
     let (out, parts) = bf16_autocast(amp, || {
         let out = model.forward(input, Pass::Train);
         let parts = loss(&cfg.model, &out, y);
@@ -61,7 +64,9 @@ pub fn optimise(
     opt.zero_grad();
     parts.total.backward();
     let grad_norm = opt.clip_grad_norm(cfg.train.grad_clip);
-    opt.step(lr);
+    let t = &cfg.train;
+    let mask_scale = if step < t.mask_warmup_steps { 0.0 } else { t.mask_lr_scale };
+    opt.step_scaled(lr, |name| if model.is_mask_parameter(name) { mask_scale } else { 1.0 });
     (out, parts, grad_norm)
 }
 
@@ -99,6 +104,9 @@ fn prepare(
     set_feature_scaling(&model, reader, train);
     if model.frozen_mask().is_some() && !run.last().exists() {
         load_frozen_mask(cfg, &model)?;
+    }
+    if let (Some(p), false) = (&cfg.train.pretrain, run.last().exists()) {
+        super::pretrain::pretrain(cfg, p, opts, run, reader, train, &model)?;
     }
     let mut opt = AdamW::new(trainable(&model), cfg.train.betas, cfg.train.adam_eps, cfg.train.weight_decay);
     let mut state = TrainState::default();
@@ -164,7 +172,6 @@ pub fn train_loop(
     bar.set_length(t.steps as u64);
     bar.set_position(state.step as u64);
     let every = opts.checkpoint_every.unwrap_or(t.validate_every).max(1);
-    let amp = t.bf16 && opts.device.is_cuda();
     for batch in stream {
         let batch = batch?;
         let started = std::time::Instant::now();
@@ -173,7 +180,7 @@ pub fn train_loop(
         let targets: Vec<f32> = (0..batch.len()).map(|k| batch.targets[k * batch.n_targets + target]).collect();
         let y = Tensor::from_slice(&targets).to_device(opts.device);
         let lr = t.lr_at(state.step);
-        let (out, parts, grad_norm) = optimise(cfg, &model, &mut opt, &input, &y, lr, amp);
+        let (out, parts, grad_norm) = optimise(cfg, &model, &mut opt, &input, &y, lr, state.step);
         state.step += 1;
         state.adam_t = opt.t;
         let mask_mean = out.mask.as_ref().map(|m| m.mean(Kind::Float).double_value(&[]));
