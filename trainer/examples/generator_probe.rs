@@ -19,6 +19,7 @@ use seq2exp_trainer::eval::ElementsByChrom;
 use seq2exp_trainer::model::{loss, ModelInput, Pass, Seq2Exp};
 use seq2exp_trainer::train::evaluate::model_input;
 use seq2exp_trainer::train::optim::AdamW;
+use seq2exp_trainer::train::pretrain::hidden_base_losses;
 use seq2exp_trainer::train::{split_genes, RunConfig, RunDir};
 use tch::{Device, Kind, Tensor};
 
@@ -172,11 +173,7 @@ impl Probe {
                 let batch = batch?;
                 let motif = motif_bases(&batch.dna, self.reader.window());
                 let dna = model_input(&batch, &self.reader, None, Device::Cpu).dna;
-                let pick = Tensor::rand(dna.size(), (Kind::Float, Device::Cpu)).lt(0.15).logical_and(&dna.lt(4));
-                let hidden = self.model.generator_hidden(&dna.masked_fill(&pick, 4)).expect("a generator");
-                let logits = hidden.apply(&out).masked_select(&pick.unsqueeze(-1)).view([-1, 4]);
-                let truth = dna.masked_select(&pick).unsqueeze(1);
-                let per_base = logits.log_softmax(-1, Kind::Float).gather(1, &truth, false).neg().squeeze_dim(1);
+                let (per_base, pick) = hidden_base_losses(&self.model, &out, &dna, 0.15);
                 let on_motif = motif.masked_select(&pick);
                 motif_sum += f64::try_from((&per_base * &on_motif).sum(Kind::Double))?;
                 motif_n += f64::try_from(on_motif.sum(Kind::Double))?;

@@ -93,12 +93,20 @@ pub fn pretrain(
 /// Cross-entropy of the hidden bases: `rate` of the real bases (codes 0–3) of `dna: [B, L]` become N
 /// and are predicted from the generator's output through `out`.
 pub fn masked_base_loss(model: &Seq2Exp, out: &tch::nn::Linear, dna: &Tensor, rate: f64) -> Tensor {
+    let (per_base, _) = hidden_base_losses(model, out, dna, rate);
+    if per_base.size()[0] == 0 {
+        // Nothing hidden (a window of N): a zero loss that still reaches every parameter.
+        let hidden = model.generator_hidden(dna).expect("pretraining needs a generator");
+        return hidden.apply(out).sum(Kind::Float) * 0.0;
+    }
+    per_base.mean(Kind::Float)
+}
+
+/// The per-base cross-entropy `[n]` of the hidden bases and which bases were hidden (`[B, L]`, bool).
+pub fn hidden_base_losses(model: &Seq2Exp, out: &tch::nn::Linear, dna: &Tensor, rate: f64) -> (Tensor, Tensor) {
     let pick = Tensor::rand(dna.size(), (Kind::Float, dna.device())).lt(rate).logical_and(&dna.lt(4));
     let hidden = model.generator_hidden(&dna.masked_fill(&pick, 4)).expect("pretraining needs a generator");
     let logits = hidden.apply(out).masked_select(&pick.unsqueeze(-1)).view([-1, 4]);
-    if logits.size()[0] == 0 {
-        // Nothing hidden (a window of N): a zero loss that still reaches every parameter.
-        return hidden.sum(Kind::Float) * 0.0;
-    }
-    logits.cross_entropy_for_logits(&dna.masked_select(&pick))
+    let truth = dna.masked_select(&pick).unsqueeze(1);
+    (logits.log_softmax(-1, Kind::Float).gather(1, &truth, false).neg().squeeze_dim(1), pick)
 }

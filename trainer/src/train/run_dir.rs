@@ -1,6 +1,7 @@
 //! A run directory: `config.json` (model + training configuration), `last.safetensors` (weights, AdamW
 //! moments and the training state, for resuming), `best.safetensors` (best validation MSE, for eval and
-//! export), `metrics.jsonl`, and with `train.pretrain`, `pretrained.safetensors` and `pretrain.jsonl`. Every file is replaced atomically, so a kill leaves the previous one intact.
+//! export), `metrics.jsonl`, and with `train.pretrain`, `pretrained.safetensors` and `pretrain.jsonl`.
+//! Every checkpoint is replaced atomically, so a kill leaves the previous one intact.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
